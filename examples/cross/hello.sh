@@ -1,0 +1,3 @@
+#!/bin/sh
+# A stand-in for a compiled binary: prints its version and platform.
+echo "hello @VERSION@ (@PLATFORM@)"

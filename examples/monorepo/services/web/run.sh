@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "web $(cat /app/VERSION) is running"
