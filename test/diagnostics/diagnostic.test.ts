@@ -36,7 +36,7 @@ describe("renderDiagnostic", () => {
         'error: docker-bake.hcl:2:16: Unknown variable; There is no variable named "linux".',
         "  |",
         "2 |   platforms = [linux/amd64]",
-        "  |               ^^^^^",
+        "  |                ^^^^^",
       ].join("\n"),
     );
   });
