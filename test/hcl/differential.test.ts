@@ -1,0 +1,143 @@
+/**
+ * Our parser against HashiCorp's (the hcl2-parser package): every fixture, every
+ * example bake file, and a few hundred generated files must give the same structure.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseHcl } from "../../src/hcl/parse.js";
+import { bodyToJson } from "./hcl2json.js";
+
+const require = createRequire(import.meta.url);
+const hcl2 = require("hcl2-parser") as { parseToObject(text: string): [unknown, unknown] };
+
+function reference(text: string): { value: unknown; ok: boolean } {
+  const [value, error] = hcl2.parseToObject(text);
+  const failed =
+    value === null ||
+    (error !== null && error !== undefined && Object.keys(error as object).length > 0);
+  return { value, ok: !failed };
+}
+
+function ours(name: string, text: string) {
+  const r = parseHcl({ name, text });
+  return { value: bodyToJson(r.body), ok: r.diagnostics.length === 0, diagnostics: r.diagnostics };
+}
+
+const root = new URL("../../", import.meta.url).pathname;
+const fixtureDir = join(root, "test/fixtures/hcl");
+const files = [
+  ...readdirSync(fixtureDir).map((f) => join(fixtureDir, f)),
+  join(root, "build.hcl"),
+  ...["cross", "monorepo", "inline", "private-registry"].map((e) =>
+    join(root, "examples", e, "docker-bake.hcl"),
+  ),
+];
+
+describe("our parser agrees with HashiCorp's", () => {
+  for (const file of files) {
+    it(file.slice(root.length), () => {
+      const text = readFileSync(file, "utf8");
+      const ref = reference(text);
+      const got = ours(file, text);
+      expect(got.diagnostics).toEqual([]);
+      expect(ref.ok).toBe(true);
+      expect(got.value).toEqual(ref.value);
+    });
+  }
+});
+
+// ---------------------------------------------------------------- a seeded generator
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function generator(seed: number) {
+  const r = rng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const names = ["app", "base", "tags", "args", "x", "y_1", "my-var", "target", "item"];
+  const strings = ["", "a", "hello world", "linux/amd64", "x-y_z", "ünï", "a.b.c"];
+  const ops = ["+", "-", "*", "/", "%", "==", "!=", "<", ">", "<=", ">=", "&&", "||"];
+  const expr = (depth: number): string => {
+    const leaf = depth <= 0 || r() < 0.3;
+    if (leaf) {
+      return pick([
+        () => String(Math.floor(r() * 1000)),
+        () => `${Math.floor(r() * 100)}.${Math.floor(r() * 100)}`,
+        () => `"${pick(strings)}"`,
+        () => pick(["true", "false", "null"]),
+        () => pick(names),
+        () => `"\${${pick(names)}}-${pick(strings)}"`,
+        () => `-${Math.floor(r() * 50)}`,
+      ])();
+    }
+    return pick([
+      () => `[${Array.from({ length: Math.floor(r() * 4) }, () => expr(depth - 1)).join(", ")}]`,
+      () =>
+        `{ ${Array.from({ length: Math.floor(r() * 3) }, (_, i) => `k${i} = ${expr(depth - 1)}`).join(", ")} }`,
+      () => `${expr(depth - 1)} ${pick(ops)} ${expr(depth - 1)}`,
+      () =>
+        `${pick(names)}(${Array.from({ length: Math.floor(r() * 3) }, () => expr(depth - 1)).join(", ")})`,
+      () => `${expr(depth - 1)} ? ${expr(depth - 1)} : ${expr(depth - 1)}`,
+      () => `[for v in ${pick(names)} : ${expr(depth - 1)}]`,
+      () => `{ for k, v in ${pick(names)} : k => ${expr(depth - 1)} if v }`,
+      () => `${pick(names)}.${pick(names)}[${Math.floor(r() * 3)}]`,
+      () => `${pick(names)}[*].${pick(names)}`,
+      () => `(${expr(depth - 1)})`,
+      () => `!${pick(names)}`,
+      () => `"%{ if ${pick(names)} }yes%{ else }no%{ endif }"`,
+    ])();
+  };
+  const body = (depth: number): string => {
+    const lines: string[] = [];
+    const used = new Set<string>();
+    const n = 1 + Math.floor(r() * 4);
+    for (let i = 0; i < n; i++) {
+      if (depth > 0 && r() < 0.35) {
+        const type = pick(["target", "group", "variable", "function", "matrix"]);
+        // One label count per block type: the reference converter cannot mix them.
+        const labels =
+          type === "matrix" ? [] : [r() < 0.5 ? `"${pick(names)}${i}"` : `${pick(names)}${i}`];
+        lines.push(`${type} ${labels.join(" ")} {`, body(depth - 1), "}");
+      } else {
+        let name = pick(names.filter((n) => n !== "target"));
+        while (used.has(name)) name = `${name}_${i}`;
+        used.add(name);
+        lines.push(`${name} = ${expr(3)}`);
+      }
+    }
+    return lines.join("\n");
+  };
+  return () => `${body(2)}\n`;
+}
+
+describe("generated files", () => {
+  const next = generator(20261125);
+  const cases = Array.from({ length: 250 }, next);
+  it("parse to the same structure in both parsers", () => {
+    let compared = 0;
+    for (const text of cases) {
+      const ref = reference(text);
+      const got = ours("gen.hcl", text);
+      expect({ text, ok: got.ok, diagnostics: got.diagnostics.map((d) => d.summary) }).toEqual({
+        text,
+        ok: ref.ok,
+        diagnostics: ref.ok ? [] : expect.anything(),
+      });
+      if (ref.ok) {
+        expect({ text, value: got.value }).toEqual({ text, value: ref.value });
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(200);
+  });
+});
