@@ -1,0 +1,406 @@
+/**
+ * Evaluates expressions of the syntax tree to values, with HCL's semantics.
+ * Errors are DiagnosticErrors that point at the expression.
+ */
+import { DiagnosticError, error } from "../diagnostics/diagnostic.js";
+import { didYouMean } from "../diagnostics/did-you-mean.js";
+import type { SourceRange } from "../diagnostics/source.js";
+import type { Expression, FunctionCallExpr, TemplatePart } from "../hcl/ast.js";
+import { unreachable } from "../support/unreachable.js";
+import type { FunctionTable } from "./function.js";
+import {
+  fail,
+  isObject,
+  objectFrom,
+  sortedKeys,
+  typeName,
+  type Value,
+  type ValueObject,
+  valuesEqual,
+  valueToBool,
+  valueToNumber,
+  valueToString,
+} from "./value.js";
+
+export interface EvalContext {
+  /** The value of a root name; throws a DiagnosticError when there is none. */
+  lookup(name: string, range: SourceRange): Value;
+  readonly functions: FunctionTable;
+}
+
+/** A context with extra local names (for-expression variables, function parameters). */
+export function withLocals(ctx: EvalContext, locals: ReadonlyMap<string, Value>): EvalContext {
+  return {
+    functions: ctx.functions,
+    lookup: (name, range) => (locals.has(name) ? locals.get(name)! : ctx.lookup(name, range)),
+  };
+}
+
+/** The "Unknown variable" error, with a suggestion from the names in scope. */
+export function unknownVariable(name: string, range: SourceRange, known: Iterable<string>): never {
+  throw new DiagnosticError(
+    error(
+      `Unknown variable; There is no variable named "${name}"${didYouMean(name, known)}.`,
+      range,
+    ),
+  );
+}
+
+export function evaluate(expr: Expression, ctx: EvalContext, splatItem?: Value): Value {
+  switch (expr.kind) {
+    case "Literal":
+      return expr.value;
+    case "Template":
+      return evaluateTemplate(expr.parts, ctx, true);
+    case "Variable":
+      return ctx.lookup(expr.name, expr.range);
+    case "SplatItem":
+      return splatItem ?? null;
+    case "Paren":
+      return evaluate(expr.expr, ctx, splatItem);
+    case "GetAttr":
+      return getAttr(evaluate(expr.object, ctx, splatItem), expr.name, expr.range);
+    case "Index":
+      return index(
+        evaluate(expr.collection, ctx, splatItem),
+        evaluate(expr.key, ctx, splatItem),
+        expr.range,
+      );
+    case "Splat": {
+      const source = evaluate(expr.source, ctx, splatItem);
+      if (source === null) return [];
+      const items = Array.isArray(source)
+        ? source
+        : isObject(source) && expr.style === "full"
+          ? [source]
+          : [source];
+      return items.map((item) => evaluate(expr.each, ctx, item));
+    }
+    case "FunctionCall":
+      return callFunction(expr, ctx, splatItem);
+    case "Conditional": {
+      const cond = evaluate(expr.condition, ctx, splatItem);
+      if (cond === null)
+        fail(
+          "Null condition; The condition value is null. Conditions must either be true or false.",
+          expr.condition.range,
+        );
+      const b = valueToBool(cond, expr.condition.range, "condition");
+      return evaluate(b ? expr.then : expr.else, ctx, splatItem);
+    }
+    case "Binary":
+      return binary(expr.op, expr.left, expr.right, ctx, splatItem, expr.range);
+    case "Unary": {
+      const v = evaluate(expr.operand, ctx, splatItem);
+      if (expr.op === "!") return !valueToBool(v, expr.operand.range, "operand");
+      return -valueToNumber(v, expr.operand.range, "operand");
+    }
+    case "Tuple":
+      return expr.items.map((i) => evaluate(i, ctx, splatItem));
+    case "Object": {
+      const out: Record<string, Value> = {};
+      for (const item of expr.items) {
+        const keyValue = evaluate(item.key, ctx, splatItem);
+        if (keyValue === null)
+          fail("Null value as key; Can't use a null value as a key.", item.key.range);
+        const key = valueToString(keyValue, item.key.range, "object key");
+        out[key] = evaluate(item.value, ctx, splatItem);
+      }
+      return out;
+    }
+    case "For":
+      return evaluateFor(expr, ctx, splatItem);
+    default:
+      return unreachable(expr, "expression");
+  }
+}
+
+function evaluateTemplate(parts: readonly TemplatePart[], ctx: EvalContext, top: boolean): Value {
+  // A template that is just one interpolation yields its value unchanged.
+  if (top && parts.length === 1 && parts[0]!.kind === "TemplateInterpolation") {
+    return evaluate(parts[0]!.expr, ctx);
+  }
+  let out = "";
+  for (const p of parts) {
+    switch (p.kind) {
+      case "TemplateLiteral":
+        out += p.value;
+        break;
+      case "TemplateInterpolation": {
+        const v = evaluate(p.expr, ctx);
+        if (v === null) {
+          fail(
+            "Invalid template interpolation value; The expression result is null. Cannot include a null value in a string template.",
+            p.expr.range,
+          );
+        }
+        out += valueToString(v, p.expr.range, "template interpolation value");
+        break;
+      }
+      case "TemplateIf": {
+        const c = evaluate(p.condition, ctx);
+        const branch = valueToBool(c, p.condition.range, "if directive condition")
+          ? p.then
+          : (p.else ?? []);
+        out += evaluateTemplate(branch, ctx, false) as string;
+        break;
+      }
+      case "TemplateFor": {
+        const coll = evaluate(p.collection, ctx);
+        for (const [k, v] of iterate(coll, p.collection.range)) {
+          const locals = new Map<string, Value>([[p.valueVar, v]]);
+          if (p.keyVar) locals.set(p.keyVar, k);
+          out += evaluateTemplate(p.body, withLocals(ctx, locals), false) as string;
+        }
+        break;
+      }
+      default:
+        unreachable(p, "template part");
+    }
+  }
+  return out;
+}
+
+function iterate(coll: Value, range: SourceRange): [Value, Value][] {
+  if (Array.isArray(coll)) return coll.map((v, i) => [i, v]);
+  if (isObject(coll)) return sortedKeys(coll).map((k) => [k, coll[k]!]);
+  if (coll === null)
+    fail(
+      "Iteration over null value; A null value cannot be used as the collection in a 'for' expression.",
+      range,
+    );
+  return fail(
+    `Iteration over non-iterable value; A value of type ${typeName(coll)} cannot be used as the collection in a 'for' expression.`,
+    range,
+  );
+}
+
+function evaluateFor(
+  expr: Extract<Expression, { kind: "For" }>,
+  ctx: EvalContext,
+  splatItem: Value | undefined,
+): Value {
+  const coll = evaluate(expr.collection, ctx, splatItem);
+  const pairs = iterate(coll, expr.collection.range);
+  if (!expr.keyExpr) {
+    const out: Value[] = [];
+    for (const [k, v] of pairs) {
+      const local = withLocals(
+        ctx,
+        new Map<string, Value>([
+          [expr.valueVar, v],
+          ...(expr.keyVar ? [[expr.keyVar, k] as [string, Value]] : []),
+        ]),
+      );
+      if (
+        expr.condition &&
+        !valueToBool(
+          evaluate(expr.condition, local),
+          expr.condition.range,
+          "for expression condition",
+        )
+      )
+        continue;
+      out.push(evaluate(expr.valueExpr, local));
+    }
+    return out;
+  }
+  const out: Record<string, Value> = {};
+  const grouped: Record<string, Value[]> = {};
+  for (const [k, v] of pairs) {
+    const local = withLocals(
+      ctx,
+      new Map<string, Value>([
+        [expr.valueVar, v],
+        ...(expr.keyVar ? [[expr.keyVar, k] as [string, Value]] : []),
+      ]),
+    );
+    if (
+      expr.condition &&
+      !valueToBool(
+        evaluate(expr.condition, local),
+        expr.condition.range,
+        "for expression condition",
+      )
+    )
+      continue;
+    const keyValue = evaluate(expr.keyExpr, local);
+    if (keyValue === null)
+      fail(
+        "Invalid object key; Key expression in 'for' expression must not produce a null value.",
+        expr.keyExpr.range,
+      );
+    const key = valueToString(keyValue, expr.keyExpr.range, "object key");
+    const value = evaluate(expr.valueExpr, local);
+    if (expr.group) {
+      (grouped[key] ??= []).push(value);
+    } else {
+      if (Object.hasOwn(out, key)) {
+        fail(
+          `Duplicate object key; Two different items produced the key "${key}" in this 'for' expression. If duplicates are expected, use the ellipsis (...) after the value expression to enable grouping by key.`,
+          expr.keyExpr.range,
+        );
+      }
+      out[key] = value;
+    }
+  }
+  return expr.group ? grouped : out;
+}
+
+export function getAttr(obj: Value, name: string, range: SourceRange): Value {
+  if (obj === null)
+    fail(
+      `Attempt to get attribute from null value; This value is null, so it does not have any attributes (looking for "${name}").`,
+      range,
+    );
+  if (!isObject(obj)) {
+    fail(
+      `Unsupported attribute; Can't access attributes on a ${typeName(obj)} value (looking for "${name}").`,
+      range,
+    );
+  }
+  if (!Object.hasOwn(obj, name)) {
+    fail(
+      `Unsupported attribute; This object does not have an attribute named "${name}"${didYouMean(name, Object.keys(obj))}.`,
+      range,
+    );
+  }
+  return obj[name]!;
+}
+
+export function index(coll: Value, key: Value, range: SourceRange): Value {
+  if (coll === null)
+    fail(
+      "Attempt to index null value; This value is null, so it does not have any indices.",
+      range,
+    );
+  if (Array.isArray(coll)) {
+    const n = valueToNumber(key, range, "index");
+    if (!Number.isInteger(n))
+      fail(
+        `Invalid index; The given key does not identify an element in this collection value: ${n} is not a whole number.`,
+        range,
+      );
+    if (n < 0 || n >= coll.length) {
+      fail(
+        `Invalid index; The given key does not identify an element in this collection value: the collection has ${coll.length} elements, index ${n} is out of range.`,
+        range,
+      );
+    }
+    return coll[n]!;
+  }
+  if (isObject(coll)) {
+    const k = valueToString(key, range, "index");
+    if (!Object.hasOwn(coll, k))
+      fail(
+        `Invalid index; The given key does not identify an element in this collection value${didYouMean(k, Object.keys(coll))}.`,
+        range,
+      );
+    return coll[k]!;
+  }
+  return fail(
+    `Invalid index; This value of type ${typeName(coll)} does not have any indices.`,
+    range,
+  );
+}
+
+function binary(
+  op: Extract<Expression, { kind: "Binary" }>["op"],
+  leftExpr: Expression,
+  rightExpr: Expression,
+  ctx: EvalContext,
+  splatItem: Value | undefined,
+  range: SourceRange,
+): Value {
+  if (op === "&&" || op === "||") {
+    const l = valueToBool(evaluate(leftExpr, ctx, splatItem), leftExpr.range, "operand");
+    // HCL evaluates both sides; so do we, for the same errors.
+    const r = valueToBool(evaluate(rightExpr, ctx, splatItem), rightExpr.range, "operand");
+    return op === "&&" ? l && r : l || r;
+  }
+  const left = evaluate(leftExpr, ctx, splatItem);
+  const right = evaluate(rightExpr, ctx, splatItem);
+  if (op === "==") return valuesEqual(left, right);
+  if (op === "!=") return !valuesEqual(left, right);
+  const a = valueToNumber(left, leftExpr.range, "operand");
+  const b = valueToNumber(right, rightExpr.range, "operand");
+  switch (op) {
+    case "+":
+      return a + b;
+    case "-":
+      return a - b;
+    case "*":
+      return a * b;
+    case "/":
+      if (b === 0) fail("Operation failed; Error during operation: can't divide by zero.", range);
+      return a / b;
+    case "%":
+      if (b === 0)
+        fail("Operation failed; Error during operation: can't use modulo by zero.", range);
+      return a % b;
+    case "<":
+      return a < b;
+    case "<=":
+      return a <= b;
+    case ">":
+      return a > b;
+    case ">=":
+      return a >= b;
+    default:
+      return unreachable(op, "operator");
+  }
+}
+
+export function callFunction(expr: FunctionCallExpr, ctx: EvalContext, splatItem?: Value): Value {
+  const fn = ctx.functions.get(expr.name);
+  if (!fn) {
+    fail(
+      `Call to unknown function; There is no function named "${expr.name}"${didYouMean(expr.name, ctx.functions.keys())}.`,
+      expr.nameRange,
+    );
+  }
+  if (fn.lazy) return fn.callLazy(expr.args, (e) => evaluate(e, ctx, splatItem), expr.range);
+  let args = expr.args.map((a) => evaluate(a, ctx, splatItem));
+  if (expr.expandFinal) {
+    const last = args[args.length - 1];
+    if (!Array.isArray(last)) {
+      fail(
+        "Invalid expanding argument value; The expanding argument (indicated by ...) must be of a tuple, list, or set type.",
+        expr.args[expr.args.length - 1]!.range,
+      );
+    }
+    args = [...args.slice(0, -1), ...(last as Value[])];
+  }
+  const min = fn.params.length;
+  if (args.length < min || (!fn.variadic && args.length > min)) {
+    const expected = fn.variadic ? `at least ${min}` : String(min);
+    fail(
+      `${args.length < min ? "Not enough" : "Too many"} function arguments; Function "${expr.name}" expects ${expected} argument(s)${
+        args.length < min ? `. Missing value for "${fn.params[args.length]!.name}"` : ""
+      }.`,
+      expr.range,
+    );
+  }
+  args.forEach((a, i) => {
+    const spec = i < min ? fn.params[i]! : fn.variadic!;
+    if (a === null && !spec.allowNull) {
+      fail(
+        `Invalid function argument; Invalid value for "${spec.name}" parameter: argument must not be null.`,
+        expr.args[Math.min(i, expr.args.length - 1)]!.range,
+      );
+    }
+  });
+  try {
+    return fn.call(args, expr.range);
+  } catch (err) {
+    if (err instanceof DiagnosticError) throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    return fail(
+      `Error in function call; Call to function "${expr.name}" failed: ${message}.`,
+      expr.range,
+    );
+  }
+}
+
+export type { ValueObject };
+export { objectFrom };

@@ -1,0 +1,30 @@
+/** The shape of a callable function, built-in or from a `function` block. */
+import type { SourceRange } from "../diagnostics/source.js";
+import type { Expression } from "../hcl/ast.js";
+import type { Value } from "./value.js";
+
+export interface ParamSpec {
+  readonly name: string;
+  /** Whether null may be passed (most functions refuse it). */
+  readonly allowNull?: boolean;
+}
+
+export interface EagerFunction {
+  readonly params: readonly ParamSpec[];
+  readonly variadic?: ParamSpec;
+  readonly lazy?: false;
+  call(args: readonly Value[], range: SourceRange): Value;
+}
+
+/** try() and can() see their arguments unevaluated. */
+export interface LazyFunction {
+  readonly lazy: true;
+  callLazy(
+    args: readonly Expression[],
+    evaluate: (e: Expression) => Value,
+    range: SourceRange,
+  ): Value;
+}
+
+export type HclFunction = EagerFunction | LazyFunction;
+export type FunctionTable = ReadonlyMap<string, HclFunction>;

@@ -1,0 +1,56 @@
+/**
+ * `function "name" { params = [a, b]  variadic_params = rest  result = expr }`
+ * blocks as callable functions. Parameters shadow variables; recursion is an error.
+ */
+import type { Block, Expression } from "../hcl/ast.js";
+import type { EvalContext } from "./evaluate.js";
+import { evaluate, withLocals } from "./evaluate.js";
+import type { EagerFunction } from "./function.js";
+import { fail, type Value } from "./value.js";
+
+function paramNames(expr: Expression, what: string): string[] {
+  if (expr.kind !== "Tuple")
+    fail(`Invalid ${what}; ${what} must be a list of parameter names, like [a, b].`, expr.range);
+  return expr.items.map((item) => {
+    if (item.kind === "Variable") return item.name;
+    return fail(`Invalid ${what}; each parameter must be a bare name.`, item.range);
+  });
+}
+
+/** Builds a function from its block; `outer` gives global variables and all functions. */
+export function userFunction(block: Block, outer: () => EvalContext): EagerFunction {
+  const name = block.labels[0] ?? "";
+  const attrs = new Map(block.body.attributes.map((a) => [a.name, a]));
+  const result = attrs.get("result");
+  if (!result)
+    fail(
+      `Missing required argument; The function "${name}" needs a "result" attribute.`,
+      block.range,
+    );
+  const params = attrs.has("params") ? paramNames(attrs.get("params")!.expr, "params") : [];
+  const variadicAttr = attrs.get("variadic_params") ?? attrs.get("variadic_param");
+  let variadic: string | undefined;
+  if (variadicAttr) {
+    if (variadicAttr.expr.kind !== "Variable")
+      fail("Invalid variadic_params; it must be a bare name.", variadicAttr.expr.range);
+    variadic = variadicAttr.expr.name;
+  }
+  let depth = 0;
+  return {
+    params: params.map((p) => ({ name: p, allowNull: true })),
+    ...(variadic ? { variadic: { name: variadic, allowNull: true } } : {}),
+    call(args, range) {
+      if (depth > 0)
+        fail(`Function "${name}" calls itself; recursive function calls are not allowed.`, range);
+      const locals = new Map<string, Value>();
+      for (const [i, p] of params.entries()) locals.set(p, args[i] ?? null);
+      if (variadic) locals.set(variadic, args.slice(params.length));
+      depth++;
+      try {
+        return evaluate(result!.expr, withLocals(outer(), locals));
+      } finally {
+        depth--;
+      }
+    },
+  };
+}
