@@ -1,0 +1,112 @@
+/**
+ * The comma-separated `key=value` forms of outputs, caches, secrets, ssh and attest
+ * entries, as buildx's buildflags parse them.
+ */
+import type { Entry, SshEntry } from "./model.js";
+
+/** Splits a CSV record (Go's encoding/csv: double quotes group, "" is a quote). */
+export function splitCsv(text: string): string[] {
+  const out: string[] = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"' && field === "") quoted = true;
+    else if (c === ",") {
+      out.push(field);
+      field = "";
+    } else field += c;
+  }
+  out.push(field);
+  return out;
+}
+
+export class EntryError extends Error {
+  override name = "EntryError";
+}
+
+function keyValues(text: string, what: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const field of splitCsv(text)) {
+    const eq = field.indexOf("=");
+    if (eq < 0) throw new EntryError(`invalid ${what} "${text}": "${field}" is not key=value`);
+    out[field.slice(0, eq).trim().toLowerCase()] = field.slice(eq + 1);
+  }
+  return out;
+}
+
+/** An output entry: `type=local,dest=out`, a bare path (local), or `-` (tar to stdout). */
+export function parseOutput(text: string): Entry {
+  if (text === "-") return { type: "tar", dest: "-" };
+  if (!text.includes("=")) return { type: "local", dest: text };
+  const kv = keyValues(text, "output");
+  if (!kv.type)
+    throw new EntryError(`invalid output "${text}": type is required (e.g. type=local,dest=./out)`);
+  return kv;
+}
+
+/** A cache entry: `type=registry,ref=...` or a bare reference (registry). */
+export function parseCache(text: string): Entry {
+  if (!text.includes("=")) return { type: "registry", ref: text };
+  const kv = keyValues(text, "cache option");
+  if (!kv.type) throw new EntryError(`invalid cache option "${text}": type is required`);
+  return kv;
+}
+
+/** A secret: `id=x,src=path`, `id=x,env=VAR`, or `type=file|env,...`. */
+export function parseSecret(text: string): Entry {
+  const kv = keyValues(text, "secret");
+  const out: Record<string, string> = {};
+  const type = kv.type;
+  if (kv.id) out.id = kv.id;
+  const src = kv.src ?? kv.source;
+  if (type === "env") {
+    out.env = kv.env ?? src ?? kv.id ?? "";
+  } else {
+    if (src !== undefined) out.src = src;
+    if (kv.env !== undefined) out.env = kv.env;
+  }
+  if (!out.id) out.id = out.env ?? (out.src ? (out.src.split("/").pop() ?? "") : "");
+  return out;
+}
+
+/** An ssh entry: `default`, `id`, `id=path[,path]`. */
+export function parseSsh(text: string): SshEntry {
+  const eq = text.indexOf("=");
+  if (eq < 0) return { id: text };
+  return {
+    id: text.slice(0, eq),
+    paths: text
+      .slice(eq + 1)
+      .split(",")
+      .filter(Boolean),
+  };
+}
+
+/** An attestation: `type=sbom`, `type=provenance,mode=max`. */
+export function parseAttest(text: string): Entry {
+  const kv = keyValues(text, "attest");
+  if (!kv.type) throw new EntryError(`invalid attest "${text}": type is required`);
+  return kv;
+}
+
+/** Removes duplicate entries (same keys and values), keeping the first. */
+export function dedupeEntries<T>(entries: readonly T[]): T[] {
+  const seen = new Set<string>();
+  return entries.filter((e) => {
+    const key = JSON.stringify(Object.entries(e as object).sort());
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+export function dedupeStrings(items: readonly string[]): string[] {
+  return [...new Set(items)];
+}

@@ -1,0 +1,452 @@
+/**
+ * From bake files to evaluated targets and groups: variables (defaults, environment
+ * overrides, types, validation), user functions, matrix expansion, and the
+ * evaluation of every target's own attributes. Lazy, with cycle detection.
+ */
+import { type Diagnostic, DiagnosticError, error } from "../diagnostics/diagnostic.js";
+import { didYouMean } from "../diagnostics/did-you-mean.js";
+import type { SourceFile, SourceRange } from "../diagnostics/source.js";
+import { type EvalContext, evaluate, withLocals } from "../eval/evaluate.js";
+import type { HclFunction } from "../eval/function.js";
+import { builtinFunctions } from "../eval/functions/index.js";
+import { convertValue, parseTypeExpr, type TypeSpec } from "../eval/types.js";
+import { userFunction } from "../eval/user-function.js";
+import {
+  fail,
+  isObject,
+  sortedKeys,
+  type Value,
+  valueToBool,
+  valueToString,
+} from "../eval/value.js";
+import type { Attribute, Block, Body, Expression } from "../hcl/ast.js";
+import { parseHclJson } from "../hcl/json.js";
+import { parseHcl, parseHclExpression } from "../hcl/parse.js";
+import { attributesByName, controlAttributes, convertAttribute } from "./attributes.js";
+import type { Group, Target } from "./model.js";
+
+export const bakeJsonSchema = {
+  variable: { labels: 1, blocks: { validation: { labels: 0 } } },
+  target: { labels: 1 },
+  group: { labels: 1 },
+  function: { labels: 1 },
+} as const;
+
+/** One named block, possibly defined in several places (later attributes win). */
+interface MergedBlock {
+  readonly type: string;
+  readonly name: string;
+  readonly blocks: Block[];
+}
+
+export interface VariableInfo {
+  readonly name: string;
+  readonly description?: string;
+  readonly value: Value;
+  readonly type?: string;
+  readonly range: SourceRange;
+}
+
+export interface BakeProject {
+  readonly targets: ReadonlyMap<string, Target>;
+  /** Groups, including the groups that matrix targets form. */
+  readonly groups: ReadonlyMap<string, Group>;
+  readonly targetRanges: ReadonlyMap<string, SourceRange>;
+  readonly contextRanges: ReadonlyMap<string, Record<string, SourceRange>>;
+  readonly variables: () => VariableInfo[];
+}
+
+export interface LoadOptions {
+  readonly files: readonly SourceFile[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** The platform of this machine, for BAKE_LOCAL_PLATFORM. */
+  readonly localPlatform?: string;
+}
+
+function isJsonFile(file: SourceFile): boolean {
+  if (/\.json$/i.test(file.name)) return true;
+  if (/\.hcl$/i.test(file.name)) return false;
+  return /^\s*\{/.test(file.text) && !/^\s*\{[^}]*\}\s*\n\s*[a-z]/i.test(file.text);
+}
+
+export function parseBakeFile(file: SourceFile): { body: Body; diagnostics: Diagnostic[] } {
+  return isJsonFile(file) ? parseHclJson(file, bakeJsonSchema) : parseHcl(file);
+}
+
+export function localPlatform(): string {
+  const arch =
+    {
+      x64: "amd64",
+      arm64: "arm64",
+      arm: "arm/v7",
+      ia32: "386",
+      ppc64: "ppc64le",
+      s390x: "s390x",
+      riscv64: "riscv64",
+    }[process.arch as string] ?? process.arch;
+  return `linux/${arch}`;
+}
+
+function attributeOf(blocks: readonly Block[], name: string): Attribute | undefined {
+  for (let i = blocks.length - 1; i >= 0; i--) {
+    const a = blocks[i]!.body.attributes.find((x) => x.name === name);
+    if (a) return a;
+  }
+  return undefined;
+}
+
+/** Attributes of merged blocks, later definitions winning; block forms like `args { }` become objects. */
+function attributesOf(
+  blocks: readonly Block[],
+): Map<string, { expr: Expression; range: SourceRange }> {
+  const out = new Map<string, { expr: Expression; range: SourceRange }>();
+  for (const b of blocks) {
+    for (const a of b.body.attributes) out.set(a.name, { expr: a.expr, range: a.range });
+    for (const nested of b.body.blocks) {
+      if (nested.labels.length > 0) continue;
+      const items = nested.body.attributes.map((a) => ({
+        key: { kind: "Literal" as const, value: a.name, range: a.nameRange },
+        bareKey: true,
+        value: a.expr,
+      }));
+      out.set(nested.type, {
+        expr: { kind: "Object", items, range: nested.range },
+        range: nested.range,
+      });
+    }
+  }
+  return out;
+}
+
+class Loader {
+  readonly blocks = new Map<string, MergedBlock>();
+  readonly order: MergedBlock[] = [];
+  readonly functions = new Map<string, HclFunction>(builtinFunctions());
+  readonly variableValues = new Map<string, Value>();
+  readonly evaluating: { name: string; range: SourceRange }[] = [];
+  readonly globals: EvalContext;
+  readonly builtinVariables: Record<string, Value>;
+
+  constructor(readonly options: LoadOptions) {
+    this.builtinVariables = {
+      BAKE_CMD_CONTEXT: "cwd://",
+      BAKE_LOCAL_PLATFORM: options.localPlatform ?? localPlatform(),
+    };
+    const diagnostics: Diagnostic[] = [];
+    for (const file of options.files) {
+      const parsed = parseBakeFile(file);
+      diagnostics.push(...parsed.diagnostics);
+      for (const block of parsed.body.blocks) this.add(block);
+    }
+    if (diagnostics.some((d) => d.severity === "error")) throw new DiagnosticError(diagnostics);
+    this.globals = {
+      functions: this.functions,
+      lookup: (name, range) => this.variable(name, range),
+    };
+    for (const fb of this.ofType("function")) {
+      this.functions.set(
+        fb.name,
+        userFunction(fb.blocks[fb.blocks.length - 1]!, () => this.globals),
+      );
+    }
+  }
+
+  add(block: Block): void {
+    const name = block.labels[0];
+    if (!["variable", "target", "group", "function"].includes(block.type)) return;
+    if (name === undefined) {
+      throw new DiagnosticError(
+        error(
+          `Missing name for ${block.type}; a ${block.type} block needs one label, like ${block.type} "name" { ... }.`,
+          block.typeRange,
+        ),
+      );
+    }
+    const key = `${block.type}\u0000${name}`;
+    let merged = this.blocks.get(key);
+    if (!merged) {
+      merged = { type: block.type, name, blocks: [] };
+      this.blocks.set(key, merged);
+      this.order.push(merged);
+    }
+    merged.blocks.push(block);
+  }
+
+  ofType(type: string): MergedBlock[] {
+    return this.order.filter((b) => b.type === type);
+  }
+
+  variableBlock(name: string): MergedBlock | undefined {
+    return this.blocks.get(`variable\u0000${name}`);
+  }
+
+  variable(name: string, range: SourceRange): Value {
+    if (this.variableValues.has(name)) return this.variableValues.get(name)!;
+    const block = this.variableBlock(name);
+    if (!block) {
+      if (Object.hasOwn(this.builtinVariables, name)) return this.builtinVariables[name]!;
+      const known = [
+        ...this.ofType("variable").map((b) => b.name),
+        ...Object.keys(this.builtinVariables),
+      ];
+      return fail(
+        `Unknown variable; There is no variable named "${name}"${didYouMean(name, known)}.`,
+        range,
+      );
+    }
+    const cycleAt = this.evaluating.findIndex((e) => e.name === name);
+    if (cycleAt >= 0) {
+      const chain = [...this.evaluating.slice(cycleAt).map((e) => e.name), name];
+      throw new DiagnosticError({
+        severity: "error",
+        summary: `Variable cycle: ${chain.join(" -> ")}; a variable cannot depend on itself.`,
+        range,
+        related: this.evaluating
+          .slice(cycleAt)
+          .map((e) => ({ message: `${e.name} is defined here`, range: e.range })),
+      });
+    }
+    this.evaluating.push({ name, range: block.blocks[0]!.range });
+    try {
+      const value = this.computeVariable(block);
+      this.variableValues.set(name, value);
+      return value;
+    } finally {
+      this.evaluating.pop();
+    }
+  }
+
+  variableType(block: MergedBlock): { type?: TypeSpec; text?: string } {
+    const typeAttr = attributeOf(block.blocks, "type");
+    if (!typeAttr) return {};
+    const text = typeAttr.range.file.text.slice(typeAttr.expr.range.start, typeAttr.expr.range.end);
+    return { type: parseTypeExpr(typeAttr.expr, (e) => evaluate(e, this.globals)), text };
+  }
+
+  computeVariable(block: MergedBlock): Value {
+    const { type } = this.variableType(block);
+    const defaultAttr = attributeOf(block.blocks, "default");
+    const env = this.options.env[block.name];
+    let value: Value;
+    if (env !== undefined) {
+      const at = defaultAttr?.range ?? block.blocks[0]!.range;
+      value = this.fromEnvironment(
+        block.name,
+        env,
+        type,
+        defaultAttr ? evaluate(defaultAttr.expr, this.globals) : null,
+        at,
+      );
+    } else {
+      value = defaultAttr ? evaluate(defaultAttr.expr, this.globals) : null;
+      if (type && value !== null) value = convertValue(value, type, defaultAttr!.expr.range);
+    }
+    this.variableValues.set(block.name, value);
+    for (const b of block.blocks) {
+      for (const v of b.body.blocks.filter((x) => x.type === "validation"))
+        this.validate(block.name, v);
+    }
+    return value;
+  }
+
+  /** buildx's rules: typed variables parse the text for their type; untyped ones follow the default's type. */
+  fromEnvironment(
+    name: string,
+    text: string,
+    type: TypeSpec | undefined,
+    defaultValue: Value,
+    range: SourceRange,
+  ): Value {
+    const where = `environment variable ${name}="${text}"`;
+    if (type) {
+      if (type.kind === "string" || type.kind === "any") return text;
+      if (type.kind === "number" || type.kind === "bool") {
+        try {
+          return convertValue(text, type, range);
+        } catch {
+          return fail(
+            `Invalid value for variable "${name}"; the ${where} is not a ${type.kind}.`,
+            range,
+          );
+        }
+      }
+      const parsed = parseHclExpression({ name: `$${name}`, text });
+      if (!parsed.expr)
+        return fail(
+          `Invalid value for variable "${name}"; the ${where} is not a valid expression for its type.`,
+          range,
+        );
+      return convertValue(evaluate(parsed.expr, this.globals), type, range);
+    }
+    if (typeof defaultValue === "boolean") {
+      const b = /^(1|t|T|TRUE|true|True)$/.test(text)
+        ? true
+        : /^(0|f|F|FALSE|false|False)$/.test(text)
+          ? false
+          : undefined;
+      if (b === undefined)
+        return fail(
+          `Invalid value for variable "${name}"; the ${where} is not a bool (true or false).`,
+          range,
+        );
+      return b;
+    }
+    if (typeof defaultValue === "number") {
+      const n = Number(text);
+      if (text.trim() === "" || Number.isNaN(n))
+        return fail(`Invalid value for variable "${name}"; the ${where} is not a number.`, range);
+      return n;
+    }
+    return text;
+  }
+
+  validate(name: string, block: Block): void {
+    const cond = block.body.attributes.find((a) => a.name === "condition");
+    const message = block.body.attributes.find((a) => a.name === "error_message");
+    if (!cond) fail(`Missing condition in the validation of variable "${name}".`, block.range);
+    const ok = evaluate(cond.expr, this.globals);
+    if (!valueToBool(ok, cond.expr.range, "validation condition")) {
+      const text = message
+        ? valueToString(evaluate(message.expr, this.globals), message.expr.range)
+        : `Invalid value for variable "${name}".`;
+      throw new DiagnosticError({
+        severity: "error",
+        summary: `Invalid value for variable "${name}": ${text}`,
+        range: cond.expr.range,
+        detail: "This was checked by the validation rule here.",
+      });
+    }
+  }
+
+  /** Every variable with its final value, for --list variables. */
+  variables(): VariableInfo[] {
+    return this.ofType("variable").map((b) => {
+      const desc = attributeOf(b.blocks, "description");
+      const { text } = this.variableType(b);
+      return {
+        name: b.name,
+        value: this.variable(b.name, b.blocks[0]!.range),
+        range: b.blocks[0]!.range,
+        ...(desc
+          ? { description: valueToString(evaluate(desc.expr, this.globals), desc.expr.range) }
+          : {}),
+        ...(text ? { type: text } : {}),
+      };
+    });
+  }
+
+  /** Evaluates every target (expanding matrices) and group. */
+  evaluateAll(): BakeProject {
+    // buildx evaluates (and validates) every variable, used or not.
+    for (const vb of this.ofType("variable")) this.variable(vb.name, vb.blocks[0]!.range);
+    const targets = new Map<string, Target>();
+    const groups = new Map<string, Group>();
+    const targetRanges = new Map<string, SourceRange>();
+    const contextRanges = new Map<string, Record<string, SourceRange>>();
+    for (const tb of this.ofType("target")) {
+      const attrs = attributesOf(tb.blocks);
+      const matrix = attrs.get("matrix");
+      const nameAttr = attrs.get("name");
+      const combos: Map<string, Value>[] = matrix ? this.matrixCombos(matrix.expr) : [new Map()];
+      if (nameAttr && !matrix)
+        fail(`Target "${tb.name}": "name" requires a matrix.`, nameAttr.range);
+      const expanded: string[] = [];
+      for (const combo of combos) {
+        const ctx = withLocals(this.globals, combo);
+        const name = nameAttr
+          ? valueToString(evaluate(nameAttr.expr, ctx), nameAttr.expr.range, "target name")
+          : tb.name;
+        if (!/^[a-zA-Z0-9_-]+$/.test(name)) {
+          fail(
+            `Invalid target name "${name}"; target names may only contain letters, digits, "_" and "-".`,
+            nameAttr?.expr.range ?? tb.blocks[0]!.labelRanges[0],
+          );
+        }
+        const target: Record<string, unknown> = { name };
+        for (const [attrName, { expr, range }] of attrs) {
+          if (attrName === "matrix" || attrName === "name") continue;
+          if (attrName === "inherits") {
+            const v = evaluate(expr, ctx);
+            target.inherits =
+              v === null
+                ? []
+                : (Array.isArray(v) ? v : [v]).map((x) =>
+                    valueToString(x as Value, expr.range, "inherits"),
+                  );
+            continue;
+          }
+          const spec = attributesByName.get(attrName);
+          if (!spec || controlAttributes.has(attrName)) continue; // unknown attributes are ignored, as in buildx
+          const value = convertAttribute(spec, evaluate(expr, ctx), expr.range);
+          if (value !== undefined) target[spec.field] = value;
+          if (attrName === "contexts" && expr.kind === "Object") {
+            const ranges: Record<string, SourceRange> = {};
+            for (const item of expr.items) {
+              const key = item.key.kind === "Literal" ? String(item.key.value) : undefined;
+              if (key) ranges[key] = item.value.range;
+            }
+            contextRanges.set(name, ranges);
+          }
+          void range;
+        }
+        if (targets.has(name) && matrix)
+          fail(
+            `Duplicate target name "${name}" from the matrix of "${tb.name}".`,
+            nameAttr?.expr.range,
+          );
+        targets.set(name, target as unknown as Target);
+        targetRanges.set(name, tb.blocks[0]!.labelRanges[0] ?? tb.blocks[0]!.range);
+        expanded.push(name);
+      }
+      if (matrix) groups.set(tb.name, { name: tb.name, targets: expanded });
+    }
+    for (const gb of this.ofType("group")) {
+      const attrs = attributesOf(gb.blocks);
+      if (attrs.has("matrix"))
+        fail("matrix is not supported for groups", attrs.get("matrix")!.range);
+      const t = attrs.get("targets");
+      const v = t ? evaluate(t.expr, this.globals) : [];
+      const list =
+        v === null
+          ? []
+          : Array.isArray(v)
+            ? v
+            : fail(
+                'Invalid value for "targets"; a list of target names is required.',
+                t!.expr.range,
+              );
+      const desc = attrs.get("description");
+      groups.set(gb.name, {
+        name: gb.name,
+        targets: list.map((x) => valueToString(x, t!.expr.range, "group target")),
+        ...(desc
+          ? { description: valueToString(evaluate(desc.expr, this.globals), desc.expr.range) }
+          : {}),
+      });
+    }
+    return { targets, groups, targetRanges, contextRanges, variables: () => this.variables() };
+  }
+
+  /** All combinations of a matrix, keys sorted; the last key varies slowest (buildx's loop). */
+  matrixCombos(expr: Expression): Map<string, Value>[] {
+    const m = evaluate(expr, this.globals);
+    if (!isObject(m)) fail("Invalid matrix; matrix must be a map of lists.", expr.range);
+    let combos: Map<string, Value>[] = [new Map()];
+    for (const key of sortedKeys(m)) {
+      const values = m[key]!;
+      if (!Array.isArray(values))
+        fail(`Invalid matrix; the values of "${key}" must be a list.`, expr.range);
+      const next: Map<string, Value>[] = [];
+      for (const v of values as Value[])
+        for (const c of combos) next.push(new Map([...c, [key, v]]));
+      combos = next;
+    }
+    return combos;
+  }
+}
+
+/** Parses and evaluates bake files. Throws DiagnosticError with positions. */
+export function loadBake(options: LoadOptions): BakeProject {
+  const loader = new Loader(options);
+  return loader.evaluateAll();
+}

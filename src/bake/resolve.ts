@@ -1,0 +1,249 @@
+/**
+ * From the evaluated project and the names asked for, to the targets that will be
+ * built: groups expanded, `inherits` merged over the defaults (context ".",
+ * dockerfile "Dockerfile"), `--set` overrides applied, `target:` contexts pulled in.
+ */
+import { DiagnosticError, error } from "../diagnostics/diagnostic.js";
+import { didYouMean } from "../diagnostics/did-you-mean.js";
+import type { SourceFile, SourceRange } from "../diagnostics/source.js";
+import { compareStrings } from "../eval/value.js";
+import { mergeTarget } from "./attributes.js";
+import { dedupeEntries, dedupeStrings } from "./entries.js";
+import { type BakeProject, loadBake } from "./load.js";
+import type { Group, Target } from "./model.js";
+import { applyOverrides, type Override, OverrideError, parseOverride } from "./overrides.js";
+
+export interface BakeFlags {
+  readonly push?: boolean;
+  readonly load?: boolean;
+  readonly noCache?: boolean;
+  readonly pull?: boolean;
+}
+
+export interface ResolveOptions {
+  readonly files: readonly SourceFile[];
+  readonly names: readonly string[];
+  readonly overrides: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly flags?: BakeFlags;
+  readonly localPlatform?: string;
+}
+
+export interface BakeResolution {
+  readonly groups: Record<string, Group>;
+  readonly targets: Record<string, Target>;
+  /** The targets asked for (groups expanded), in order; the others were pulled in as contexts. */
+  readonly requested: string[];
+  /** Where each target is defined. */
+  readonly definitions: Record<string, SourceRange>;
+  /** Where each target's `contexts` entries are written. */
+  readonly contextRanges: Record<string, Record<string, SourceRange>>;
+}
+
+export class UnknownTargetError extends Error {
+  override name = "UnknownTargetError";
+}
+
+type MutableTarget = { -readonly [K in keyof Target]: Target[K] };
+
+function normalize(t: MutableTarget): void {
+  if (t.annotations) t.annotations = dedupeStrings(t.annotations);
+  if (t.tags) t.tags = dedupeStrings(t.tags);
+  if (t.platforms) t.platforms = dedupeStrings(t.platforms);
+  if (t.noCacheFilter) t.noCacheFilter = dedupeStrings(t.noCacheFilter);
+  if (t.ulimits) t.ulimits = dedupeStrings(t.ulimits);
+  for (const k of ["attest", "secret", "cacheFrom", "cacheTo", "output"] as const) {
+    if (t[k]) t[k] = dedupeEntries(t[k]!);
+  }
+  if (t.ssh) t.ssh = dedupeEntries(t.ssh);
+  if (t.network === "host") t.entitlements = [...(t.entitlements ?? []), "network.host"];
+  if (t.entitlements) t.entitlements = dedupeStrings(t.entitlements);
+  if (t.contexts) {
+    for (const [k, v] of Object.entries(t.contexts)) if (v === "") delete t.contexts[k];
+    if (Object.keys(t.contexts).length === 0) delete t.contexts;
+  }
+  if (t.args) {
+    for (const [k, v] of Object.entries(t.args)) if (v === null) delete t.args[k];
+  }
+  if (t.labels) {
+    for (const [k, v] of Object.entries(t.labels)) if (v === null) delete t.labels[k];
+  }
+}
+
+class Resolver {
+  readonly resolved = new Map<string, Target>();
+
+  constructor(
+    readonly project: BakeProject,
+    readonly overrides: readonly Override[],
+  ) {}
+
+  /** buildx's target(): parents merged in order, cycles skipped, then defaults, own values, overrides. */
+  resolve(name: string, chain: readonly string[] = []): Target | undefined {
+    const cached = this.resolved.get(name);
+    if (cached) return cached;
+    if (chain.includes(name)) return undefined; // a plain inherits cycle is accepted, as in buildx
+    const own = this.project.targets.get(name);
+    if (!own) return undefined;
+    const parents: MutableTarget = { name };
+    for (const parent of own.inherits ?? []) {
+      if (!this.project.targets.has(parent)) {
+        throw new UnknownTargetError(
+          `target "${name}" inherits from "${parent}", which is not defined${didYouMean(parent, this.project.targets.keys())}`,
+        );
+      }
+      const p = this.resolveOwnChain(parent, [...chain, name]);
+      if (p) mergeTarget(parents, p);
+    }
+    const t: MutableTarget = { name, context: ".", dockerfile: "Dockerfile" };
+    mergeTarget(t, parents);
+    mergeTarget(t, { ...own, inherits: undefined } as Target);
+    if (own.description) t.description = own.description;
+    else if (parents.description) t.description = parents.description;
+    applyOverrides(t as Target, this.overrides);
+    normalize(t);
+    if (chain.length === 0) this.resolved.set(name, t);
+    return t;
+  }
+
+  /** A parent as inherited: its own chain merged, without defaults or overrides of its own. */
+  resolveOwnChain(name: string, chain: readonly string[]): Target | undefined {
+    if (chain.includes(name)) return undefined;
+    const own = this.project.targets.get(name);
+    if (!own) return undefined;
+    const t: MutableTarget = { name };
+    for (const parent of own.inherits ?? []) {
+      const p = this.resolveOwnChain(parent, [...chain, name]);
+      if (p) mergeTarget(t, p);
+    }
+    mergeTarget(t, { ...own, inherits: undefined } as Target);
+    if (own.description) t.description = own.description;
+    return t;
+  }
+}
+
+function expand(
+  project: BakeProject,
+  name: string,
+  groups: Map<string, Group>,
+  targets: string[],
+  seen: Set<string>,
+): void {
+  const group = project.groups.get(name);
+  if (group) {
+    if (seen.has(name)) return;
+    seen.add(name);
+    groups.set(name, group);
+    for (const member of group.targets) expand(project, member, groups, targets, seen);
+    return;
+  }
+  if (project.targets.has(name)) {
+    if (!targets.includes(name)) targets.push(name);
+    return;
+  }
+  const known = [...project.groups.keys(), ...project.targets.keys()];
+  throw new UnknownTargetError(`failed to find target ${name}${didYouMean(name, known)}`);
+}
+
+/** Parses, evaluates and resolves bake files for the given names. */
+export function resolveBake(options: ResolveOptions): BakeResolution {
+  const project = loadBake({
+    files: options.files,
+    env: options.env,
+    ...(options.localPlatform ? { localPlatform: options.localPlatform } : {}),
+  });
+  return resolveProject(project, options);
+}
+
+export function resolveProject(
+  project: BakeProject,
+  options: Omit<ResolveOptions, "files">,
+): BakeResolution {
+  const flags = options.flags ?? {};
+  const overrideTexts = [
+    ...options.overrides,
+    ...(flags.push ? ["*.push=true"] : []),
+    ...(flags.load ? ["*.load=true"] : []),
+    ...(flags.noCache ? ["*.no-cache=true"] : []),
+    ...(flags.pull ? ["*.pull=true"] : []),
+  ];
+  const overrides = overrideTexts.map(parseOverride);
+  const names = options.names.length > 0 ? [...options.names] : ["default"];
+  const groupMap = new Map<string, Group>();
+  const requested: string[] = [];
+  for (const name of names) expand(project, name, groupMap, requested, new Set());
+  for (const o of options.overrides.map(parseOverride)) {
+    if (![...project.targets.keys()].some((t) => overrideMatches(o, t))) {
+      throw new OverrideError(
+        `could not find any target matching "${o.pattern}" (in --set ${o.text})`,
+      );
+    }
+  }
+  const resolver = new Resolver(project, overrides);
+  const targets: Record<string, Target> = {};
+  const queue = [...requested];
+  const linked = new Set<string>();
+  while (queue.length > 0) {
+    const name = queue.shift()!;
+    if (targets[name]) continue;
+    const t = resolver.resolve(name);
+    if (!t) continue;
+    targets[name] = t;
+    for (const value of Object.values(t.contexts ?? {})) {
+      if (!value.startsWith("target:")) continue;
+      const dep = value.slice("target:".length);
+      if (!project.targets.has(dep)) {
+        const range = project.contextRanges.get(name);
+        const at = range
+          ? Object.entries(t.contexts ?? {}).find(([, v]) => v === value)?.[0]
+          : undefined;
+        throw new DiagnosticError(
+          error(
+            `Target "${name}" uses context "${value}", but there is no target "${dep}"${didYouMean(dep, project.targets.keys())}.`,
+            at && range ? range[at] : project.targetRanges.get(name),
+          ),
+        );
+      }
+      if (!requested.includes(dep)) linked.add(dep);
+      queue.push(dep);
+    }
+  }
+  for (const name of linked) {
+    const t = targets[name] as MutableTarget | undefined;
+    if (t && !requested.includes(name) && (t.output === undefined || t.output.length === 0))
+      t.output = [{ type: "cacheonly" }];
+  }
+  // buildx lists the names asked for (other than "default") in a "default" group.
+  const groups: Record<string, Group> = {};
+  for (const [n, g] of groupMap) groups[n] = { ...g, targets: [...g.targets] };
+  const extra = names.filter((n) => n !== "default" && !project.groups.has(n));
+  if (extra.length > 0) {
+    const def = groups.default ?? { name: "default", targets: [] };
+    groups.default = {
+      ...def,
+      targets: dedupeStrings([...def.targets, ...extra]).sort(compareStrings),
+    };
+  }
+  const definitions: Record<string, SourceRange> = {};
+  const contextRanges: Record<string, Record<string, SourceRange>> = {};
+  for (const name of Object.keys(targets)) {
+    const r = project.targetRanges.get(name);
+    if (r) definitions[name] = r;
+    const c = project.contextRanges.get(name);
+    if (c) contextRanges[name] = c;
+  }
+  return { groups, targets, requested, definitions, contextRanges };
+}
+
+function overrideMatches(o: Override, target: string): boolean {
+  try {
+    return new RegExp(
+      `^${o.pattern
+        .replace(/[.+^${}()|\\]/g, "\\$&")
+        .replace(/\*/g, ".*")
+        .replace(/\?/g, ".")}$`,
+    ).test(target);
+  } catch {
+    return false;
+  }
+}

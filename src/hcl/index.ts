@@ -1,0 +1,3 @@
+export * from "./ast.js";
+export * from "./json.js";
+export * from "./parse.js";

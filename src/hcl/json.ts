@@ -1,0 +1,340 @@
+/**
+ * HCL's JSON syntax (docker-bake.json) to the same syntax tree as native HCL.
+ * Which keys are blocks, and how many labels they take, comes from a schema;
+ * every other key is an attribute. String values are templates, as in HCL.
+ */
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import type { SourceFile, SourceRange } from "../diagnostics/source.js";
+import type { Attribute, Block, Body, Expression, ObjectItem } from "./ast.js";
+import { type ParseResult, parseTemplateString } from "./parse.js";
+
+export type JsonBlockSchema = {
+  readonly [blockType: string]: { readonly labels: number; readonly blocks?: JsonBlockSchema };
+};
+
+type JsonNode =
+  | {
+      kind: "object";
+      start: number;
+      end: number;
+      members: { key: string; keyStart: number; keyEnd: number; value: JsonNode }[];
+    }
+  | { kind: "array"; start: number; end: number; items: JsonNode[] }
+  | { kind: "string"; start: number; end: number; value: string }
+  | { kind: "number"; start: number; end: number; raw: string }
+  | { kind: "literal"; start: number; end: number; value: boolean | null };
+
+class JsonSyntaxError extends Error {
+  constructor(
+    message: string,
+    readonly at: number,
+  ) {
+    super(message);
+  }
+}
+
+class JsonReader {
+  pos = 0;
+  constructor(readonly text: string) {}
+
+  space(): void {
+    while (this.pos < this.text.length && /[ \t\r\n\uFEFF]/.test(this.text[this.pos]!)) this.pos++;
+  }
+
+  value(): JsonNode {
+    this.space();
+    const c = this.text[this.pos];
+    const start = this.pos;
+    if (c === "{") return this.object();
+    if (c === "[") return this.array();
+    if (c === '"') {
+      const value = this.string();
+      return { kind: "string", start, end: this.pos, value };
+    }
+    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(
+      this.text.slice(this.pos, this.pos + 100),
+    );
+    if (m && m[0] !== "" && m[0] !== "-") {
+      this.pos += m[0].length;
+      return { kind: "number", start, end: this.pos, raw: m[0] };
+    }
+    for (const [word, value] of [
+      ["true", true],
+      ["false", false],
+      ["null", null],
+    ] as const) {
+      if (this.text.startsWith(word, this.pos)) {
+        this.pos += word.length;
+        return { kind: "literal", start, end: this.pos, value };
+      }
+    }
+    if (c === undefined)
+      throw new JsonSyntaxError("Unexpected end of file; a JSON value is expected", this.pos);
+    if (c === "/" || c === "#")
+      throw new JsonSyntaxError("Comments are not allowed in JSON", this.pos);
+    throw new JsonSyntaxError(`Invalid JSON value starting with "${c}"`, this.pos);
+  }
+
+  string(): string {
+    const start = this.pos;
+    this.pos++;
+    let out = "";
+    for (;;) {
+      const c = this.text[this.pos];
+      if (c === undefined || c === "\n") throw new JsonSyntaxError("Unterminated string", start);
+      if (c === '"') {
+        this.pos++;
+        return out;
+      }
+      if (c === "\\") {
+        const e = this.text[this.pos + 1];
+        const simple: Record<string, string> = {
+          '"': '"',
+          "\\": "\\",
+          "/": "/",
+          b: "\b",
+          f: "\f",
+          n: "\n",
+          r: "\r",
+          t: "\t",
+        };
+        if (e && simple[e] !== undefined) {
+          out += simple[e];
+          this.pos += 2;
+        } else if (
+          e === "u" &&
+          /^[0-9a-fA-F]{4}$/.test(this.text.slice(this.pos + 2, this.pos + 6))
+        ) {
+          out += String.fromCharCode(
+            Number.parseInt(this.text.slice(this.pos + 2, this.pos + 6), 16),
+          );
+          this.pos += 6;
+        } else throw new JsonSyntaxError("Invalid escape sequence in string", this.pos);
+        continue;
+      }
+      if (c < " ") throw new JsonSyntaxError("Control character in string", this.pos);
+      out += c;
+      this.pos++;
+    }
+  }
+
+  object(): JsonNode {
+    const start = this.pos;
+    this.pos++;
+    const members: { key: string; keyStart: number; keyEnd: number; value: JsonNode }[] = [];
+    this.space();
+    if (this.text[this.pos] === "}") {
+      this.pos++;
+      return { kind: "object", start, end: this.pos, members };
+    }
+    for (;;) {
+      this.space();
+      if (this.text[this.pos] !== '"')
+        throw new JsonSyntaxError('Expected a quoted object key ("name")', this.pos);
+      const keyStart = this.pos;
+      const key = this.string();
+      const keyEnd = this.pos;
+      this.space();
+      if (this.text[this.pos] !== ":")
+        throw new JsonSyntaxError('Expected ":" after the object key', this.pos);
+      this.pos++;
+      const value = this.value();
+      members.push({ key, keyStart, keyEnd, value });
+      this.space();
+      const c = this.text[this.pos];
+      if (c === ",") {
+        this.pos++;
+        continue;
+      }
+      if (c === "}") {
+        this.pos++;
+        return { kind: "object", start, end: this.pos, members };
+      }
+      throw new JsonSyntaxError('Expected "," or "}" in object', this.pos);
+    }
+  }
+
+  array(): JsonNode {
+    const start = this.pos;
+    this.pos++;
+    const items: JsonNode[] = [];
+    this.space();
+    if (this.text[this.pos] === "]") {
+      this.pos++;
+      return { kind: "array", start, end: this.pos, items };
+    }
+    for (;;) {
+      items.push(this.value());
+      this.space();
+      const c = this.text[this.pos];
+      if (c === ",") {
+        this.pos++;
+        continue;
+      }
+      if (c === "]") {
+        this.pos++;
+        return { kind: "array", start, end: this.pos, items };
+      }
+      throw new JsonSyntaxError('Expected "," or "]" in array', this.pos);
+    }
+  }
+}
+
+class JsonToTree {
+  readonly diagnostics: Diagnostic[] = [];
+  constructor(readonly file: SourceFile) {}
+
+  range(start: number, end: number): SourceRange {
+    return { file: this.file, start, end };
+  }
+
+  expression(node: JsonNode): Expression {
+    const range = this.range(node.start, node.end);
+    switch (node.kind) {
+      case "string": {
+        const { template, diagnostics } = parseTemplateString(
+          node.value,
+          this.file,
+          node.start + 1,
+        );
+        this.diagnostics.push(...diagnostics);
+        return template ? { ...template, range } : { kind: "Literal", value: node.value, range };
+      }
+      case "number":
+        return { kind: "Literal", value: Number(node.raw), raw: node.raw, range };
+      case "literal":
+        return { kind: "Literal", value: node.value, range };
+      case "array":
+        return { kind: "Tuple", items: node.items.map((i) => this.expression(i)), range };
+      case "object": {
+        const items: ObjectItem[] = node.members.map((m) => {
+          const keyNode: JsonNode = {
+            kind: "string",
+            start: m.keyStart,
+            end: m.keyEnd,
+            value: m.key,
+          };
+          return { key: this.expression(keyNode), bareKey: false, value: this.expression(m.value) };
+        });
+        return { kind: "Object", items, range };
+      }
+    }
+  }
+
+  body(node: JsonNode, schema: JsonBlockSchema): Body {
+    const attributes: Attribute[] = [];
+    const blocks: Block[] = [];
+    if (node.kind !== "object") {
+      this.diagnostics.push({
+        severity: "error",
+        summary: "Incorrect JSON value type; A JSON object is required here.",
+        range: this.range(node.start, node.end),
+      });
+      return { kind: "Body", attributes, blocks, range: this.range(node.start, node.end) };
+    }
+    for (const m of node.members) {
+      const blockSchema = schema[m.key];
+      if (blockSchema) {
+        this.blocks(
+          m.key,
+          this.range(m.keyStart, m.keyEnd),
+          m.value,
+          blockSchema.labels,
+          blockSchema.blocks ?? {},
+          [],
+          [],
+          blocks,
+        );
+      } else {
+        attributes.push({
+          kind: "Attribute",
+          name: m.key,
+          nameRange: this.range(m.keyStart, m.keyEnd),
+          expr: this.expression(m.value),
+          range: this.range(m.keyStart, m.value.end),
+        });
+      }
+    }
+    return { kind: "Body", attributes, blocks, range: this.range(node.start, node.end) };
+  }
+
+  blocks(
+    type: string,
+    typeRange: SourceRange,
+    node: JsonNode,
+    labelsLeft: number,
+    inner: JsonBlockSchema,
+    labels: string[],
+    labelRanges: SourceRange[],
+    out: Block[],
+  ): void {
+    if (node.kind === "array") {
+      for (const item of node.items)
+        this.blocks(type, typeRange, item, labelsLeft, inner, labels, labelRanges, out);
+      return;
+    }
+    if (labelsLeft === 0) {
+      out.push({
+        kind: "Block",
+        type,
+        typeRange,
+        labels,
+        labelRanges,
+        body: this.body(node, inner),
+        range: this.range(typeRange.start, node.end),
+      });
+      return;
+    }
+    if (node.kind !== "object") {
+      this.diagnostics.push({
+        severity: "error",
+        summary: `Incorrect JSON value type; A JSON object with a property per "${type}" label is required here.`,
+        range: this.range(node.start, node.end),
+      });
+      return;
+    }
+    for (const m of node.members) {
+      this.blocks(
+        type,
+        typeRange,
+        m.value,
+        labelsLeft - 1,
+        inner,
+        [...labels, m.key],
+        [...labelRanges, this.range(m.keyStart, m.keyEnd)],
+        out,
+      );
+    }
+  }
+}
+
+/** Parses a JSON bake file into the shared syntax tree. */
+export function parseHclJson(file: SourceFile, schema: JsonBlockSchema): ParseResult {
+  const reader = new JsonReader(file.text);
+  const converter = new JsonToTree(file);
+  try {
+    const root = reader.value();
+    reader.space();
+    if (reader.pos < file.text.length)
+      throw new JsonSyntaxError("Extra characters after the JSON value", reader.pos);
+    const body = converter.body(root, schema);
+    return { body, diagnostics: converter.diagnostics };
+  } catch (err) {
+    if (!(err instanceof JsonSyntaxError)) throw err;
+    return {
+      body: {
+        kind: "Body",
+        attributes: [],
+        blocks: [],
+        range: { file, start: 0, end: file.text.length },
+      },
+      diagnostics: [
+        {
+          severity: "error",
+          summary: `Invalid JSON; ${err.message}.`,
+          range: { file, start: err.at, end: err.at + 1 },
+        },
+      ],
+    };
+  }
+}

@@ -1,0 +1,206 @@
+/* biome-ignore-all lint/suspicious/noTemplateCurlyInString: HCL source text is written in plain strings */
+import { describe, expect, it } from "vitest";
+import { printBake, resolveBake } from "../../src/bake/index.js";
+
+function print(
+  text: string,
+  names: string[] = [],
+  overrides: string[] = [],
+  env: Record<string, string> = {},
+  name = "docker-bake.hcl",
+) {
+  return printBake(
+    resolveBake({ files: [{ name, text }], names, overrides, env, localPlatform: "linux/amd64" }),
+  );
+}
+
+describe("--print", () => {
+  it("prints defaults, the default group and buildx's key order", () => {
+    const out = print(`
+group "default" {
+  targets = ["app"]
+}
+target "app" {
+  tags = ["app:latest"]
+  args = { B = "2", A = 1 }
+  platforms = ["linux/amd64"]
+  output = ["type=local,dest=out"]
+  cache-from = ["user/app:cache", "type=local,src=c"]
+}
+`);
+    expect(out).toBe(`{
+  "group": {
+    "default": {
+      "targets": [
+        "app"
+      ]
+    }
+  },
+  "target": {
+    "app": {
+      "context": ".",
+      "dockerfile": "Dockerfile",
+      "args": {
+        "A": "1",
+        "B": "2"
+      },
+      "tags": [
+        "app:latest"
+      ],
+      "cache-from": [
+        {
+          "ref": "user/app:cache",
+          "type": "registry"
+        },
+        {
+          "src": "c",
+          "type": "local"
+        }
+      ],
+      "platforms": [
+        "linux/amd64"
+      ],
+      "output": [
+        {
+          "dest": "out",
+          "type": "local"
+        }
+      ]
+    }
+  }
+}`);
+  });
+
+  it("merges inherits with buildx's rules (args merge, tags replace, cache-from append)", () => {
+    const out = JSON.parse(
+      print(
+        `
+target "_a" {
+  args = { X = "a", Y = "a" }
+  tags = ["a"]
+  cache-from = ["type=registry,ref=a"]
+}
+target "_b" {
+  inherits = ["_a"]
+  args = { Y = "b" }
+  tags = ["b"]
+}
+target "app" {
+  inherits = ["_b"]
+  args = { Z = "c" }
+  cache-from = ["type=registry,ref=c"]
+}
+`,
+        ["app"],
+      ),
+    );
+    expect(out.target.app.args).toEqual({ X: "a", Y: "b", Z: "c" });
+    expect(out.target.app.tags).toEqual(["b"]);
+    expect(out.target.app["cache-from"]).toEqual([
+      { type: "registry", ref: "a" },
+      { type: "registry", ref: "c" },
+    ]);
+    expect(out.group).toEqual({ default: { targets: ["app"] } });
+  });
+
+  it("accepts a plain inherits cycle", () => {
+    const out = JSON.parse(
+      print(
+        'target "a" {\n inherits = ["b"]\n tags = ["a"]\n}\ntarget "b" {\n inherits = ["a"]\n args = { B = "1" }\n}\n',
+        ["a"],
+      ),
+    );
+    expect(out.target.a.tags).toEqual(["a"]);
+    expect(out.target.a.args).toEqual({ B: "1" });
+  });
+
+  it("expands matrices into a group named after the target", () => {
+    const out = JSON.parse(
+      print(
+        `
+target "app" {
+  name = "app-\${v}"
+  matrix = { v = ["1", "2"] }
+  args = { V = v }
+}
+`,
+        ["app"],
+      ),
+    );
+    expect(out.group.app.targets).toEqual(["app-1", "app-2"]);
+    expect(out.target["app-2"].args).toEqual({ V: "2" });
+  });
+
+  it("uses environment overrides with buildx's coercion", () => {
+    const text =
+      'variable "TAG" { default = "x" }\nvariable "N" { default = 1 }\nvariable "ON" { default = false }\ntarget "app" {\n tags = ["${TAG}-${N + 1}-${ON}"]\n}\n';
+    expect(
+      JSON.parse(print(text, ["app"], [], { TAG: "v2", N: "41", ON: "true" })).target.app.tags,
+    ).toEqual(["v2-42-true"]);
+  });
+
+  it("applies --set with patterns, args and list accumulation", () => {
+    const out = JSON.parse(
+      print(
+        'target "a" {}\ntarget "b" {}\n',
+        ["a", "b"],
+        [
+          "*.platform=linux/amd64",
+          "*.platform=linux/arm64",
+          "a.args.X=1",
+          "b.tags=b:1",
+          "a.no-cache=true",
+        ],
+      ),
+    );
+    expect(out.target.a.platforms).toEqual(["linux/amd64", "linux/arm64"]);
+    expect(out.target.a.args).toEqual({ X: "1" });
+    expect(out.target.a["no-cache"]).toBe(true);
+    expect(out.target.b.tags).toEqual(["b:1"]);
+    expect(() => print('target "a" {}\n', ["a"], ["a.platfrom=x"])).toThrowError(
+      /unknown key "platfrom" \(did you mean "platform"\?\)/,
+    );
+    expect(() => print('target "a" {}\n', ["a"], ["zz.tags=x"])).toThrowError(
+      /could not find any target matching "zz"/,
+    );
+  });
+
+  it("pulls in target: contexts as cacheonly targets", () => {
+    const out = JSON.parse(
+      print('target "base" {}\ntarget "app" {\n contexts = { base = "target:base" }\n}\n', ["app"]),
+    );
+    expect(out.target.base.output).toEqual([{ type: "cacheonly" }]);
+    expect(out.target.app.contexts).toEqual({ base: "target:base" });
+  });
+
+  it("reads JSON bake files with templates", () => {
+    const json =
+      '{"variable": {"TAG": {"default": "1.0"}}, "target": {"app": {"tags": ["app:${TAG}"], "platforms": ["linux/arm64"]}}}';
+    const out = JSON.parse(print(json, ["app"], [], {}, "docker-bake.json"));
+    expect(out.target.app.tags).toEqual(["app:1.0"]);
+  });
+
+  it("names unknown targets with a suggestion", () => {
+    expect(() => print('target "release" {}\n', ["relase"])).toThrowError(
+      /failed to find target relase \(did you mean "release"\?\)/,
+    );
+  });
+
+  it("reports variable cycles with the chain", () => {
+    expect(() =>
+      print(
+        'variable "A" { default = B }\nvariable "B" { default = A }\ntarget "x" { tags = [A] }\n',
+        ["x"],
+      ),
+    ).toThrowError(/Variable cycle: A -> B -> A/);
+  });
+
+  it("runs validation blocks", () => {
+    const text =
+      'variable "PORT" {\n default = 80\n validation {\n condition = PORT > 1024\n error_message = "PORT must be above 1024."\n }\n}\ntarget "x" {}\n';
+    expect(() => print(text, ["x"])).toThrowError(
+      /Invalid value for variable "PORT": PORT must be above 1024./,
+    );
+    expect(JSON.parse(print(text, ["x"], [], { PORT: "8080" })).target.x.context).toBe(".");
+  });
+});
