@@ -1,0 +1,348 @@
+/**
+ * A connection to one BuildKit endpoint: a Docker Engine's embedded BuildKit (through
+ * its /grpc and /session upgrades) or a buildkitd (unix, tcp with TLS, or a stdio
+ * dialer such as `docker exec ... buildctl dial-stdio`).
+ */
+import { randomUUID } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import * as grpc from "@grpc/grpc-js";
+import type { SolveStatus } from "../progress/status.js";
+import { ControlApi, type UsageRecord, type WorkerInfo } from "./control/control.js";
+import { authService } from "./session/auth.js";
+import { type OpenSession, openControlSession, openEngineSession } from "./session/connection.js";
+import { credentialsFor, readDockerConfig, registryHost } from "./session/docker-config.js";
+import { receiveOutput } from "./session/filesend.js";
+import { fileSyncService } from "./session/filesync.js";
+import { loadSecrets, secretsService } from "./session/secrets.js";
+import type { SessionService } from "./session/service.js";
+import { planSolve } from "./solve/request.js";
+import type { BuildSpec, Capabilities } from "./solve/spec.js";
+import { parseAddress, stdioCommand } from "./transport/address.js";
+import { type Bridge, openBridge } from "./transport/bridge.js";
+import { engineRequest, hijack, isDockerEngine } from "./transport/engine.js";
+import { spawnStdio } from "./transport/stdio.js";
+
+export interface TlsFiles {
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
+  readonly serverName?: string;
+}
+
+export interface BuildOptions {
+  readonly signal: AbortSignal;
+  readonly onStatus: (s: SolveStatus) => void;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Where a tar output to "-" goes. */
+  readonly stdout?: NodeJS.WritableStream;
+}
+
+export interface BuildResult {
+  readonly exporterResponse: Record<string, string>;
+  /** Digests of images the Engine pushed, by name. */
+  readonly pushed: Record<string, string>;
+}
+
+/** The daemon or its connection went away: the job may run elsewhere. */
+export class EndpointGoneError extends Error {
+  override name = "EndpointGoneError";
+}
+
+/** The build itself failed (a step errored, the Dockerfile is wrong, ...). */
+export class BuildFailedError extends Error {
+  override name = "BuildFailedError";
+  constructor(
+    message: string,
+    readonly failedStep?: string,
+  ) {
+    super(message);
+  }
+}
+
+const goneCodes = new Set([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED]);
+
+function describeGrpcError(err: unknown): string {
+  const e = err as grpc.ServiceError;
+  return e?.details || e?.message || String(err);
+}
+
+export class BuildkitClient {
+  private caps: Capabilities | undefined;
+
+  private constructor(
+    readonly address: string,
+    readonly control: ControlApi,
+    private readonly engineSocket: string | undefined,
+    private readonly bridge: Bridge | undefined,
+  ) {}
+
+  /** Connects (lazily: the first call dials) to an endpoint address. */
+  static async connect(
+    address: string,
+    tls: TlsFiles = {},
+    env: Readonly<Record<string, string | undefined>> = process.env,
+  ): Promise<BuildkitClient> {
+    const a = parseAddress(address, env);
+    switch (a.kind) {
+      case "docker":
+        return BuildkitClient.engine(address, a.socketPath);
+      case "unix":
+        if (await isDockerEngine(a.path)) return BuildkitClient.engine(address, a.path);
+        if (!existsSync(a.path))
+          throw new EndpointGoneError(`${address}: no socket at ${a.path}; is the daemon running?`);
+        return new BuildkitClient(
+          address,
+          new ControlApi(`unix://${a.path}`),
+          undefined,
+          undefined,
+        );
+      case "tcp": {
+        const creds =
+          tls.ca || tls.cert
+            ? grpc.credentials.createSsl(
+                tls.ca ? readFileSync(tls.ca) : null,
+                tls.key ? readFileSync(tls.key) : null,
+                tls.cert ? readFileSync(tls.cert) : null,
+              )
+            : grpc.credentials.createInsecure();
+        const options: grpc.ChannelOptions = tls.serverName
+          ? {
+              "grpc.ssl_target_name_override": tls.serverName,
+              "grpc.default_authority": tls.serverName,
+            }
+          : {};
+        return new BuildkitClient(
+          address,
+          new ControlApi(`${a.host}:${a.port}`, creds, options),
+          undefined,
+          undefined,
+        );
+      }
+      default: {
+        const cmd = stdioCommand(a)!;
+        const bridge = await openBridge(() => spawnStdio(cmd.command, cmd.args));
+        return new BuildkitClient(address, new ControlApi(bridge.address), undefined, bridge);
+      }
+    }
+  }
+
+  private static async engine(address: string, socketPath: string): Promise<BuildkitClient> {
+    const bridge = await openBridge(() => hijack(socketPath, "/grpc"));
+    return new BuildkitClient(address, new ControlApi(bridge.address), socketPath, bridge);
+  }
+
+  get isDockerEngine(): boolean {
+    return this.engineSocket !== undefined;
+  }
+
+  async listWorkers(): Promise<WorkerInfo[]> {
+    try {
+      return await this.control.listWorkers();
+    } catch (err) {
+      throw new EndpointGoneError(`${this.address}: ListWorkers failed: ${describeGrpcError(err)}`);
+    }
+  }
+
+  async capabilities(): Promise<Capabilities> {
+    if (this.caps) return this.caps;
+    const workers = await this.listWorkers();
+    const platforms = [...new Set(workers.flatMap((w) => w.platforms))];
+    if (this.engineSocket) {
+      const v = await engineRequest(this.engineSocket, "GET", "/version").catch(() => undefined);
+      const version = v ? (JSON.parse(v.body) as { Version?: string }).Version : undefined;
+      this.caps = {
+        endpoint: this.address,
+        kind: "docker-engine",
+        version: `Docker Engine ${version ?? "unknown"} (embedded BuildKit)`,
+        platforms,
+        exporters: ["moby", "local", "tar"],
+        cacheExporters: ["inline"],
+        cacheImporters: ["registry", "local"],
+        namedContexts: false,
+        multiPlatformImages: false,
+      };
+    } else {
+      const version =
+        (await this.control.info().catch(() => undefined)) ??
+        workers[0]?.buildkitVersion ??
+        "unknown";
+      const m = /^v?(\d+)\.(\d+)/.exec(version);
+      const modern = m ? Number(m[1]) > 0 || Number(m[2]) >= 10 : false;
+      this.caps = {
+        endpoint: this.address,
+        kind: "buildkitd",
+        version: `BuildKit ${version}`,
+        platforms,
+        exporters: ["image", "local", "tar", "oci"],
+        cacheExporters: ["inline", "registry", "local"],
+        cacheImporters: ["registry", "local"],
+        namedContexts: modern,
+        multiPlatformImages: true,
+      };
+    }
+    return this.caps;
+  }
+
+  async diskUsage(): Promise<UsageRecord[]> {
+    return this.control.diskUsage();
+  }
+
+  async prune(
+    opts: { all: boolean; keepDurationMs?: number; keepBytes?: number },
+    onRecord: (r: UsageRecord) => void,
+  ): Promise<void> {
+    return this.control.prune(opts, onRecord);
+  }
+
+  private async openSession(services: SessionService[]): Promise<OpenSession> {
+    if (this.engineSocket) return openEngineSession(this.engineSocket, services);
+    return openControlSession(this.control, services);
+  }
+
+  /** Builds one spec: session, Solve and Status share one cancellation. */
+  async build(spec: BuildSpec, opts: BuildOptions): Promise<BuildResult> {
+    const caps = await this.capabilities();
+    const plan = planSolve(spec, caps);
+    const secrets = loadSecrets(spec.secrets, opts.env);
+    const receiver = plan.receive
+      ? receiveOutput(plan.receive.kind, plan.receive.dest, opts.stdout)
+      : undefined;
+    let sessionError: Error | undefined;
+    const services: SessionService[] = [
+      fileSyncService(plan.dirs, (e) => {
+        sessionError = e;
+      }),
+      authService(opts.env),
+      secretsService(secrets),
+      ...(receiver ? [receiver.service] : []),
+    ];
+    const session = await this.openSession(services);
+    const ref = randomUUID().replace(/-/g, "").slice(0, 25);
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    opts.signal.addEventListener("abort", abort, { once: true });
+    let lastError: { step?: string; message?: string } = {};
+    const statusDone = this.control.status(
+      ref,
+      (s) => {
+        for (const v of s.vertexes) if (v.error) lastError = { step: v.name, message: v.error };
+        opts.onStatus(s);
+      },
+      controller.signal,
+    );
+    try {
+      const response = await this.control.solve(
+        { ...plan.request, Ref: ref, Session: session.id } as Parameters<ControlApi["solve"]>[0],
+        controller.signal,
+      );
+      if (receiver) await Promise.race([receiver.done, new Promise((r) => setTimeout(r, 30_000))]);
+      await Promise.race([statusDone, new Promise((r) => setTimeout(r, 2000))]);
+      receiver?.commit();
+      const pushed: Record<string, string> = {};
+      for (const name of plan.pushAfter) {
+        pushed[name] = await this.pushImage(name, opts.env, controller.signal);
+      }
+      const digest = Object.values(pushed)[0];
+      return {
+        exporterResponse: {
+          ...response,
+          ...(digest && !response["containerimage.digest"]
+            ? { "containerimage.digest": digest }
+            : {}),
+        },
+        pushed,
+      };
+    } catch (err) {
+      receiver?.discard();
+      if (opts.signal.aborted) throw new BuildFailedError("cancelled");
+      if (err instanceof BuildFailedError || err instanceof EndpointGoneError) throw err;
+      const code = (err as grpc.ServiceError).code;
+      const message = describeGrpcError(err);
+      if (
+        goneCodes.has(code) ||
+        /ECONNREFUSED|ENOENT|EPIPE|ECONNRESET|socket hang up|Connection dropped/i.test(message)
+      ) {
+        throw new EndpointGoneError(`${this.address}: ${message}`);
+      }
+      throw new BuildFailedError(
+        sessionError ? `${message} (${sessionError.message})` : message,
+        lastError.step,
+      );
+    } finally {
+      opts.signal.removeEventListener("abort", abort);
+      controller.abort();
+      session.close();
+    }
+  }
+
+  /** Pushes an image from the Engine's store through the Engine API; returns its digest. */
+  async pushImage(
+    name: string,
+    env: Readonly<Record<string, string | undefined>>,
+    signal?: AbortSignal,
+  ): Promise<string> {
+    if (!this.engineSocket) throw new Error("pushImage is only for Docker Engine endpoints");
+    const lastColon = name.lastIndexOf(":");
+    const hasTag = lastColon > name.lastIndexOf("/");
+    const repo = hasTag ? name.slice(0, lastColon) : name;
+    const tag = hasTag ? name.slice(lastColon + 1) : "latest";
+    const host = registryHost(repo);
+    const creds = credentialsFor(readDockerConfig(env), host);
+    const auth = Buffer.from(
+      JSON.stringify(
+        creds ? { username: creds.username, password: creds.secret, serveraddress: host } : {},
+      ),
+    ).toString("base64url");
+    let digest = "";
+    let error = "";
+    if (signal?.aborted) throw new BuildFailedError("cancelled");
+    const res = await engineRequest(
+      this.engineSocket,
+      "POST",
+      `/images/${encodeURIComponent(repo)}/push?tag=${encodeURIComponent(tag)}`,
+      {
+        headers: { "X-Registry-Auth": auth },
+        timeoutMs: 600_000,
+        onLine: (line) => {
+          try {
+            const m = JSON.parse(line) as { error?: string; aux?: { Digest?: string } };
+            if (m.error) error = m.error;
+            if (m.aux?.Digest) digest = m.aux.Digest;
+          } catch {
+            // not a JSON line
+          }
+        },
+      },
+    );
+    if (res.status !== 200 || error) {
+      throw new BuildFailedError(
+        `pushing ${name} from ${this.address} failed: ${error || res.body.slice(0, 300)}`,
+      );
+    }
+    return digest;
+  }
+
+  async close(): Promise<void> {
+    this.control.close();
+    await this.bridge?.close();
+  }
+}
+
+/** The endpoint to use when none is configured: BUILDKIT_HOST, buildkitd's socket, then the Docker Engine. */
+export function discoverEndpoint(
+  env: Readonly<Record<string, string | undefined>>,
+  exists: (p: string) => boolean = existsSync,
+): { address: string; tried: string[] } | { address?: undefined; tried: string[] } {
+  const tried: string[] = [];
+  if (env.BUILDKIT_HOST) return { address: env.BUILDKIT_HOST, tried: ["BUILDKIT_HOST"] };
+  tried.push("BUILDKIT_HOST (not set)");
+  if (exists("/run/buildkit/buildkitd.sock"))
+    return { address: "unix:///run/buildkit/buildkitd.sock", tried };
+  tried.push("/run/buildkit/buildkitd.sock (no socket)");
+  const docker = env.DOCKER_HOST?.startsWith("unix://")
+    ? env.DOCKER_HOST.slice(7)
+    : "/var/run/docker.sock";
+  if (exists(docker)) return { address: `unix://${docker}`, tried };
+  tried.push(`${docker} (no Docker Engine socket)`);
+  return { tried };
+}

@@ -1,0 +1,209 @@
+/** Typed calls of BuildKit's Control service over grpc-js. */
+import * as grpc from "@grpc/grpc-js";
+import type { SolveStatus } from "../../progress/status.js";
+import { loadProto, lookupProto } from "../api/load.js";
+import { decodeStatus } from "./decode.js";
+
+export interface WorkerInfo {
+  readonly id: string;
+  readonly platforms: string[];
+  readonly labels: Record<string, string>;
+  readonly buildkitVersion?: string;
+}
+
+export interface UsageRecord {
+  readonly id: string;
+  readonly size: number;
+  readonly inUse: boolean;
+  readonly shared: boolean;
+  readonly mutable: boolean;
+  readonly description: string;
+  readonly recordType: string;
+  readonly lastUsedAt?: Date;
+  readonly usageCount: number;
+}
+
+export interface SolveRequestMessage {
+  Ref: string;
+  Exporter?: string;
+  ExporterAttrs?: Record<string, string>;
+  Exporters?: { Type: string; Attrs: Record<string, string> }[];
+  Session: string;
+  Frontend: string;
+  FrontendAttrs: Record<string, string>;
+  Cache?: {
+    Exports?: { Type: string; Attrs: Record<string, string> }[];
+    Imports?: { Type: string; Attrs: Record<string, string> }[];
+    ExportRefDeprecated?: string;
+    ImportRefsDeprecated?: string[];
+    ExportAttrsDeprecated?: Record<string, string>;
+  };
+  Entitlements?: string[];
+}
+
+type Unary<Req, Res> = (
+  req: Req,
+  md: grpc.Metadata,
+  opts: grpc.CallOptions,
+  cb: (err: grpc.ServiceError | null, res: Res) => void,
+) => grpc.ClientUnaryCall;
+
+interface RawControlClient extends grpc.Client {
+  ListWorkers: Unary<
+    { filter: string[] },
+    {
+      record: {
+        ID: string;
+        Labels: Record<string, string>;
+        platforms: { Architecture: string; OS: string; Variant: string }[];
+        BuildkitVersion?: { version: string } | null;
+      }[];
+    }
+  >;
+  Info: Unary<object, { buildkitVersion?: { version: string; package: string } | null }>;
+  DiskUsage: Unary<{ filter: string[] }, { record: RawUsage[] }>;
+  Solve: Unary<SolveRequestMessage, { ExporterResponse: Record<string, string> }>;
+  Prune(
+    req: { filter: string[]; all: boolean; keepDuration: string; keepBytes: string },
+    opts?: grpc.CallOptions,
+  ): grpc.ClientReadableStream<RawUsage>;
+  Status(
+    req: { Ref: string },
+    opts?: grpc.CallOptions,
+  ): grpc.ClientReadableStream<Parameters<typeof decodeStatus>[0]>;
+  Session(
+    md: grpc.Metadata,
+    opts?: grpc.CallOptions,
+  ): grpc.ClientDuplexStream<{ data: Buffer }, { data: Buffer }>;
+}
+
+interface RawUsage {
+  ID: string;
+  Size: string;
+  InUse: boolean;
+  Shared: boolean;
+  Mutable: boolean;
+  Description: string;
+  RecordType: string;
+  UsageCount: string;
+  LastUsedAt?: { seconds: string; nanos: number } | null;
+}
+
+export function platformString(p: { Architecture: string; OS: string; Variant: string }): string {
+  return `${p.OS}/${p.Architecture}${p.Variant ? `/${p.Variant}` : ""}`;
+}
+
+function toUsage(r: RawUsage): UsageRecord {
+  return {
+    id: r.ID,
+    size: Number(r.Size),
+    inUse: r.InUse,
+    shared: r.Shared,
+    mutable: r.Mutable,
+    description: r.Description,
+    recordType: r.RecordType,
+    usageCount: Number(r.UsageCount),
+    ...(r.LastUsedAt ? { lastUsedAt: new Date(Number(r.LastUsedAt.seconds) * 1000) } : {}),
+  };
+}
+
+const ControlClient = lookupProto(
+  loadProto("control.proto"),
+  "moby.buildkit.v1.Control",
+) as grpc.ServiceClientConstructor;
+
+export class ControlApi {
+  readonly raw: RawControlClient;
+
+  constructor(
+    target: string,
+    credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+    options: grpc.ChannelOptions = {},
+  ) {
+    this.raw = new ControlClient(target, credentials, {
+      "grpc.max_receive_message_length": 64 * 1024 * 1024,
+      "grpc.max_send_message_length": 64 * 1024 * 1024,
+      ...options,
+    }) as unknown as RawControlClient;
+  }
+
+  private unary<Req, Res>(
+    method: Unary<Req, Res>,
+    req: Req,
+    deadlineMs?: number,
+    signal?: AbortSignal,
+  ): Promise<Res> {
+    return new Promise((resolve, reject) => {
+      const call = method.call(
+        this.raw,
+        req,
+        new grpc.Metadata(),
+        deadlineMs ? { deadline: Date.now() + deadlineMs } : {},
+        (err, res) => (err ? reject(err) : resolve(res)),
+      );
+      signal?.addEventListener("abort", () => call.cancel(), { once: true });
+    });
+  }
+
+  async listWorkers(deadlineMs = 10_000): Promise<WorkerInfo[]> {
+    const res = await this.unary(this.raw.ListWorkers, { filter: [] }, deadlineMs);
+    return res.record.map((r) => ({
+      id: r.ID,
+      platforms: r.platforms.map(platformString),
+      labels: r.Labels,
+      ...(r.BuildkitVersion?.version ? { buildkitVersion: r.BuildkitVersion.version } : {}),
+    }));
+  }
+
+  /** The daemon's version, or undefined where Info is not implemented (older daemons). */
+  async info(deadlineMs = 10_000): Promise<string | undefined> {
+    try {
+      const res = await this.unary(this.raw.Info, {}, deadlineMs);
+      return res.buildkitVersion?.version || undefined;
+    } catch (err) {
+      if ((err as grpc.ServiceError).code === grpc.status.UNIMPLEMENTED) return undefined;
+      throw err;
+    }
+  }
+
+  async diskUsage(): Promise<UsageRecord[]> {
+    const res = await this.unary(this.raw.DiskUsage, { filter: [] }, 60_000);
+    return res.record.map(toUsage);
+  }
+
+  prune(
+    opts: { all: boolean; keepDurationMs?: number; keepBytes?: number },
+    onRecord: (r: UsageRecord) => void,
+  ): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const stream = this.raw.Prune({
+        filter: [],
+        all: opts.all,
+        keepDuration: String(Math.round((opts.keepDurationMs ?? 0) * 1e6)),
+        keepBytes: String(opts.keepBytes ?? 0),
+      });
+      stream.on("data", (r: RawUsage) => onRecord(toUsage(r)));
+      stream.on("error", reject);
+      stream.on("end", () => resolve());
+    });
+  }
+
+  solve(req: SolveRequestMessage, signal: AbortSignal): Promise<Record<string, string>> {
+    return this.unary(this.raw.Solve, req, undefined, signal).then((r) => r.ExporterResponse ?? {});
+  }
+
+  /** Streams status updates of a solve until it ends; resolves when the stream closes. */
+  status(ref: string, onStatus: (s: SolveStatus) => void, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const stream = this.raw.Status({ Ref: ref });
+      signal.addEventListener("abort", () => stream.cancel(), { once: true });
+      stream.on("data", (raw) => onStatus(decodeStatus(raw)));
+      stream.on("error", () => resolve());
+      stream.on("end", () => resolve());
+    });
+  }
+
+  close(): void {
+    this.raw.close();
+  }
+}

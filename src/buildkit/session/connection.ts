@@ -1,0 +1,96 @@
+/**
+ * The session connection: the daemon is the gRPC client, mbake the server. Over a
+ * Docker Engine it is the socket of POST /session after the upgrade; over buildkitd
+ * it is the Control.Session stream of BytesMessage, wrapped as a byte stream. Either
+ * way grpc-js serves the services on it through a connection injector.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import { Duplex } from "node:stream";
+import * as grpc from "@grpc/grpc-js";
+import type { ControlApi } from "../control/control.js";
+import { hijack } from "../transport/engine.js";
+import { methodPaths, type SessionService } from "./service.js";
+
+export interface OpenSession {
+  readonly id: string;
+  close(): void;
+}
+
+function sessionHeaders(
+  id: string,
+  services: readonly SessionService[],
+): Record<string, string | string[]> {
+  return {
+    "X-Docker-Expose-Session-Uuid": id,
+    "X-Docker-Expose-Session-Name": "mbake",
+    "X-Docker-Expose-Session-Sharedkey": randomBytes(16).toString("hex"),
+    "X-Docker-Expose-Session-Grpc-Method": methodPaths(services),
+  };
+}
+
+function serve(services: readonly SessionService[], connection: Duplex): grpc.Server {
+  const server = new grpc.Server({
+    "grpc.max_receive_message_length": 64 * 1024 * 1024,
+    "grpc.max_send_message_length": 64 * 1024 * 1024,
+  });
+  for (const s of services) server.addService(s.definition, s.implementation);
+  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  injector.injectConnection(connection);
+  return server;
+}
+
+/** A session through the Engine's POST /session upgrade. */
+export async function openEngineSession(
+  socketPath: string,
+  services: readonly SessionService[],
+): Promise<OpenSession> {
+  const id = randomUUID();
+  const socket = await hijack(socketPath, "/session", sessionHeaders(id, services));
+  const server = serve(services, socket);
+  socket.resume();
+  return {
+    id,
+    close: () => {
+      server.forceShutdown();
+      socket.destroy();
+    },
+  };
+}
+
+/** A session over buildkitd's Control.Session stream. */
+export function openControlSession(
+  control: ControlApi,
+  services: readonly SessionService[],
+): OpenSession {
+  const id = randomUUID();
+  const md = new grpc.Metadata();
+  for (const [k, v] of Object.entries(sessionHeaders(id, services))) {
+    for (const value of Array.isArray(v) ? v : [v]) md.add(k.toLowerCase(), value);
+  }
+  const call = control.raw.Session(md);
+  const bytes = new Duplex({
+    read() {},
+    write(chunk: Buffer, _enc, cb) {
+      call.write({ data: chunk }, cb);
+    },
+    final(cb) {
+      call.end();
+      cb();
+    },
+    destroy(err, cb) {
+      call.cancel();
+      cb(err);
+    },
+  });
+  call.on("data", (m: { data: Buffer }) => bytes.push(m.data));
+  call.on("end", () => bytes.push(null));
+  call.on("error", () => bytes.destroy());
+  const server = serve(services, bytes);
+  return {
+    id,
+    close: () => {
+      server.forceShutdown();
+      bytes.destroy();
+    },
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * Registry credentials from the Docker config file (DOCKER_CONFIG or ~/.docker):
+ * `auths` (base64 auth or username/password, identitytoken), `credHelpers` and
+ * `credsStore` (running docker-credential-NAME get).
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+export interface RegistryCredentials {
+  readonly username: string;
+  readonly secret: string;
+}
+
+interface DockerConfig {
+  auths?: Record<
+    string,
+    { auth?: string; username?: string; password?: string; identitytoken?: string }
+  >;
+  credHelpers?: Record<string, string>;
+  credsStore?: string;
+}
+
+export function dockerConfigPath(env: Readonly<Record<string, string | undefined>>): string {
+  return join(env.DOCKER_CONFIG ?? join(homedir(), ".docker"), "config.json");
+}
+
+export function readDockerConfig(env: Readonly<Record<string, string | undefined>>): DockerConfig {
+  const path = dockerConfigPath(env);
+  if (!existsSync(path)) return {};
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as DockerConfig;
+  } catch (err) {
+    throw new Error(`cannot read the Docker config ${path}: ${(err as Error).message}`);
+  }
+}
+
+/** The names a host may have in the config (docker.io has several). */
+function hostAliases(host: string): string[] {
+  if (host === "docker.io" || host === "index.docker.io" || host === "registry-1.docker.io") {
+    return ["https://index.docker.io/v1/", "index.docker.io", "docker.io", "registry-1.docker.io"];
+  }
+  return [host, `https://${host}`, `http://${host}`, `https://${host}/v1/`, `https://${host}/v2/`];
+}
+
+function fromHelper(helper: string, host: string): RegistryCredentials | undefined {
+  try {
+    const out = execFileSync(`docker-credential-${helper}`, ["get"], {
+      input: host,
+      encoding: "utf8",
+      timeout: 15_000,
+    });
+    const parsed = JSON.parse(out) as { Username?: string; Secret?: string };
+    if (!parsed.Secret) return undefined;
+    return { username: parsed.Username ?? "", secret: parsed.Secret };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Credentials for one registry host, or undefined (anonymous). */
+export function credentialsFor(
+  config: DockerConfig,
+  host: string,
+): RegistryCredentials | undefined {
+  const aliases = hostAliases(host);
+  const helper = aliases.map((a) => config.credHelpers?.[a]).find(Boolean);
+  if (helper) return fromHelper(helper, host);
+  for (const alias of aliases) {
+    const entry = config.auths?.[alias];
+    if (!entry) continue;
+    if (entry.identitytoken) return { username: "", secret: entry.identitytoken };
+    if (entry.auth) {
+      const decoded = Buffer.from(entry.auth, "base64").toString("utf8");
+      const i = decoded.indexOf(":");
+      if (i >= 0) return { username: decoded.slice(0, i), secret: decoded.slice(i + 1) };
+    }
+    if (entry.username && entry.password)
+      return { username: entry.username, secret: entry.password };
+  }
+  if (config.credsStore) return fromHelper(config.credsStore, host);
+  return undefined;
+}
+
+/** The registry host of an image reference ("docker.io" when none is written). */
+export function registryHost(ref: string): string {
+  const first = ref.split("/")[0]!;
+  if (ref.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost"))
+    return first;
+  return "docker.io";
+}

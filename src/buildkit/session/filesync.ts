@@ -1,0 +1,241 @@
+/**
+ * FileSync.DiffCopy: sends a local folder (the build context, the Dockerfile's folder)
+ * to the daemon with fsutil's packet protocol. Every entry's STAT goes first, in
+ * fsutil's walk order; then files are streamed in chunks when the daemon asks (REQ).
+ */
+import { createReadStream, lstatSync, readdirSync, readlinkSync } from "node:fs";
+import { join } from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import { loadProto, lookupProto } from "../api/load.js";
+import { goFileMode, PacketType, type StatMessage, statMessage } from "./fsutil.js";
+import { IgnoreMatcher } from "./ignore.js";
+import type { SessionService } from "./service.js";
+
+export type SyncDir =
+  | { readonly kind: "fs"; readonly path: string }
+  | {
+      readonly kind: "memory";
+      readonly files: Readonly<
+        Record<string, { readonly data: Uint8Array; readonly mode?: number }>
+      >;
+    };
+
+interface Packet {
+  type: number;
+  stat?: StatMessage | null;
+  ID: number;
+  data: Buffer;
+}
+
+interface Entry {
+  readonly stat: StatMessage;
+  readonly source: { kind: "fs"; path: string } | { kind: "memory"; data: Uint8Array } | undefined;
+}
+
+const CHUNK = 32 * 1024;
+
+function metadataList(md: grpc.Metadata, key: string): string[] {
+  return md.get(key).map((v) => v.toString());
+}
+
+/** Whether a directory could contain something an include pattern selects. */
+function mayContainIncluded(dir: string, includes: readonly string[]): boolean {
+  return includes.some((inc) => {
+    const clean = inc.replace(/^\/+/, "");
+    return clean.startsWith(`${dir}/`) || clean.includes("*") || clean === dir;
+  });
+}
+
+/** The entries to send, in fsutil's order: each directory's names sorted, depth first. */
+export function listEntries(
+  dir: SyncDir,
+  includes: readonly string[],
+  excludes: readonly string[],
+): Entry[] {
+  const exclude = new IgnoreMatcher(excludes);
+  const include = includes.length > 0 ? new IgnoreMatcher(includes) : undefined;
+  const out: Entry[] = [];
+  if (dir.kind === "memory") {
+    for (const name of Object.keys(dir.files).sort()) {
+      if (exclude.matches(name) || (include && !include.matches(name))) continue;
+      const f = dir.files[name]!;
+      out.push({
+        stat: {
+          path: name,
+          mode: goFileMode(0o100000 | (f.mode ?? 0o644)),
+          uid: 0,
+          gid: 0,
+          size: String(f.data.length),
+          modTime: "0",
+          linkname: "",
+          devmajor: "0",
+          devminor: "0",
+          xattrs: {},
+        },
+        source: { kind: "memory", data: f.data },
+      });
+    }
+    return out;
+  }
+  const walk = (abs: string, rel: string) => {
+    let names: string[];
+    try {
+      names = readdirSync(abs);
+    } catch (err) {
+      throw new Error(`cannot read ${abs}: ${(err as Error).message}`);
+    }
+    names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const name of names) {
+      const childAbs = join(abs, name);
+      const childRel = rel ? `${rel}/${name}` : name;
+      const st = lstatSync(childAbs, { bigint: true });
+      const isDir = st.isDirectory();
+      const excluded = exclude.matches(childRel);
+      if (excluded && !(isDir && exclude.hasExclusions)) continue;
+      let included = !include || include.matches(childRel);
+      if (!included && isDir && include && mayContainIncluded(childRel, includes)) included = true;
+      if (!included) continue;
+      const link = st.isSymbolicLink() ? readlinkSync(childAbs) : "";
+      if (!excluded && (!include || include.matches(childRel) || isDir)) {
+        out.push({
+          stat: statMessage(childRel, st, link),
+          source: st.isFile() ? { kind: "fs", path: childAbs } : undefined,
+        });
+      }
+      if (isDir) {
+        const before = out.length;
+        walk(childAbs, childRel);
+        // A directory kept only to reach included files is dropped if nothing inside was.
+        if (include && !include.matches(childRel) && out.length === before) out.pop();
+      }
+    }
+  };
+  walk(dir.path, "");
+  return out;
+}
+
+const fileSyncDefinition = (
+  lookupProto(
+    loadProto("filesync.proto"),
+    "moby.filesync.v1.FileSync",
+  ) as grpc.ServiceClientConstructor
+).service;
+
+/** Serves FileSync.DiffCopy for named folders ("context", "dockerfile", named contexts). */
+export function fileSyncService(
+  dirs: Readonly<Record<string, SyncDir>>,
+  onError: (err: Error) => void = () => {},
+): SessionService {
+  const diffCopy = (call: grpc.ServerDuplexStream<Packet, Packet>) => {
+    const md = call.metadata;
+    const name = metadataList(md, "dir-name")[0] ?? "";
+    const dir = dirs[name];
+    if (!dir) {
+      call.emit("error", {
+        code: grpc.status.NOT_FOUND,
+        details: `no access allowed to dir "${name}"`,
+      });
+      return;
+    }
+    let entries: Entry[];
+    try {
+      entries = listEntries(
+        dir,
+        metadataList(md, "include-patterns"),
+        metadataList(md, "exclude-patterns"),
+      );
+    } catch (err) {
+      onError(err as Error);
+      call.emit("error", { code: grpc.status.INTERNAL, details: (err as Error).message });
+      return;
+    }
+    let cancelled = false;
+    call.on("cancelled", () => {
+      cancelled = true;
+    });
+    const send = (p: Partial<Packet>) =>
+      new Promise<void>((resolve) => {
+        if (cancelled) return resolve();
+        if (
+          call.write({
+            type: p.type ?? 0,
+            ID: p.ID ?? 0,
+            data: p.data ?? Buffer.alloc(0),
+            stat: p.stat ?? null,
+          })
+        )
+          resolve();
+        else call.once("drain", () => resolve());
+      });
+    const requests: number[] = [];
+    let wake: (() => void) | undefined;
+    let finished = false;
+    call.on("data", (p: Packet) => {
+      if (p.type === PacketType.REQ) requests.push(p.ID);
+      else if (p.type === PacketType.FIN) finished = true;
+      else if (p.type === PacketType.ERR) {
+        finished = true;
+        onError(
+          new Error(
+            `the daemon reported an error while receiving "${name}": ${p.data.toString("utf8")}`,
+          ),
+        );
+      }
+      wake?.();
+    });
+    call.on("end", () => {
+      finished = true;
+      wake?.();
+    });
+    const run = async () => {
+      for (const e of entries) await send({ type: PacketType.STAT, stat: e.stat });
+      await send({ type: PacketType.STAT });
+      for (;;) {
+        while (requests.length > 0) {
+          const id = requests.shift()!;
+          const entry = entries[id];
+          if (entry?.source?.kind === "fs") {
+            for await (const chunk of createReadStream(entry.source.path, {
+              highWaterMark: CHUNK,
+            })) {
+              await send({ type: PacketType.DATA, ID: id, data: chunk as Buffer });
+            }
+          } else if (entry?.source?.kind === "memory") {
+            for (let i = 0; i < entry.source.data.length; i += CHUNK) {
+              await send({
+                type: PacketType.DATA,
+                ID: id,
+                data: Buffer.from(entry.source.data.subarray(i, i + CHUNK)),
+              });
+            }
+          }
+          await send({ type: PacketType.DATA, ID: id });
+        }
+        if (finished || cancelled) break;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = undefined;
+      }
+      if (!cancelled) {
+        await send({ type: PacketType.FIN });
+        call.end();
+      }
+    };
+    run().catch((err: Error) => {
+      onError(err);
+      call.emit("error", { code: grpc.status.INTERNAL, details: err.message });
+    });
+  };
+  const unsupported = (call: grpc.ServerDuplexStream<Packet, Packet>) => {
+    call.emit("error", {
+      code: grpc.status.UNIMPLEMENTED,
+      details: "TarStream is not served by mbake",
+    });
+  };
+  return {
+    name: "moby.filesync.v1.FileSync",
+    definition: fileSyncDefinition,
+    implementation: { DiffCopy: diffCopy, TarStream: unsupported },
+  };
+}

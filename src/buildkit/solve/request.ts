@@ -1,0 +1,187 @@
+/**
+ * A BuildSpec to the pieces of a SolveRequest for the dockerfile.v0 frontend, for one
+ * daemon's capabilities. Pure: the client does the I/O.
+ */
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
+import type { SolveRequestMessage } from "../control/control.js";
+import type { SyncDir } from "../session/filesync.js";
+import { rewriteNamedContexts } from "./named-contexts.js";
+import type { BuildSpec, Capabilities, Entry } from "./spec.js";
+
+export class CapabilityError extends Error {
+  override name = "CapabilityError";
+}
+
+export interface SolvePlan {
+  readonly request: Omit<SolveRequestMessage, "Ref" | "Session">;
+  readonly dirs: Record<string, SyncDir>;
+  /** Where a local/tar output goes, received through FileSend. */
+  readonly receive?: { readonly kind: "local" | "tar"; readonly dest: string };
+  /** Image names the Engine must push after the build. */
+  readonly pushAfter: readonly string[];
+}
+
+function toPb(entries: readonly Entry[]): { Type: string; Attrs: Record<string, string> }[] {
+  return entries.map(({ type, ...attrs }) => ({ Type: type ?? "", Attrs: attrs }));
+}
+
+/** Checks what the daemon cannot do, before anything starts. */
+export function assertCapable(spec: BuildSpec, caps: Capabilities): void {
+  const out = spec.output;
+  const where = `endpoint ${caps.endpoint} (${caps.version})`;
+  if (
+    out &&
+    ["image", "registry", "docker"].includes(out.type ?? "") &&
+    spec.platforms.length > 1 &&
+    !caps.multiPlatformImages
+  ) {
+    throw new CapabilityError(
+      `${where} cannot export a multi-platform image (${spec.platforms.join(", ")}) to its image store; build one platform per job or use a buildkitd endpoint`,
+    );
+  }
+  for (const c of spec.cacheTo) {
+    if (!caps.cacheExporters.includes(c.type ?? "")) {
+      throw new CapabilityError(
+        `${where} cannot export "${c.type}" cache (it supports: ${caps.cacheExporters.join(", ") || "none"}); use cache-to type=inline or another endpoint`,
+      );
+    }
+  }
+  for (const c of spec.cacheFrom) {
+    if (!caps.cacheImporters.includes(c.type ?? "")) {
+      throw new CapabilityError(
+        `${where} cannot import "${c.type}" cache (it supports: ${caps.cacheImporters.join(", ")})`,
+      );
+    }
+  }
+  if (
+    out &&
+    !["image", "registry", "docker", "local", "tar", "cacheonly", "oci"].includes(out.type ?? "")
+  ) {
+    throw new CapabilityError(`output type "${out.type}" is not supported by mbake`);
+  }
+  if (out?.type === "oci" && caps.kind === "docker-engine") {
+    throw new CapabilityError(
+      `${where} cannot export an OCI layout; use type=local, type=tar or type=image`,
+    );
+  }
+  if ((out?.type === "registry" || out?.push === "true") && spec.tags.length === 0 && !out.name) {
+    throw new CapabilityError(
+      "pushing needs an image name: set tags on the target (or name= in the output)",
+    );
+  }
+}
+
+export function planSolve(
+  spec: BuildSpec,
+  caps: Capabilities,
+  readText: (path: string) => string = (p) => readFileSync(p, "utf8"),
+): SolvePlan {
+  assertCapable(spec, caps);
+  const attrs: Record<string, string> = {};
+  const filename = spec.dockerfile.kind === "file" ? basename(spec.dockerfile.path) : "Dockerfile";
+  attrs.filename = filename;
+  if (spec.target) attrs.target = spec.target;
+  for (const [k, v] of Object.entries(spec.args)) attrs[`build-arg:${k}`] = v;
+  for (const [k, v] of Object.entries(spec.labels)) attrs[`label:${k}`] = v;
+  if (spec.platforms.length > 0) attrs.platform = spec.platforms.join(",");
+  if (spec.noCache) attrs["no-cache"] = "";
+  else if (spec.noCacheFilter.length > 0) attrs["no-cache"] = spec.noCacheFilter.join(",");
+  if (spec.pull) attrs["image-resolve-mode"] = "pull";
+  if (spec.network) attrs["force-network-mode"] = spec.network;
+  if (spec.extraHosts.length > 0) attrs["add-hosts"] = spec.extraHosts.join(",");
+  if (spec.shmSize) attrs["shm-size"] = spec.shmSize;
+  if (spec.ulimits.length > 0) attrs.ulimit = spec.ulimits.join(",");
+  const registryImports = spec.cacheFrom
+    .filter((c) => c.type === "registry" && c.ref)
+    .map((c) => c.ref!);
+  if (registryImports.length > 0) attrs["cache-from"] = registryImports.join(",");
+  if (spec.cacheFrom.length > 0) attrs["cache-imports"] = JSON.stringify(toPb(spec.cacheFrom));
+
+  let dockerfileText =
+    spec.dockerfile.kind === "inline" ? spec.dockerfile.text : readText(spec.dockerfile.path);
+  const dirs: Record<string, SyncDir> = { context: { kind: "fs", path: spec.contextDir } };
+  if (Object.keys(spec.namedContexts).length > 0) {
+    if (caps.namedContexts) {
+      for (const [name, value] of Object.entries(spec.namedContexts)) {
+        if (value.startsWith("docker-image://")) attrs[`context:${name}`] = value;
+        else {
+          attrs[`context:${name}`] = `local:${name}`;
+          dirs[name] = { kind: "fs", path: value };
+        }
+      }
+    } else {
+      dockerfileText = rewriteNamedContexts(dockerfileText, spec.namedContexts, caps.endpoint);
+    }
+  }
+  dirs.dockerfile = {
+    kind: "memory",
+    files: { [filename]: { data: Buffer.from(dockerfileText) } },
+  };
+
+  let exporter: { type: string; attrs: Record<string, string> } | undefined;
+  let receive: SolvePlan["receive"];
+  const pushAfter: string[] = [];
+  const out = spec.output;
+  const names = out?.name ? out.name.split(",") : [...spec.tags];
+  if (out) {
+    const { type, dest, ...rest } = out;
+    switch (type) {
+      case "local":
+      case "tar":
+        if (!dest)
+          throw new CapabilityError(
+            `output type=${type} needs dest= (a ${type === "local" ? "folder" : "file, or - for stdout"})`,
+          );
+        exporter = { type: type, attrs: rest };
+        receive = { kind: type, dest };
+        break;
+      case "image":
+      case "registry":
+      case "docker": {
+        const push = type === "registry" || rest.push === "true";
+        if (caps.kind === "docker-engine") {
+          exporter = { type: "moby", attrs: names.length > 0 ? { name: names.join(",") } : {} };
+          if (push) pushAfter.push(...names);
+        } else if (type === "docker") {
+          throw new CapabilityError(
+            `output type=docker needs a Docker Engine; endpoint ${caps.endpoint} is a buildkitd (use type=image or type=registry)`,
+          );
+        } else {
+          exporter = {
+            type: "image",
+            attrs: {
+              ...rest,
+              ...(names.length > 0 ? { name: names.join(",") } : {}),
+              ...(push ? { push: "true" } : {}),
+            },
+          };
+        }
+        break;
+      }
+      case "oci":
+        if (!dest) throw new CapabilityError("output type=oci needs dest=");
+        exporter = { type: "oci", attrs: rest };
+        receive = { kind: "tar", dest };
+        break;
+      default:
+        break;
+    }
+  }
+  const cache = {
+    Imports: toPb(spec.cacheFrom),
+    Exports: toPb(spec.cacheTo),
+  };
+  return {
+    request: {
+      Frontend: "dockerfile.v0",
+      FrontendAttrs: attrs,
+      ...(exporter ? { Exporter: exporter.type, ExporterAttrs: exporter.attrs } : {}),
+      Cache: cache,
+      Entitlements: [],
+    },
+    dirs,
+    ...(receive ? { receive } : {}),
+    pushAfter,
+  };
+}

@@ -1,0 +1,44 @@
+/** What one build needs from the BuildKit client: a target, as the client sees it. */
+import type { SecretSpec } from "../session/secrets.js";
+
+export type Entry = Readonly<Record<string, string>>;
+
+export interface BuildSpec {
+  /** Absolute path of the build context folder. */
+  readonly contextDir: string;
+  readonly dockerfile:
+    | { readonly kind: "file"; readonly path: string }
+    | { readonly kind: "inline"; readonly text: string };
+  readonly target?: string;
+  readonly args: Readonly<Record<string, string>>;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly platforms: readonly string[];
+  /** At most one output (several exporters need BuildKit v0.13+). */
+  readonly output?: Entry;
+  readonly tags: readonly string[];
+  readonly cacheFrom: readonly Entry[];
+  readonly cacheTo: readonly Entry[];
+  readonly secrets: readonly SecretSpec[];
+  readonly noCache: boolean;
+  readonly noCacheFilter: readonly string[];
+  readonly pull: boolean;
+  readonly network?: string;
+  readonly shmSize?: string;
+  readonly ulimits: readonly string[];
+  readonly extraHosts: readonly string[];
+  /** name -> "docker-image://REF" or an absolute folder path. */
+  readonly namedContexts: Readonly<Record<string, string>>;
+}
+
+/** What a daemon can do, detected per endpoint. */
+export interface Capabilities {
+  readonly endpoint: string;
+  readonly kind: "docker-engine" | "buildkitd";
+  readonly version: string;
+  readonly platforms: readonly string[];
+  readonly exporters: readonly string[];
+  readonly cacheExporters: readonly string[];
+  readonly cacheImporters: readonly string[];
+  readonly namedContexts: boolean;
+  readonly multiPlatformImages: boolean;
+}

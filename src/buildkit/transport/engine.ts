@@ -1,0 +1,174 @@
+/**
+ * The Docker Engine's HTTP API over its unix socket: plain requests, and the
+ * connection upgrade (POST /grpc, POST /session) that hands the socket to HTTP/2.
+ */
+import { connect, type Socket } from "node:net";
+
+export class EngineError extends Error {
+  override name = "EngineError";
+}
+
+export interface EngineResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+/**
+ * Sends `POST path` asking to upgrade to h2c and resolves with the socket once the
+ * Engine answered 101, with any bytes that came after the headers put back.
+ */
+export function hijack(
+  socketPath: string,
+  path: string,
+  headers: Readonly<Record<string, string | readonly string[]>> = {},
+  timeoutMs = 10_000,
+): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(socketPath);
+    let buffered: Buffer = Buffer.alloc(0);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(
+        new EngineError(
+          `the Docker Engine at ${socketPath} did not answer POST ${path} within ${timeoutMs / 1000}s`,
+        ),
+      );
+    }, timeoutMs);
+    socket.once("error", (err) => {
+      clearTimeout(timer);
+      reject(new EngineError(`cannot reach the Docker Engine at ${socketPath}: ${err.message}`));
+    });
+    socket.on("connect", () => {
+      const lines = [
+        `POST ${path} HTTP/1.1`,
+        "Host: docker",
+        "Connection: Upgrade",
+        "Upgrade: h2c",
+        "Content-Length: 0",
+      ];
+      for (const [k, v] of Object.entries(headers)) {
+        for (const value of Array.isArray(v) ? v : [v as string]) lines.push(`${k}: ${value}`);
+      }
+      socket.write(`${lines.join("\r\n")}\r\n\r\n`);
+    });
+    const onData = (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      const end = buffered.indexOf("\r\n\r\n");
+      if (end < 0) return;
+      socket.pause();
+      socket.off("data", onData);
+      clearTimeout(timer);
+      const head = buffered.subarray(0, end).toString("latin1");
+      const rest = buffered.subarray(end + 4);
+      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0);
+      if (status !== 101) {
+        socket.destroy();
+        reject(
+          new EngineError(
+            `the Docker Engine at ${socketPath} refused to upgrade POST ${path}: ${head.split("\r\n")[0]} ${rest.toString("utf8").slice(0, 200)}`,
+          ),
+        );
+        return;
+      }
+      if (rest.length > 0) socket.unshift(rest);
+      socket.removeAllListeners("error");
+      resolve(socket);
+    };
+    socket.on("data", onData);
+  });
+}
+
+/** A plain request to the Engine API; the body is read whole (small answers only). */
+export function engineRequest(
+  socketPath: string,
+  method: string,
+  path: string,
+  options: {
+    headers?: Record<string, string>;
+    body?: string;
+    timeoutMs?: number;
+    onLine?: (line: string) => void;
+  } = {},
+): Promise<EngineResponse> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(socketPath);
+    let data: Buffer = Buffer.alloc(0);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(
+        new EngineError(
+          `the Docker Engine at ${socketPath} did not answer ${method} ${path} in time`,
+        ),
+      );
+    }, options.timeoutMs ?? 15_000);
+    socket.once("error", (err) => {
+      clearTimeout(timer);
+      reject(new EngineError(`cannot reach the Docker Engine at ${socketPath}: ${err.message}`));
+    });
+    socket.on("connect", () => {
+      const body = options.body ?? "";
+      const lines = [
+        `${method} ${path} HTTP/1.1`,
+        "Host: docker",
+        "Connection: close",
+        `Content-Length: ${Buffer.byteLength(body)}`,
+      ];
+      if (body) lines.push("Content-Type: application/json");
+      for (const [k, v] of Object.entries(options.headers ?? {})) lines.push(`${k}: ${v}`);
+      socket.write(`${lines.join("\r\n")}\r\n\r\n${body}`);
+    });
+    socket.on("data", (chunk: Buffer) => {
+      data = Buffer.concat([data, chunk]);
+    });
+    socket.on("end", () => {
+      clearTimeout(timer);
+      const end = data.indexOf("\r\n\r\n");
+      if (end < 0) {
+        reject(
+          new EngineError(
+            `the Docker Engine at ${socketPath} sent a malformed answer to ${method} ${path}`,
+          ),
+        );
+        return;
+      }
+      const head = data.subarray(0, end).toString("latin1").split("\r\n");
+      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head[0] ?? "")?.[1] ?? 0);
+      const headers: Record<string, string> = {};
+      for (const line of head.slice(1)) {
+        const i = line.indexOf(":");
+        if (i > 0) headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+      }
+      let body: Buffer = data.subarray(end + 4);
+      if (headers["transfer-encoding"]?.includes("chunked")) body = dechunk(body);
+      const text = body.toString("utf8");
+      if (options.onLine)
+        for (const line of text.split("\n")) if (line.trim()) options.onLine(line);
+      resolve({ status, headers, body: text });
+    });
+  });
+}
+
+function dechunk(buf: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let pos = 0;
+  while (pos < buf.length) {
+    const eol = buf.indexOf("\r\n", pos);
+    if (eol < 0) break;
+    const size = Number.parseInt(buf.subarray(pos, eol).toString("latin1"), 16);
+    if (!size) break;
+    parts.push(buf.subarray(eol + 2, eol + 2 + size));
+    pos = eol + 2 + size + 2;
+  }
+  return Buffer.concat(parts);
+}
+
+/** Whether a unix socket is a Docker Engine (it answers GET /_ping over HTTP/1.1). */
+export async function isDockerEngine(socketPath: string): Promise<boolean> {
+  try {
+    const r = await engineRequest(socketPath, "GET", "/_ping", { timeoutMs: 3000 });
+    return r.status === 200 && r.body.trim() === "OK";
+  } catch {
+    return false;
+  }
+}
