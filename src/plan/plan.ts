@@ -1,0 +1,167 @@
+/**
+ * Placement: which endpoint each job prefers. A job is one target, or one platform
+ * of a multi-platform image target split across endpoints. Pure: the scheduler
+ * re-checks at run time (endpoints go down; dependencies pin dependents).
+ */
+import type { TargetGraph } from "../graph/graph.js";
+
+export interface EndpointInfo {
+  readonly name: string;
+  /** Platforms the endpoint runs natively (declared, or the daemon's first worker platform). */
+  readonly nativePlatforms: readonly string[];
+  /** Every platform the endpoint can build (native or emulated). */
+  readonly platforms: readonly string[];
+  readonly maxParallel: number;
+  readonly multiPlatformImages: boolean;
+}
+
+export interface PlanTarget {
+  readonly name: string;
+  readonly platforms: readonly string[];
+  /** The output is an image (store or registry). */
+  readonly exportsImage: boolean;
+  /** The image is pushed to a registry. */
+  readonly pushes: boolean;
+}
+
+export interface Job {
+  readonly id: string;
+  readonly target: string;
+  readonly platforms: readonly string[];
+  /** Endpoints in order of preference; empty when none can build it. */
+  readonly preferred: readonly string[];
+  /** Jobs that must finish first (all jobs of the dependency targets). */
+  readonly after: readonly string[];
+  /** Set when this job is one platform of a split multi-platform target. */
+  readonly part?: { readonly of: string; readonly index: number; readonly count: number };
+}
+
+export interface Plan {
+  readonly jobs: readonly Job[];
+  /** Split targets whose per-platform images must be joined into one index. */
+  readonly joins: readonly { readonly target: string; readonly jobs: readonly string[] }[];
+  readonly problems: readonly string[];
+}
+
+export interface PlanOptions {
+  /** Where each target built last time (cache warmth). */
+  readonly warmth?: Readonly<Record<string, string>>;
+  /** Split multi-platform image targets per platform when endpoints cannot build them whole. */
+  readonly split?: boolean;
+}
+
+function canBuild(e: EndpointInfo, platforms: readonly string[]): boolean {
+  return platforms.every(
+    (p) => e.platforms.includes(p) || e.platforms.includes(p.replace(/\/v8$/, "")),
+  );
+}
+
+function rank(
+  endpoints: readonly EndpointInfo[],
+  target: string,
+  platforms: readonly string[],
+  load: Map<string, number>,
+  warmth: Readonly<Record<string, string>>,
+): string[] {
+  const scored = endpoints
+    .filter((e) => canBuild(e, platforms))
+    .map((e, index) => {
+      const native =
+        platforms.length === 0
+          ? e.nativePlatforms.length > 0
+          : platforms.every((p) => e.nativePlatforms.includes(p));
+      const warm = warmth[target] === e.name;
+      const score = (native ? 100 : 0) + (warm ? 10 : 0) - (load.get(e.name) ?? 0) / e.maxParallel;
+      return { name: e.name, score, index };
+    })
+    .sort((a, b) => b.score - a.score || a.index - b.index);
+  return scored.map((s) => s.name);
+}
+
+export function planJobs(
+  graph: TargetGraph,
+  targets: Readonly<Record<string, PlanTarget>>,
+  endpoints: readonly EndpointInfo[],
+  options: PlanOptions = {},
+): Plan {
+  const warmth = options.warmth ?? {};
+  const load = new Map<string, number>();
+  const jobs: Job[] = [];
+  const joins: { target: string; jobs: string[] }[] = [];
+  const problems: string[] = [];
+  const jobsOf = new Map<string, string[]>();
+  for (const name of graph.order) {
+    const t = targets[name];
+    if (!t) continue;
+    const after = (graph.dependencies.get(name) ?? []).flatMap((d) => jobsOf.get(d) ?? []);
+    const wholeOk = endpoints.some(
+      (e) =>
+        canBuild(e, t.platforms) &&
+        (e.multiPlatformImages || !t.exportsImage || t.platforms.length <= 1),
+    );
+    const mustSplit =
+      t.exportsImage && t.platforms.length > 1 && (!wholeOk || options.split === true);
+    if (mustSplit && t.pushes) {
+      const ids: string[] = [];
+      t.platforms.forEach((p, index) => {
+        const preferred = rank(endpoints, name, [p], load, warmth);
+        if (preferred[0]) load.set(preferred[0], (load.get(preferred[0]) ?? 0) + 1);
+        if (preferred.length === 0) problems.push(`no endpoint can build ${name} for ${p}`);
+        const id = `${name}@${p}`;
+        ids.push(id);
+        jobs.push({
+          id,
+          target: name,
+          platforms: [p],
+          preferred,
+          after,
+          part: { of: name, index, count: t.platforms.length },
+        });
+      });
+      jobsOf.set(name, ids);
+      joins.push({ target: name, jobs: ids });
+      continue;
+    }
+    if (mustSplit) {
+      problems.push(
+        `${name}: no endpoint can export a ${t.platforms.length}-platform image without pushing it (the Docker Engine's image store holds one platform); push it (--push / type=registry), use a buildkitd endpoint, or build one platform`,
+      );
+    }
+    const preferred = rank(endpoints, name, t.platforms, load, warmth);
+    if (preferred[0]) load.set(preferred[0], (load.get(preferred[0]) ?? 0) + 1);
+    if (preferred.length === 0)
+      problems.push(
+        `no endpoint can build ${name} for ${t.platforms.join(", ") || "its default platform"}`,
+      );
+    jobs.push({ id: name, target: name, platforms: t.platforms, preferred, after });
+    jobsOf.set(name, [name]);
+  }
+  return { jobs, joins, problems };
+}
+
+/** The plan as --dry-run shows it: waves of jobs that can run together, each with its endpoint. */
+export function describePlan(plan: Plan): string {
+  const wave = new Map<string, number>();
+  for (const j of plan.jobs)
+    wave.set(j.id, Math.max(0, ...j.after.map((a) => (wave.get(a) ?? 0) + 1)));
+  const waves = Math.max(0, ...wave.values()) + 1;
+  const lines: string[] = [];
+  for (let w = 0; w < waves; w++) {
+    const inWave = plan.jobs.filter((j) => wave.get(j.id) === w);
+    if (inWave.length === 0) continue;
+    lines.push(`step ${w + 1}:`);
+    for (const j of inWave) {
+      const where = j.preferred[0] ?? "(no endpoint can build this)";
+      const platforms = j.platforms.length > 0 ? ` [${j.platforms.join(", ")}]` : "";
+      const after = j.after.length > 0 ? ` after ${j.after.join(", ")}` : "";
+      const fallback = j.preferred.length > 1 ? ` (then ${j.preferred.slice(1).join(", ")})` : "";
+      lines.push(`  ${j.id}${platforms} -> ${where}${fallback}${after}`);
+    }
+  }
+  for (const join of plan.joins)
+    lines.push(
+      `join: ${join.target} <- ${join.jobs.join(", ")} (one multi-platform index in the registry)`,
+    );
+  for (const p of plan.problems) lines.push(`problem: ${p}`);
+  return `${lines.join("\n")}\n`;
+}

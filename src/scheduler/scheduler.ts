@@ -1,0 +1,376 @@
+/**
+ * Runs a plan: every job whose dependencies are done starts at once, up to each
+ * endpoint's limit (a p-queue per endpoint) and the run's limit. A daemon that goes
+ * away sends its jobs elsewhere; a failed target skips its dependents; --fail-fast
+ * and cancellation stop everything.
+ */
+import PQueue from "p-queue";
+import type { Job, Plan } from "../plan/plan.js";
+import type { JobOutcome, JobRef, RunEvent } from "../progress/events.js";
+import type { SolveStatus } from "../progress/status.js";
+
+/** A finished dependency, as its dependents can use it. */
+export interface DependencyOutput {
+  readonly target: string;
+  readonly endpoint: string;
+  /** An image reference usable on `endpoint` only (the Engine's image store). */
+  readonly localImage?: string;
+  /** An image reference any endpoint can pull (pushed to the run's registry). */
+  readonly pushedImage?: string;
+}
+
+export interface ScheduledJob {
+  readonly job: Job;
+  readonly attempt: number;
+  /** The dependencies' outputs, by target name. */
+  readonly dependencies: Readonly<Record<string, DependencyOutput>>;
+}
+
+export interface EndpointBuildResult extends JobOutcome {
+  readonly handover?: Omit<DependencyOutput, "target" | "endpoint">;
+}
+
+/** What the scheduler calls: one build on one daemon. The CLI adapts the BuildKit client to it. */
+export interface BuildEndpoint {
+  readonly name: string;
+  readonly maxParallel: number;
+  build(
+    job: ScheduledJob,
+    ctx: { readonly signal: AbortSignal; readonly onStatus: (s: SolveStatus) => void },
+  ): Promise<EndpointBuildResult>;
+}
+
+/** Thrown by an endpoint whose daemon cannot be reached any more: the job may run elsewhere. */
+export class EndpointUnavailableError extends Error {
+  override name = "EndpointUnavailableError";
+}
+
+/** A build that failed, with the step that failed when known. */
+export class JobFailedError extends Error {
+  override name = "JobFailedError";
+  constructor(
+    message: string,
+    readonly failedStep?: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface JobResult {
+  readonly job: Job;
+  readonly state: "done" | "failed" | "skipped" | "cancelled";
+  readonly endpoint?: string;
+  readonly outcome?: JobOutcome;
+  readonly error?: string;
+  readonly startedAt?: number;
+  readonly finishedAt?: number;
+  readonly retries: number;
+}
+
+export interface RunResult {
+  readonly outcome: "success" | "failed" | "cancelled";
+  readonly jobs: readonly JobResult[];
+}
+
+export interface RunOptions {
+  readonly signal: AbortSignal;
+  readonly emit: (e: RunEvent) => void;
+  readonly failFast?: boolean;
+  /** Total builds at once across endpoints. */
+  readonly maxParallel?: number;
+  /** How many times a job moves to another endpoint when its daemon goes away. */
+  readonly maxRetries?: number;
+  /** Joins the per-platform images of a split target (pushes one index). */
+  readonly join?: (target: string, parts: readonly JobResult[]) => Promise<JobOutcome>;
+  readonly now?: () => number;
+  /** How long to wait for builds that do not stop when cancelled. */
+  readonly cancelGraceMs?: number;
+}
+
+export async function runPlan(
+  plan: Plan,
+  endpoints: readonly BuildEndpoint[],
+  options: RunOptions,
+): Promise<RunResult> {
+  const now = options.now ?? Date.now;
+  const emit = options.emit;
+  const byName = new Map(endpoints.map((e) => [e.name, e]));
+  const queues = new Map(
+    endpoints.map((e) => [e.name, new PQueue({ concurrency: Math.max(1, e.maxParallel) })]),
+  );
+  const global = new PQueue({ concurrency: options.maxParallel ?? Number.POSITIVE_INFINITY });
+  const down = new Set<string>();
+  const results = new Map<string, JobResult>();
+  const outputs = new Map<string, DependencyOutput>();
+  const jobsById = new Map(plan.jobs.map((j) => [j.id, j]));
+  const dependents = new Map<string, Job[]>();
+  for (const j of plan.jobs)
+    for (const a of j.after) dependents.set(a, [...(dependents.get(a) ?? []), j]);
+  const runController = new AbortController();
+  const onAbort = () => runController.abort();
+  options.signal.addEventListener("abort", onAbort, { once: true });
+  const running = new Map<string, Promise<void>>();
+  let failed = false;
+  let settleAll: () => void = () => {};
+  const allSettled = new Promise<void>((r) => {
+    settleAll = r;
+  });
+  const ref = (j: Job): JobRef => ({ target: j.target, platforms: j.platforms });
+  const finish = (r: JobResult) => {
+    results.set(r.job.id, r);
+    if (results.size === plan.jobs.length) settleAll();
+  };
+
+  const skipDependents = (job: Job, reason: string) => {
+    for (const d of dependents.get(job.id) ?? []) {
+      if (results.has(d.id)) continue;
+      emit({ type: "job-skipped", time: now(), job: ref(d), reason });
+      finish({ job: d, state: "skipped", error: reason, retries: 0 });
+      skipDependents(d, reason);
+    }
+  };
+
+  const dependencyOutputs = (job: Job): Record<string, DependencyOutput> => {
+    const out: Record<string, DependencyOutput> = {};
+    for (const a of job.after) {
+      const o = outputs.get(a);
+      if (o) out[o.target] = o;
+    }
+    return out;
+  };
+
+  /** Endpoints this job may run on now: up, able, and where its dependencies are usable. */
+  const candidates = (job: Job): string[] => {
+    const deps = Object.values(dependencyOutputs(job));
+    return job.preferred.filter(
+      (e) =>
+        !down.has(e) &&
+        deps.every((d) => d.pushedImage || d.endpoint === e || (!d.localImage && !d.pushedImage)),
+    );
+  };
+
+  const pick = (job: Job): string | undefined => {
+    const c = candidates(job);
+    if (c.length === 0) return undefined;
+    // Among the best-ranked, take the least busy.
+    const first = c[0]!;
+    const busy = (n: string) => {
+      const q = queues.get(n)!;
+      return (q.size + q.pending) / Math.max(1, byName.get(n)!.maxParallel);
+    };
+    return c.slice(0, 2).reduce((best, n) => (busy(n) < busy(best) ? n : best), first);
+  };
+
+  const start = (job: Job, attempt: number, retries: number) => {
+    if (runController.signal.aborted) {
+      emit({ type: "job-cancelled", time: now(), job: ref(job) });
+      finish({ job, state: "cancelled", retries });
+      return;
+    }
+    const endpointName = pick(job);
+    if (!endpointName) {
+      const reason =
+        job.preferred.length === 0
+          ? `no endpoint can build ${job.target} for ${job.platforms.join(", ") || "its platform"}`
+          : `no endpoint left to build ${job.target} (${[...down].join(", ")} down)`;
+      emit({ type: "job-failed", time: now(), job: ref(job), error: reason });
+      failed = true;
+      finish({ job, state: "failed", error: reason, retries });
+      skipDependents(job, `dependency ${job.target} failed`);
+      if (options.failFast) runController.abort();
+      return;
+    }
+    const endpoint = byName.get(endpointName)!;
+    const task = async () => {
+      if (runController.signal.aborted) {
+        emit({ type: "job-cancelled", time: now(), job: ref(job) });
+        finish({ job, state: "cancelled", retries });
+        return;
+      }
+      const startedAt = now();
+      emit({
+        type: "job-started",
+        time: startedAt,
+        job: ref(job),
+        endpoint: endpointName,
+        attempt,
+      });
+      try {
+        const result = await endpoint.build(
+          { job, attempt, dependencies: dependencyOutputs(job) },
+          {
+            signal: runController.signal,
+            onStatus: (status) =>
+              emit({
+                type: "job-status",
+                time: now(),
+                job: ref(job),
+                endpoint: endpointName,
+                status,
+              }),
+          },
+        );
+        const { handover, ...outcome } = result;
+        outputs.set(job.id, { target: job.target, endpoint: endpointName, ...(handover ?? {}) });
+        emit({
+          type: "job-done",
+          time: now(),
+          job: ref(job),
+          endpoint: endpointName,
+          result: outcome,
+        });
+        finish({
+          job,
+          state: "done",
+          endpoint: endpointName,
+          outcome,
+          startedAt,
+          finishedAt: now(),
+          retries,
+        });
+        for (const d of dependents.get(job.id) ?? []) {
+          if (!results.has(d.id) && d.after.every((a) => results.get(a)?.state === "done"))
+            start(d, 1, 0);
+        }
+        maybeJoin(job);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        if (runController.signal.aborted) {
+          emit({ type: "job-cancelled", time: now(), job: ref(job) });
+          finish({ job, state: "cancelled", endpoint: endpointName, retries });
+          return;
+        }
+        if (err instanceof EndpointUnavailableError && retries < (options.maxRetries ?? 2)) {
+          down.add(endpointName);
+          emit({
+            type: "endpoint-state",
+            time: now(),
+            endpoint: endpointName,
+            state: "down",
+            reason: message,
+          });
+          emit({
+            type: "job-retry",
+            time: now(),
+            job: ref(job),
+            fromEndpoint: endpointName,
+            reason: message,
+            attempt: attempt + 1,
+          });
+          start(job, attempt + 1, retries + 1);
+          return;
+        }
+        failed = true;
+        const step = err instanceof JobFailedError ? err.failedStep : undefined;
+        emit({
+          type: "job-failed",
+          time: now(),
+          job: ref(job),
+          endpoint: endpointName,
+          error: message,
+          ...(step ? { failedStep: step } : {}),
+        });
+        finish({
+          job,
+          state: "failed",
+          endpoint: endpointName,
+          error: message,
+          startedAt,
+          finishedAt: now(),
+          retries,
+        });
+        skipDependents(job, `dependency ${job.target} failed`);
+        if (options.failFast) runController.abort();
+      }
+    };
+    const p = queues
+      .get(endpointName)!
+      .add(() => global.add(task))
+      .then(
+        () => undefined,
+        () => undefined,
+      );
+    running.set(job.id, p);
+  };
+
+  const joined = new Set<string>();
+  const joinResults: JobResult[] = [];
+  const maybeJoin = (job: Job) => {
+    if (!job.part) return;
+    const join = plan.joins.find((j) => j.target === job.part!.of);
+    if (!join || joined.has(join.target)) return;
+    const parts = join.jobs.map((id) => results.get(id));
+    if (!parts.every((p) => p?.state === "done")) return;
+    joined.add(join.target);
+    if (!options.join) return;
+    const p = options.join(join.target, parts as JobResult[]).then(
+      (outcome) => {
+        emit({
+          type: "job-done",
+          time: now(),
+          job: { target: join.target, platforms: parts.flatMap((x) => x!.job.platforms) },
+          endpoint: "registry",
+          result: outcome,
+        });
+      },
+      (err: Error) => {
+        failed = true;
+        emit({
+          type: "job-failed",
+          time: now(),
+          job: { target: join.target, platforms: [] },
+          error: `joining the platform images failed: ${err.message}`,
+        });
+        joinResults.push({
+          job: jobsById.get(join.jobs[0]!)!,
+          state: "failed",
+          error: err.message,
+          retries: 0,
+        });
+      },
+    );
+    running.set(`join:${join.target}`, p);
+  };
+
+  emit({
+    type: "run-started",
+    time: now(),
+    targets: [...new Set(plan.jobs.map((j) => j.target))],
+    endpoints: endpoints.map((e) => e.name),
+  });
+  if (plan.jobs.length === 0) settleAll();
+  for (const job of plan.jobs) {
+    emit({ type: "job-queued", time: now(), job: ref(job), waitingFor: job.after });
+  }
+  for (const job of plan.jobs) if (job.after.length === 0) start(job, 1, 0);
+
+  const cancelled = new Promise<void>((resolve) =>
+    runController.signal.addEventListener("abort", () => resolve(), { once: true }),
+  );
+  await Promise.race([allSettled, cancelled]);
+  if (runController.signal.aborted && results.size < plan.jobs.length) {
+    // Give running builds a moment to stop, then report what never finished.
+    await Promise.race([
+      Promise.all(running.values()),
+      new Promise((r) => setTimeout(r, options.cancelGraceMs ?? 2000)),
+    ]);
+    for (const job of plan.jobs) {
+      if (!results.has(job.id)) {
+        emit({ type: "job-cancelled", time: now(), job: ref(job) });
+        finish({ job, state: "cancelled", retries: 0 });
+      }
+    }
+  }
+  await Promise.race([
+    Promise.all([...running.entries()].filter(([k]) => k.startsWith("join:")).map(([, p]) => p)),
+    new Promise((r) => setTimeout(r, runController.signal.aborted ? 0 : 600_000)),
+  ]);
+  options.signal.removeEventListener("abort", onAbort);
+  const outcome = options.signal.aborted
+    ? "cancelled"
+    : failed || [...results.values()].some((r) => r.state !== "done")
+      ? "failed"
+      : "success";
+  emit({ type: "run-finished", time: now(), outcome });
+  return { outcome, jobs: [...plan.jobs.map((j) => results.get(j.id)!), ...joinResults] };
+}
