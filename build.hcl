@@ -60,8 +60,10 @@ target "inline" {
   context  = "examples/inline"
   dockerfile-inline = <<-EOT
     ARG BASE_IMAGE
-    FROM $${BASE_IMAGE}
+    FROM $${BASE_IMAGE} AS build
     RUN mkdir /out && echo "inline ok" > /out/inline.txt
+    FROM scratch
+    COPY --from=build /out/ /
   EOT
   output = ["type=local,dest=${OUT}/inline"]
 }

@@ -8,10 +8,7 @@
  */
 
 /** One cache import or export entry, as bake writes it: a type and its attributes. */
-export interface CacheEntry {
-  readonly type: string;
-  readonly [attr: string]: string;
-}
+export type CacheEntry = Readonly<Record<string, string>>;
 
 export interface SharedCacheTarget {
   readonly name: string;

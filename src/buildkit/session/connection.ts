@@ -9,6 +9,7 @@ import { Duplex } from "node:stream";
 import * as grpc from "@grpc/grpc-js";
 import type { ControlApi } from "../control/control.js";
 import { hijack } from "../transport/engine.js";
+import { healthService } from "./health.js";
 import { methodPaths, type SessionService } from "./service.js";
 
 export interface OpenSession {
@@ -28,6 +29,13 @@ function sessionHeaders(
   };
 }
 
+/** Every session also answers BuildKit's health checks. */
+function withHealth(services: readonly SessionService[]): SessionService[] {
+  return services.some((s) => s.name === "grpc.health.v1.Health")
+    ? [...services]
+    : [healthService(), ...services];
+}
+
 function serve(services: readonly SessionService[], connection: Duplex): grpc.Server {
   const server = new grpc.Server({
     "grpc.max_receive_message_length": 64 * 1024 * 1024,
@@ -42,8 +50,9 @@ function serve(services: readonly SessionService[], connection: Duplex): grpc.Se
 /** A session through the Engine's POST /session upgrade. */
 export async function openEngineSession(
   socketPath: string,
-  services: readonly SessionService[],
+  given: readonly SessionService[],
 ): Promise<OpenSession> {
+  const services = withHealth(given);
   const id = randomUUID();
   const socket = await hijack(socketPath, "/session", sessionHeaders(id, services));
   const server = serve(services, socket);
@@ -60,8 +69,9 @@ export async function openEngineSession(
 /** A session over buildkitd's Control.Session stream. */
 export function openControlSession(
   control: ControlApi,
-  services: readonly SessionService[],
+  given: readonly SessionService[],
 ): OpenSession {
+  const services = withHealth(given);
   const id = randomUUID();
   const md = new grpc.Metadata();
   for (const [k, v] of Object.entries(sessionHeaders(id, services))) {

@@ -1,0 +1,44 @@
+/** Reads the bake files a run uses: -f FILE (or - for stdin), BUILDX_BAKE_FILE, or the defaults. */
+import { existsSync, readFileSync } from "node:fs";
+import { relative, resolve } from "node:path";
+import { bakeFilesFromEnv, defaultBakeFileNames, findDefaultBakeFiles } from "../bake/files.js";
+import type { SourceFile } from "../diagnostics/source.js";
+import { UsageError } from "./args.js";
+
+async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of stdin) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as string));
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+export async function readBakeFiles(
+  fileArgs: readonly string[],
+  cwd: string,
+  env: Readonly<Record<string, string | undefined>>,
+  stdin: NodeJS.ReadableStream,
+): Promise<SourceFile[]> {
+  let names = [...fileArgs];
+  if (names.length === 0) names = bakeFilesFromEnv(env);
+  if (names.length === 0) {
+    names = findDefaultBakeFiles(cwd, existsSync);
+    if (names.length === 0) {
+      throw new UsageError(
+        `no bake file in ${cwd}: looked for ${defaultBakeFileNames()
+          .filter((n) => !n.includes("compose"))
+          .join(", ")}; name one with -f FILE`,
+      );
+    }
+  }
+  const files: SourceFile[] = [];
+  for (const name of names) {
+    if (name === "-") {
+      files.push({ name: "-", text: await readStdin(stdin) });
+      continue;
+    }
+    const path = resolve(cwd, name);
+    if (!existsSync(path)) throw new UsageError(`bake file ${name} does not exist (in ${cwd})`);
+    const shown = relative(cwd, path) || name;
+    files.push({ name: shown.startsWith("..") ? path : shown, text: readFileSync(path, "utf8") });
+  }
+  return files;
+}

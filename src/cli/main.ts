@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+/** The `mbake` executable: wires the process (argv, env, signals, exit code) to run(). */
+import { ExitCode } from "./exit-codes.js";
+import { run } from "./run.js";
+
+const controller = new AbortController();
+let interrupts = 0;
+function onSignal(): void {
+  interrupts++;
+  if (interrupts > 1) {
+    // A second Ctrl-C: the user does not want to wait for a clean stop.
+    process.exit(ExitCode.cancelled);
+  }
+  controller.abort();
+}
+process.on("SIGINT", onSignal);
+process.on("SIGTERM", onSignal);
+
+const code = await run({
+  argv: process.argv.slice(2),
+  env: process.env,
+  cwd: process.cwd(),
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: process.stdin,
+  signal: controller.signal,
+});
+process.exitCode = code;
+// Leave once output is flushed, even if a connection forgot to close its handle.
+setTimeout(() => process.exit(code), 3000).unref();

@@ -1,0 +1,53 @@
+/** The --metadata-file: buildx's keys per target plus mbake's own. */
+import type { RunResult } from "../scheduler/scheduler.js";
+
+export function metadataFor(result: RunResult): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const r of result.jobs) {
+    const entry = (out[r.job.target] ??= {});
+    const response = r.outcome?.exporterResponse ?? {};
+    for (const [k, v] of Object.entries(response)) {
+      if (
+        k === "containerimage.descriptor" ||
+        k === "containerimage.config.digest" ||
+        k === "containerimage.digest" ||
+        k === "image.name" ||
+        k.startsWith("buildx.") ||
+        k.startsWith("containerimage.")
+      ) {
+        entry[k] = k === "containerimage.descriptor" ? safeJson(v) : v;
+      }
+    }
+    if (r.outcome?.digest && !entry["containerimage.digest"])
+      entry["containerimage.digest"] = r.outcome.digest;
+    const platforms = [
+      ...new Set([
+        ...((entry["mbake.platforms"] as string[] | undefined) ?? []),
+        ...r.job.platforms,
+      ]),
+    ];
+    entry["mbake.state"] = entry["mbake.state"] === "failed" ? "failed" : r.state;
+    if (r.endpoint)
+      entry["mbake.endpoint"] =
+        entry["mbake.endpoint"] && entry["mbake.endpoint"] !== r.endpoint
+          ? `${entry["mbake.endpoint"]},${r.endpoint}`
+          : r.endpoint;
+    entry["mbake.platforms"] = platforms;
+    if (r.startedAt !== undefined && r.finishedAt !== undefined)
+      entry["mbake.duration_ms"] = Math.max(
+        Number(entry["mbake.duration_ms"] ?? 0),
+        r.finishedAt - r.startedAt,
+      );
+    entry["mbake.retries"] = Number(entry["mbake.retries"] ?? 0) + r.retries;
+    if (r.error) entry["mbake.error"] = r.error;
+  }
+  return out;
+}
+
+function safeJson(v: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(v, "base64").toString("utf8"));
+  } catch {
+    return v;
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * A resolved bake target to what one build on one endpoint needs (the client's
+ * BuildSpec): paths resolved against the working folder, dependencies handed over
+ * as images, the shared cache applied. Pure.
+ */
+import { isAbsolute, resolve } from "node:path";
+import type { Target } from "../bake/model.js";
+import type { BuildSpec, Capabilities, Entry } from "../buildkit/solve/spec.js";
+import { sharedCacheFor } from "../plan/shared-cache.js";
+import type { DependencyOutput } from "../scheduler/scheduler.js";
+
+export class TargetSpecError extends Error {
+  override name = "TargetSpecError";
+}
+
+export interface SpecContext {
+  readonly cwd: string;
+  readonly runId: string;
+  readonly caps: Capabilities;
+  /** Platforms of this job (a split target builds one). */
+  readonly platforms: readonly string[];
+  readonly dependencies: Readonly<Record<string, DependencyOutput>>;
+  /** This target is used by others through target: contexts. */
+  readonly isDependency: boolean;
+  /** Registry for hand-over between endpoints (push dependencies there). */
+  readonly handoverRegistry?: string;
+  readonly sharedCache?: { readonly repo: string; readonly dependencies: readonly Target[] };
+  /** Set for one platform of a split multi-platform push: the tag to push it under. */
+  readonly partTag?: string;
+}
+
+export interface SpecResult {
+  readonly spec: BuildSpec;
+  /** How dependents will find this build's result. */
+  readonly handover?: { readonly kind: "local" | "pushed"; readonly image: string };
+  readonly notes: readonly string[];
+}
+
+function sanitize(s: string): string {
+  return s.toLowerCase().replace(/[^a-z0-9._-]/g, "-");
+}
+
+export function targetToSpec(t: Target, ctx: SpecContext): SpecResult {
+  const notes: string[] = [];
+  const context = t.context ?? ".";
+  if (/^(https?|git):\/\/|\.git(#|$)/.test(context))
+    throw new TargetSpecError(
+      `target "${t.name}": remote contexts (${context}) are not supported by mbake yet`,
+    );
+  const contextDir = resolve(ctx.cwd, context.replace(/^cwd:\/\//, ""));
+  const dockerfile: BuildSpec["dockerfile"] =
+    t.dockerfileInline !== undefined
+      ? { kind: "inline", text: t.dockerfileInline }
+      : {
+          kind: "file",
+          path: isAbsolute(t.dockerfile ?? "Dockerfile")
+            ? t.dockerfile!
+            : resolve(contextDir, t.dockerfile ?? "Dockerfile"),
+        };
+  if ((t.output?.length ?? 0) > 1) {
+    throw new TargetSpecError(
+      `target "${t.name}" has ${t.output!.length} outputs; mbake builds one output per target (several exporters need BuildKit v0.13+)`,
+    );
+  }
+  let output: Entry | undefined = t.output?.[0];
+  let tags = [...(t.tags ?? [])];
+  let handover: SpecResult["handover"];
+  if (output?.type === "cacheonly") output = undefined;
+  if (ctx.partTag) {
+    output = { type: "registry" };
+    tags = [ctx.partTag];
+  } else if (ctx.isDependency) {
+    if (!output) {
+      if (ctx.handoverRegistry) {
+        const image = `${ctx.handoverRegistry}/mbake-handover/${sanitize(t.name)}:${ctx.runId}`;
+        output = { type: "registry" };
+        tags = [image];
+        handover = { kind: "pushed", image };
+      } else if (ctx.caps.kind === "docker-engine") {
+        const image = `mbake-local/${sanitize(t.name)}:${ctx.runId}`;
+        output = { type: "docker" };
+        tags = [image];
+        handover = { kind: "local", image };
+      } else {
+        throw new TargetSpecError(
+          `target "${t.name}" is used as a target: context, which needs a registry to hand it over on ${ctx.caps.endpoint}; set "registry" in mbake.json or --cache registry://HOST/REPO`,
+        );
+      }
+    } else if (["image", "registry", "docker"].includes(output.type ?? "") && tags[0]) {
+      handover = {
+        kind: output.type === "registry" || output.push === "true" ? "pushed" : "local",
+        image: tags[0],
+      };
+    } else {
+      throw new TargetSpecError(
+        `target "${t.name}" is used as a target: context but its output is ${output.type}; give it an image output (or none) so mbake can hand it over`,
+      );
+    }
+  }
+  const namedContexts: Record<string, string> = {};
+  for (const [name, value] of Object.entries(t.contexts ?? {})) {
+    if (value.startsWith("target:")) {
+      const dep = ctx.dependencies[value.slice("target:".length)];
+      if (!dep)
+        throw new TargetSpecError(
+          `target "${t.name}": the dependency ${value} has no result to use`,
+        );
+      const image = dep.pushedImage ?? dep.localImage;
+      if (!image)
+        throw new TargetSpecError(
+          `target "${t.name}": the dependency ${value} produced no image to use as context "${name}"`,
+        );
+      namedContexts[name] = `docker-image://${image}`;
+    } else if (value.startsWith("docker-image://")) namedContexts[name] = value;
+    else if (/^[a-z]+:\/\//.test(value))
+      throw new TargetSpecError(
+        `target "${t.name}": context "${name}" (${value}) is not supported by mbake yet`,
+      );
+    else namedContexts[name] = resolve(ctx.cwd, value);
+  }
+  let cacheFrom: Entry[] = [...(t.cacheFrom ?? [])];
+  let cacheTo: Entry[] = [...(t.cacheTo ?? [])];
+  if (ctx.sharedCache) {
+    const exportsImage =
+      output !== undefined &&
+      ["image", "registry"].includes(output.type ?? "") &&
+      (output.type === "registry" || output.push === "true");
+    const decision = sharedCacheFor(
+      ctx.sharedCache.repo,
+      {
+        name: t.name,
+        platforms: ctx.platforms,
+        exportsImage,
+        ...(t.cacheFrom ? { cacheFrom: t.cacheFrom } : {}),
+        ...(t.cacheTo ? { cacheTo: t.cacheTo } : {}),
+      },
+      ctx.sharedCache.dependencies.map((d) => ({
+        name: d.name,
+        platforms: ctx.platforms,
+        exportsImage: false,
+      })),
+      ctx.caps.cacheExporters.includes("registry"),
+    );
+    cacheFrom = [...decision.cacheFrom];
+    cacheTo = [...decision.cacheTo];
+    tags = [...tags, ...decision.extraTags];
+    if (decision.note) notes.push(decision.note);
+  }
+  const secrets = (t.secret ?? []).map((s) => ({
+    id: s.id ?? "",
+    ...(s.src !== undefined ? { src: resolve(ctx.cwd, s.src) } : {}),
+    ...(s.env !== undefined ? { env: s.env } : {}),
+  }));
+  if ((t.ssh ?? []).length > 0)
+    notes.push(
+      `${t.name}: ssh forwarding is not supported by mbake yet; RUN --mount=type=ssh steps will fail`,
+    );
+  return {
+    spec: {
+      contextDir,
+      dockerfile,
+      ...(t.target ? { target: t.target } : {}),
+      args: Object.fromEntries(
+        Object.entries(t.args ?? {}).filter((e): e is [string, string] => e[1] !== null),
+      ),
+      labels: Object.fromEntries(
+        Object.entries(t.labels ?? {}).filter((e): e is [string, string] => e[1] !== null),
+      ),
+      platforms: [...ctx.platforms],
+      ...(output ? { output } : {}),
+      tags,
+      cacheFrom,
+      cacheTo,
+      secrets,
+      noCache: t.noCache ?? false,
+      noCacheFilter: t.noCacheFilter ?? [],
+      pull: t.pull ?? false,
+      ...(t.network ? { network: t.network } : {}),
+      ...(t.shmSize ? { shmSize: t.shmSize } : {}),
+      ulimits: t.ulimits ?? [],
+      extraHosts: [],
+      namedContexts,
+    },
+    ...(handover ? { handover } : {}),
+    notes,
+  };
+}

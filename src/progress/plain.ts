@@ -1,0 +1,180 @@
+/**
+ * Plain progress lines, like buildx's `--progress=plain`, prefixed by target (and
+ * endpoint when several run): `#3 [app linux/amd64 @a] [build 2/3] RUN make`,
+ * log lines `#3 0.412 text`, then `#3 DONE 1.2s`, `#3 CACHED` or `#3 ERROR: ...`.
+ */
+import type { JobRef, RunEvent } from "./events.js";
+import type { Masker } from "./mask.js";
+import {
+  cleanLogLine,
+  formatDuration,
+  initialState,
+  jobKey,
+  type RunState,
+  reduce,
+} from "./model.js";
+import type { Renderer } from "./renderer.js";
+import { formatTable, summaryRows } from "./summary.js";
+
+interface VertexLine {
+  readonly n: number;
+  started?: number;
+  announced: boolean;
+  done: boolean;
+  partial: string;
+}
+
+export function createPlainRenderer(
+  write: (text: string) => void,
+  options: { showEndpoint: boolean; masker?: Masker; summary?: boolean },
+): Renderer {
+  const mask = options.masker?.mask ?? ((t: string) => t);
+  let state: RunState = initialState();
+  let counter = 0;
+  const vertexes = new Map<string, VertexLine>();
+  const endpoints = new Map<string, string>();
+  const line = (text: string) => write(`${mask(text)}\n`);
+  const prefix = (job: JobRef) => {
+    const endpoint = endpoints.get(jobKey(job));
+    return `[${job.target}${job.platforms.length > 0 ? ` ${job.platforms.join(",")}` : ""}${options.showEndpoint && endpoint ? ` @${endpoint}` : ""}]`;
+  };
+  const vertex = (job: JobRef, digest: string): VertexLine => {
+    const key = `${jobKey(job)} ${digest}`;
+    let v = vertexes.get(key);
+    if (!v) {
+      v = { n: ++counter, announced: false, done: false, partial: "" };
+      vertexes.set(key, v);
+    }
+    return v;
+  };
+  return {
+    onEvent(e: RunEvent) {
+      state = reduce(state, e);
+      switch (e.type) {
+        case "job-started":
+          endpoints.set(jobKey(e.job), e.endpoint);
+          line(
+            `${prefix(e.job)} building on ${e.endpoint}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ""}`,
+          );
+          break;
+        case "job-status": {
+          for (const v of e.status.vertexes) {
+            const vl = vertex(e.job, v.digest);
+            if (!vl.announced && (v.started || v.cached || v.completed)) {
+              vl.announced = true;
+              vl.started = v.started?.getTime();
+              line(`#${vl.n} ${prefix(e.job)} ${v.name}`);
+            }
+            if (!vl.done && (v.completed || v.error)) {
+              vl.done = true;
+              if (vl.partial) {
+                line(`#${vl.n} ${vl.partial}`);
+                vl.partial = "";
+              }
+              if (v.error) line(`#${vl.n} ERROR: ${v.error}`);
+              else if (v.cached) line(`#${vl.n} CACHED`);
+              else
+                line(
+                  `#${vl.n} DONE ${formatDuration((v.completed?.getTime() ?? 0) - (v.started?.getTime() ?? v.completed?.getTime() ?? 0))}`,
+                );
+            }
+          }
+          for (const l of e.status.logs) {
+            const vl = vertex(e.job, l.vertex);
+            const text = vl.partial + Buffer.from(l.data).toString("utf8");
+            const parts = text.split("\n");
+            vl.partial = parts.pop() ?? "";
+            const at =
+              l.timestamp && vl.started
+                ? ((l.timestamp.getTime() - vl.started) / 1000).toFixed(3)
+                : "";
+            for (const p of parts) line(`#${vl.n} ${at ? `${at} ` : ""}${cleanLogLine(p)}`);
+          }
+          break;
+        }
+        case "job-retry":
+          line(
+            `${prefix(e.job)} ${e.fromEndpoint} went away (${e.reason}); retrying elsewhere (attempt ${e.attempt})`,
+          );
+          break;
+        case "job-done":
+          line(
+            `${prefix(e.job)} done on ${e.endpoint}${e.result.digest ? ` ${e.result.digest}` : ""}${e.result.output ? ` -> ${e.result.output}` : ""}`,
+          );
+          break;
+        case "job-failed": {
+          line(
+            `ERROR: ${prefix(e.job)} failed${e.endpoint ? ` on ${e.endpoint}` : ""}${e.failedStep ? ` at step: ${e.failedStep}` : ""}`,
+          );
+          for (const l of e.error.split("\n")) line(`  ${l}`);
+          const job = state.jobs.find((j) => j.key === jobKey(e.job));
+          const step =
+            job?.steps.find((s) => s.error) ?? job?.steps.find((s) => s.name === e.failedStep);
+          if (step && step.logs.length > 0) {
+            line(`  last log lines of "${step.name}":`);
+            for (const l of step.logs.slice(-20)) line(`  > ${cleanLogLine(l)}`);
+          }
+          break;
+        }
+        case "job-skipped":
+          line(`${prefix(e.job)} skipped: ${e.reason}`);
+          break;
+        case "endpoint-state":
+          line(`endpoint ${e.endpoint} is ${e.state}${e.reason ? `: ${e.reason}` : ""}`);
+          break;
+        case "warning":
+          line(`WARNING: ${e.target ? `${e.target}: ` : ""}${e.message}`);
+          break;
+        default:
+          break;
+      }
+    },
+    async finish() {
+      if (options.summary !== false && state.jobs.length > 0) {
+        write(`\n${mask(formatTable(summaryRows(state)))}\n`);
+      }
+    },
+  };
+}
+
+/** One JSON object per event (log data as text). */
+export function createRawJsonRenderer(write: (text: string) => void, masker?: Masker): Renderer {
+  const mask = masker?.mask ?? ((t: string) => t);
+  return {
+    onEvent(e: RunEvent) {
+      const json = JSON.stringify(e, (key, value: unknown) => {
+        if (key === "data" && value && typeof value === "object")
+          return Buffer.from(Object.values(value as Record<string, number>)).toString("utf8");
+        return value;
+      });
+      write(`${mask(json)}\n`);
+    },
+    async finish() {},
+  };
+}
+
+/** Only failures and the final results. */
+export function createQuietRenderer(write: (text: string) => void, masker?: Masker): Renderer {
+  const plain = createPlainRenderer(() => {}, {
+    showEndpoint: true,
+    ...(masker ? { masker } : {}),
+    summary: false,
+  });
+  let state: RunState = initialState();
+  const mask = masker?.mask ?? ((t: string) => t);
+  return {
+    onEvent(e) {
+      plain.onEvent(e);
+      state = reduce(state, e);
+      if (e.type === "job-failed") write(`${mask(`ERROR: ${e.job.target}: ${e.error}`)}\n`);
+    },
+    async finish() {
+      for (const j of state.jobs) {
+        if (j.state === "done")
+          write(
+            `${j.target}${j.outcome?.digest ? ` ${j.outcome.digest}` : ""}${j.outcome?.output ? ` ${j.outcome.output}` : ""}\n`,
+          );
+      }
+    },
+  };
+}
