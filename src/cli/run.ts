@@ -2,12 +2,10 @@
 import { DiagnosticError, renderDiagnostic } from "../diagnostics/diagnostic.js";
 import { didYouMean } from "../diagnostics/did-you-mean.js";
 import { type Command, parseArgs, UsageError } from "./args.js";
-import { bakeCommand } from "./bake-command.js";
 import { completionScript } from "./completion.js";
 import { ExitCode } from "./exit-codes.js";
 import { helpText, helpTopics } from "./help.js";
 import { type CliIo, write } from "./io.js";
-import { duCommand, endpointsCommand, pruneCommand } from "./tools-commands.js";
 import { mbakeVersion } from "./version.js";
 
 async function dispatch(command: Command, io: CliIo): Promise<number> {
@@ -29,13 +27,13 @@ async function dispatch(command: Command, io: CliIo): Promise<number> {
       write(io.stdout, completionScript(command.shell));
       return ExitCode.success;
     case "bake":
-      return bakeCommand(command.options, io);
+      return (await import("./bake-command.js")).bakeCommand(command.options, io);
     case "endpoints":
-      return endpointsCommand(command, io);
+      return (await import("./tools-commands.js")).endpointsCommand(command, io);
     case "du":
-      return duCommand(command, io);
+      return (await import("./tools-commands.js")).duCommand(command, io);
     case "prune":
-      return pruneCommand(command, io);
+      return (await import("./tools-commands.js")).pruneCommand(command, io);
   }
 }
 

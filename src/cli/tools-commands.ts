@@ -2,7 +2,7 @@
 import { createInterface } from "node:readline/promises";
 import { formatTable } from "../progress/summary.js";
 import { UsageError } from "./args.js";
-import { loadConfig } from "./bake-command.js";
+import { loadConfig } from "./config-file.js";
 import { connectEndpoints, endpointsToTry, NoEndpointError } from "./connect.js";
 import { selectEndpoints } from "./endpoint-config.js";
 import { ExitCode } from "./exit-codes.js";

@@ -18,9 +18,19 @@ export interface TargetGraph {
   readonly dependents: ReadonlyMap<string, readonly string[]>;
 }
 
+/** Where targets and their contexts are written, so a cycle can point at every edge. */
 export interface GraphRanges {
   readonly definitions?: Readonly<Record<string, SourceRange>>;
+  /** target -> context name -> the range of that context's value. */
   readonly contextRanges?: Readonly<Record<string, Readonly<Record<string, SourceRange>>>>;
+}
+
+export interface GraphOptions extends GraphRanges {
+  /**
+   * The targets asked for (groups already expanded). When given, the graph holds these
+   * and every target they depend on, and nothing else; otherwise every target given.
+   */
+  readonly requested?: readonly string[];
 }
 
 export function targetDependencies(t: GraphTarget): string[] {
@@ -33,13 +43,31 @@ export function targetDependencies(t: GraphTarget): string[] {
   ].sort();
 }
 
+/** The requested targets and everything they reach through `target:` contexts. */
+function reachable(
+  targets: Readonly<Record<string, GraphTarget>>,
+  requested: readonly string[],
+): string[] {
+  const seen = new Set<string>();
+  const queue = requested.filter((n) => n in targets);
+  while (queue.length > 0) {
+    const name = queue.shift()!;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    for (const d of targetDependencies(targets[name]!)) if (d in targets) queue.push(d);
+  }
+  return [...seen].sort();
+}
+
 export function buildGraph(
   targets: Readonly<Record<string, GraphTarget>>,
-  ranges: GraphRanges = {},
+  ranges: GraphOptions = {},
 ): TargetGraph {
   const dependencies = new Map<string, string[]>();
   const dependents = new Map<string, string[]>();
-  const names = Object.keys(targets).sort();
+  const names = ranges.requested
+    ? reachable(targets, ranges.requested)
+    : Object.keys(targets).sort();
   for (const name of names) {
     dependencies.set(
       name,
@@ -94,6 +122,39 @@ export function toDot(graph: TargetGraph): string {
     for (const d of graph.dependencies.get(n) ?? []) lines.push(`  ${quote(d)} -> ${quote(n)};`);
   lines.push("}");
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * The longest chain of dependencies (dependencies first): the part of the run that
+ * cannot go faster by adding endpoints. `weight` is a target's expected duration
+ * (1 each when unknown); ties go to the name that sorts first.
+ */
+export function criticalPath(
+  graph: TargetGraph,
+  weight: (target: string) => number = () => 1,
+): string[] {
+  const best = new Map<string, { total: number; via?: string }>();
+  for (const n of graph.order) {
+    let via: string | undefined;
+    let before = 0;
+    for (const d of graph.dependencies.get(n) ?? []) {
+      const t = best.get(d)!.total;
+      if (via === undefined || t > before) {
+        before = t;
+        via = d;
+      }
+    }
+    best.set(n, { total: before + weight(n), ...(via !== undefined ? { via } : {}) });
+  }
+  let end: string | undefined;
+  for (const n of graph.order) {
+    const t = best.get(n)!.total;
+    if (end === undefined || t > best.get(end)!.total || (t === best.get(end)!.total && n < end))
+      end = n;
+  }
+  const path: string[] = [];
+  for (let n = end; n !== undefined; n = best.get(n)!.via) path.unshift(n);
+  return path;
 }
 
 /** Mermaid flowchart of the same graph. */
