@@ -201,34 +201,3 @@ describe("scheduler", () => {
     expect(result.jobs.map((j) => j.state)).toEqual(["cancelled", "cancelled"]);
   });
 });
-
-describe("graph", () => {
-  it("orders dependencies first and prints DOT and Mermaid", async () => {
-    const { toDot, toMermaid } = await import("../../src/graph/graph.js");
-    const g = buildGraph({
-      app: { name: "app", contexts: { base: "target:base" } },
-      base: { name: "base" },
-    });
-    expect(g.order).toEqual(["base", "app"]);
-    expect(toDot(g)).toContain('"base" -> "app";');
-    expect(toMermaid(g)).toContain("t0 --> t1");
-  });
-
-  it("reports a cycle with every edge", () => {
-    const file = { name: "docker-bake.hcl", text: 'target "a" {}\n' };
-    expect(() =>
-      buildGraph(
-        {
-          a: { name: "a", contexts: { x: "target:b" } },
-          b: { name: "b", contexts: { y: "target:a" } },
-        },
-        {
-          contextRanges: {
-            a: { x: { file, start: 0, end: 6 } },
-            b: { y: { file, start: 7, end: 10 } },
-          },
-        },
-      ),
-    ).toThrowError(/dependency cycle between targets: a -> b -> a/);
-  });
-});
