@@ -36,8 +36,24 @@ export interface Job {
   readonly part?: { readonly of: string; readonly index: number; readonly count: number };
 }
 
+/**
+ * How a dependency's output reaches a dependent: on the same daemon (its image store
+ * or cache), or through a registry every endpoint can pull from.
+ */
+export type HandoverStrategy = "same-endpoint" | "registry";
+
+export interface Handover {
+  /** The dependency target. */
+  readonly from: string;
+  /** The dependent target. */
+  readonly to: string;
+  readonly strategy: HandoverStrategy;
+}
+
 export interface Plan {
   readonly jobs: readonly Job[];
+  /** One entry per `target:` edge, in plan order. */
+  readonly handovers: readonly Handover[];
   /** Split targets whose per-platform images must be joined into one index. */
   readonly joins: readonly { readonly target: string; readonly jobs: readonly string[] }[];
   readonly problems: readonly string[];
@@ -48,6 +64,12 @@ export interface PlanOptions {
   readonly warmth?: Readonly<Record<string, string>>;
   /** Split multi-platform image targets per platform when endpoints cannot build them whole. */
   readonly split?: boolean;
+  /**
+   * A registry every endpoint can reach, for handing dependencies over between
+   * endpoints. Without it a dependent runs where its dependencies ran (unless they
+   * push their image anyway).
+   */
+  readonly registry?: string;
 }
 
 function canBuild(e: EndpointInfo, platforms: readonly string[]): boolean {
@@ -58,10 +80,9 @@ function canBuild(e: EndpointInfo, platforms: readonly string[]): boolean {
 
 function rank(
   endpoints: readonly EndpointInfo[],
-  target: string,
   platforms: readonly string[],
   load: Map<string, number>,
-  warmth: Readonly<Record<string, string>>,
+  warmEndpoint: string | undefined,
 ): string[] {
   const scored = endpoints
     .filter((e) => canBuild(e, platforms))
@@ -70,7 +91,7 @@ function rank(
         platforms.length === 0
           ? e.nativePlatforms.length > 0
           : platforms.every((p) => e.nativePlatforms.includes(p));
-      const warm = warmth[target] === e.name;
+      const warm = warmEndpoint === e.name;
       const score = (native ? 100 : 0) + (warm ? 10 : 0) - (load.get(e.name) ?? 0) / e.maxParallel;
       return { name: e.name, score, index };
     })
@@ -89,11 +110,46 @@ export function planJobs(
   const jobs: Job[] = [];
   const joins: { target: string; jobs: string[] }[] = [];
   const problems: string[] = [];
+  const handovers: Handover[] = [];
   const jobsOf = new Map<string, string[]>();
+  /** Where each whole (unsplit) target is planned to run first. */
+  const placedOn = new Map<string, string>();
   for (const name of graph.order) {
     const t = targets[name];
     if (!t) continue;
-    const after = (graph.dependencies.get(name) ?? []).flatMap((d) => jobsOf.get(d) ?? []);
+    const deps = (graph.dependencies.get(name) ?? []).filter((d) => jobsOf.has(d));
+    const after = deps.flatMap((d) => jobsOf.get(d) ?? []);
+    /** Dependencies that can only be used on the endpoint that built them. */
+    const pinnedBy = deps.filter(
+      (d) => options.registry === undefined && !targets[d]?.pushes && placedOn.has(d),
+    );
+    for (const d of deps)
+      handovers.push({
+        from: d,
+        to: name,
+        strategy: pinnedBy.includes(d) ? "same-endpoint" : "registry",
+      });
+    const pins = [...new Set(pinnedBy.map((d) => placedOn.get(d)!))];
+    /** Narrows a preference list to the endpoint the pinning dependencies ran on. */
+    let pinProblem = false;
+    const pinned = (preferred: string[], what: string): string[] => {
+      if (pins.length === 0 || preferred.length === 0) return preferred;
+      pinProblem = true;
+      if (pins.length > 1) {
+        problems.push(
+          `${what} uses ${pinnedBy.map((d) => `${d} (on ${placedOn.get(d)})`).join(" and ")}, which can only be handed over on their own endpoint; give a registry for hand-over so they can meet`,
+        );
+        return [];
+      }
+      if (!preferred.includes(pins[0]!)) {
+        problems.push(
+          `${what} must run on ${pins[0]} where ${pinnedBy.join(", ")} ran, but ${pins[0]} cannot build it; give a registry for hand-over`,
+        );
+        return [];
+      }
+      pinProblem = false;
+      return [pins[0]!];
+    };
     const wholeOk = endpoints.some(
       (e) =>
         canBuild(e, t.platforms) &&
@@ -104,9 +160,13 @@ export function planJobs(
     if (mustSplit && t.pushes) {
       const ids: string[] = [];
       t.platforms.forEach((p, index) => {
-        const preferred = rank(endpoints, name, [p], load, warmth);
+        const preferred = pinned(
+          rank(endpoints, [p], load, warmth[`${name}@${p}`] ?? warmth[name]),
+          `${name} for ${p}`,
+        );
         if (preferred[0]) load.set(preferred[0], (load.get(preferred[0]) ?? 0) + 1);
-        if (preferred.length === 0) problems.push(`no endpoint can build ${name} for ${p}`);
+        if (preferred.length === 0 && !pinProblem)
+          problems.push(`no endpoint can build ${name} for ${p}`);
         const id = `${name}@${p}`;
         ids.push(id);
         jobs.push({
@@ -127,16 +187,17 @@ export function planJobs(
         `${name}: no endpoint can export a ${t.platforms.length}-platform image without pushing it (the Docker Engine's image store holds one platform); push it (--push / type=registry), use a buildkitd endpoint, or build one platform`,
       );
     }
-    const preferred = rank(endpoints, name, t.platforms, load, warmth);
+    const preferred = pinned(rank(endpoints, t.platforms, load, warmth[name]), name);
+    if (preferred[0]) placedOn.set(name, preferred[0]);
     if (preferred[0]) load.set(preferred[0], (load.get(preferred[0]) ?? 0) + 1);
-    if (preferred.length === 0)
+    if (preferred.length === 0 && !pinProblem)
       problems.push(
         `no endpoint can build ${name} for ${t.platforms.join(", ") || "its default platform"}`,
       );
     jobs.push({ id: name, target: name, platforms: t.platforms, preferred, after });
     jobsOf.set(name, [name]);
   }
-  return { jobs, joins, problems };
+  return { jobs, handovers, joins, problems };
 }
 
 /** The plan as --dry-run shows it: waves of jobs that can run together, each with its endpoint. */
@@ -158,6 +219,11 @@ export function describePlan(plan: Plan): string {
       lines.push(`  ${j.id}${platforms} -> ${where}${fallback}${after}`);
     }
   }
+  const handovers = plan.handovers.map(
+    (h) =>
+      `  ${h.from} -> ${h.to}: ${h.strategy === "registry" ? "through the registry" : "on the same endpoint"}`,
+  );
+  if (handovers.length > 0) lines.push("hand-over:", ...handovers);
   for (const join of plan.joins)
     lines.push(
       `join: ${join.target} <- ${join.jobs.join(", ")} (one multi-platform index in the registry)`,
