@@ -288,11 +288,15 @@ export class BuildkitClient {
     const tag = hasTag ? name.slice(lastColon + 1) : "latest";
     const host = registryHost(repo);
     const creds = credentialsFor(readDockerConfig(env), host);
+    // The Engine decodes X-Registry-Auth as padded URL-safe base64 (Go's base64.URLEncoding).
     const auth = Buffer.from(
       JSON.stringify(
         creds ? { username: creds.username, password: creds.secret, serveraddress: host } : {},
       ),
-    ).toString("base64url");
+    )
+      .toString("base64")
+      .replace(/\+/g, "-")
+      .replace(/\//g, "_");
     let digest = "";
     let error = "";
     if (signal?.aborted) throw new BuildFailedError("cancelled");

@@ -26,5 +26,6 @@ const code = await run({
   signal: controller.signal,
 });
 process.exitCode = code;
-// Leave once output is flushed, even if a connection forgot to close its handle.
-setTimeout(() => process.exit(code), 3000).unref();
+// Leave as soon as everything written is flushed: gRPC channels and session servers
+// may keep timers alive for a while after they are closed.
+process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));

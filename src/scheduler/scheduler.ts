@@ -83,8 +83,30 @@ export interface RunOptions {
   /** Joins the per-platform images of a split target (pushes one index). */
   readonly join?: (target: string, parts: readonly JobResult[]) => Promise<JobOutcome>;
   readonly now?: () => number;
-  /** How long to wait for builds that do not stop when cancelled. */
+  /**
+   * After cancellation (the caller's signal or --fail-fast), how long to wait for
+   * running builds to notice their aborted signal before reporting them cancelled
+   * anyway and returning (default 2000 ms). A build that ignores its signal is
+   * abandoned, not awaited; its later result is dropped.
+   */
   readonly cancelGraceMs?: number;
+}
+
+/** Lets promise callbacks that are already due run first. */
+function tick(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
+}
+
+/** Waits for `work`, but no longer than `ms`; the timer never keeps the process alive. */
+function within(work: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref?.();
+    void work.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 export async function runPlan(
@@ -93,7 +115,10 @@ export async function runPlan(
   options: RunOptions,
 ): Promise<RunResult> {
   const now = options.now ?? Date.now;
-  const emit = options.emit;
+  /** Reports stop once run-finished went out (builds that ignored cancellation may end later). */
+  const emit = (e: RunEvent) => {
+    if (!over) options.emit(e);
+  };
   const byName = new Map(endpoints.map((e) => [e.name, e]));
   const queues = new Map(
     endpoints.map((e) => [e.name, new PQueue({ concurrency: Math.max(1, e.maxParallel) })]),
@@ -110,13 +135,17 @@ export async function runPlan(
   const onAbort = () => runController.abort();
   options.signal.addEventListener("abort", onAbort, { once: true });
   const running = new Map<string, Promise<void>>();
+  /** Builds under way on a daemon right now. */
+  const inFlight = new Set<Promise<unknown>>();
   let failed = false;
   let settleAll: () => void = () => {};
   const allSettled = new Promise<void>((r) => {
     settleAll = r;
   });
   const ref = (j: Job): JobRef => ({ target: j.target, platforms: j.platforms });
+  let over = false;
   const finish = (r: JobResult) => {
+    if (results.has(r.job.id)) return;
     results.set(r.job.id, r);
     if (results.size === plan.jobs.length) settleAll();
   };
@@ -149,16 +178,17 @@ export async function runPlan(
     );
   };
 
+  /**
+   * The best-ranked endpoint with a free slot; when all are busy, the best-ranked one
+   * (waiting for a native endpoint beats building emulated elsewhere).
+   */
   const pick = (job: Job): string | undefined => {
     const c = candidates(job);
-    if (c.length === 0) return undefined;
-    // Among the best-ranked, take the least busy.
-    const first = c[0]!;
-    const busy = (n: string) => {
+    const free = (n: string) => {
       const q = queues.get(n)!;
-      return (q.size + q.pending) / Math.max(1, byName.get(n)!.maxParallel);
+      return q.size + q.pending < Math.max(1, byName.get(n)!.maxParallel);
     };
-    return c.slice(0, 2).reduce((best, n) => (busy(n) < busy(best) ? n : best), first);
+    return c.find(free) ?? c[0];
   };
 
   const start = (job: Job, attempt: number, retries: number) => {
@@ -182,9 +212,15 @@ export async function runPlan(
     }
     const endpoint = byName.get(endpointName)!;
     const task = async () => {
+      if (results.has(job.id)) return;
       if (runController.signal.aborted) {
         emit({ type: "job-cancelled", time: now(), job: ref(job) });
         finish({ job, state: "cancelled", retries });
+        return;
+      }
+      if (down.has(endpointName)) {
+        // The daemon went away while this job waited for it: place it again (not a retry).
+        start(job, attempt, retries);
         return;
       }
       const startedAt = now();
@@ -196,7 +232,7 @@ export async function runPlan(
         attempt,
       });
       try {
-        const result = await endpoint.build(
+        const building = endpoint.build(
           { job, attempt, dependencies: dependencyOutputs(job) },
           {
             signal: runController.signal,
@@ -210,6 +246,9 @@ export async function runPlan(
               }),
           },
         );
+        inFlight.add(building);
+        const result = await building.finally(() => inFlight.delete(building));
+        if (results.has(job.id)) return;
         const { handover, ...outcome } = result;
         outputs.set(job.id, { target: job.target, endpoint: endpointName, ...(handover ?? {}) });
         emit({
@@ -234,13 +273,14 @@ export async function runPlan(
         }
         maybeJoin(job);
       } catch (err) {
+        if (results.has(job.id)) return;
         const message = err instanceof Error ? err.message : String(err);
         if (runController.signal.aborted) {
           emit({ type: "job-cancelled", time: now(), job: ref(job) });
           finish({ job, state: "cancelled", endpoint: endpointName, retries });
           return;
         }
-        if (err instanceof EndpointUnavailableError && retries < (options.maxRetries ?? 2)) {
+        if (err instanceof EndpointUnavailableError && !down.has(endpointName)) {
           down.add(endpointName);
           emit({
             type: "endpoint-state",
@@ -249,6 +289,8 @@ export async function runPlan(
             state: "down",
             reason: message,
           });
+        }
+        if (err instanceof EndpointUnavailableError && retries < (options.maxRetries ?? 2)) {
           emit({
             type: "job-retry",
             time: now(),
@@ -348,23 +390,26 @@ export async function runPlan(
     runController.signal.addEventListener("abort", () => resolve(), { once: true }),
   );
   await Promise.race([allSettled, cancelled]);
-  if (runController.signal.aborted && results.size < plan.jobs.length) {
-    // Give running builds a moment to stop, then report what never finished.
-    await Promise.race([
-      Promise.all(running.values()),
-      new Promise((r) => setTimeout(r, options.cancelGraceMs ?? 2000)),
-    ]);
+  if (runController.signal.aborted) {
+    // Nothing new starts; running builds have their signal aborted and get a grace
+    // period to stop; whatever has not finished by then is reported cancelled.
+    for (const q of [...queues.values(), global]) q.clear();
+    if (results.size < plan.jobs.length)
+      await within(
+        Promise.allSettled([...inFlight]).then(() => tick()),
+        options.cancelGraceMs ?? 2000,
+      );
     for (const job of plan.jobs) {
       if (!results.has(job.id)) {
         emit({ type: "job-cancelled", time: now(), job: ref(job) });
         finish({ job, state: "cancelled", retries: 0 });
       }
     }
+  } else {
+    await Promise.all(
+      [...running.entries()].filter(([k]) => k.startsWith("join:")).map(([, p]) => p),
+    );
   }
-  await Promise.race([
-    Promise.all([...running.entries()].filter(([k]) => k.startsWith("join:")).map(([, p]) => p)),
-    new Promise((r) => setTimeout(r, runController.signal.aborted ? 0 : 600_000)),
-  ]);
   options.signal.removeEventListener("abort", onAbort);
   const outcome = options.signal.aborted
     ? "cancelled"
@@ -372,5 +417,6 @@ export async function runPlan(
       ? "failed"
       : "success";
   emit({ type: "run-finished", time: now(), outcome });
+  over = true;
   return { outcome, jobs: [...plan.jobs.map((j) => results.get(j.id)!), ...joinResults] };
 }

@@ -80,7 +80,7 @@ describe("BuildKit client on the Docker Engines", () => {
     const result = await clients[0]!.build(
       spec(
         ctx,
-        "ARG BASE\nFROM ${BASE} AS build\nCOPY . /src\nRUN ls /src > /listing && echo built\nFROM scratch\nCOPY --from=build /listing /src/hello.txt /\n",
+        `ARG BASE\nFROM \${BASE} AS build\nCOPY . /src\nRUN ls /src > /listing && echo built-${Date.now()}\nFROM scratch\nCOPY --from=build /listing /src/hello.txt /\n`,
         {
           output: { type: "local", dest: out },
         },
