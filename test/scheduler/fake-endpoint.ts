@@ -16,6 +16,8 @@ export class FakeEndpoint implements BuildEndpoint {
   readonly started: string[] = [];
   readonly pending = new Map<string, Pending>();
   private waiters: (() => void)[] = [];
+  /** When set, builds keep running after their signal is aborted (a stuck daemon). */
+  ignoresCancellation = false;
 
   constructor(
     readonly name: string,
@@ -26,7 +28,10 @@ export class FakeEndpoint implements BuildEndpoint {
     this.started.push(job.job.id);
     return new Promise((resolve, reject) => {
       this.pending.set(job.job.id, { job, resolve, reject, signal: ctx.signal });
-      ctx.signal.addEventListener("abort", () => reject(new Error("cancelled")), { once: true });
+      if (!this.ignoresCancellation)
+        ctx.signal.addEventListener("abort", () => reject(new Error("cancelled")), {
+          once: true,
+        });
       for (const w of this.waiters.splice(0)) w();
     });
   }

@@ -201,3 +201,202 @@ describe("scheduler", () => {
     expect(result.jobs.map((j) => j.state)).toEqual(["cancelled", "cancelled"]);
   });
 });
+
+describe("scheduler limits and placement at run time", () => {
+  it("keeps to the run's limit across endpoints", async () => {
+    const plan = setup({ x: {}, y: {}, z: {} });
+    const a = new FakeEndpoint("a", 2);
+    const b = new FakeEndpoint("b", 2);
+    const run = runPlan(plan, [a, b], {
+      signal: new AbortController().signal,
+      emit: () => {},
+      maxParallel: 1,
+    });
+    const running = () =>
+      [a, b].flatMap((e) => [...e.pending.keys()].map((id) => [e, id] as const));
+    for (let finished = 0; finished < 3; finished++) {
+      await tick();
+      expect(running()).toHaveLength(1);
+      const [endpoint, id] = running()[0]!;
+      endpoint.succeed(id);
+    }
+    expect((await run).outcome).toBe("success");
+    expect([...a.started, ...b.started].sort()).toEqual(["x", "y", "z"]);
+  });
+
+  it("uses a free slot on the native endpoint before an idle emulating one", async () => {
+    const plan = setup({ x: { platforms: ["linux/amd64"] }, y: { platforms: ["linux/amd64"] } });
+    const a = new FakeEndpoint("a", 2);
+    const b = new FakeEndpoint("b", 2);
+    const run = runPlan(plan, [a, b], { signal: new AbortController().signal, emit: () => {} });
+    await a.untilStarted(2);
+    expect(b.started).toEqual([]);
+    a.succeed("x");
+    a.succeed("y");
+    expect((await run).outcome).toBe("success");
+  });
+
+  it("hands a dependency over to a dependent on another endpoint when it was pushed", async () => {
+    const plan = setup(
+      {
+        base: { platforms: ["linux/amd64"], pushes: true },
+        app: { contexts: { base: "target:base" }, platforms: ["linux/arm64"] },
+      },
+      [amd, arm],
+    );
+    const a = new FakeEndpoint("a");
+    const b = new FakeEndpoint("b");
+    const run = runPlan(plan, [a, b], { signal: new AbortController().signal, emit: () => {} });
+    await a.untilStarted(1);
+    a.succeed("base", { handover: { pushedImage: "registry.test/base@sha256:1" } });
+    await b.untilStarted(1);
+    expect(b.pending.get("app")!.job.dependencies.base).toEqual({
+      target: "base",
+      endpoint: "a",
+      pushedImage: "registry.test/base@sha256:1",
+    });
+    b.succeed("app");
+    expect((await run).outcome).toBe("success");
+  });
+});
+
+describe("scheduler fail-over", () => {
+  it("gives up after the allowed number of retries, marking each dead endpoint down", async () => {
+    const three = [amd, arm, { ...amd, name: "c" }];
+    const plan = setup({ t: { platforms: ["linux/amd64"] } }, three);
+    const [a, b, c] = [new FakeEndpoint("a"), new FakeEndpoint("b"), new FakeEndpoint("c")];
+    const events: RunEvent[] = [];
+    const run = runPlan(plan, [a, b, c], {
+      signal: new AbortController().signal,
+      emit: (e) => events.push(e),
+      maxRetries: 1,
+    });
+    await a.untilStarted(1);
+    a.fail("t", new EndpointUnavailableError("connection reset"));
+    await c.untilStarted(1);
+    c.fail("t", new EndpointUnavailableError("connection refused"));
+    const result = await run;
+    expect(result.outcome).toBe("failed");
+    expect(result.jobs[0]).toMatchObject({
+      state: "failed",
+      endpoint: "c",
+      retries: 1,
+      error: "connection refused",
+    });
+    expect(b.started).toEqual([]);
+    expect(
+      events.flatMap((e) => (e.type === "endpoint-state" ? [`${e.endpoint}:${e.state}`] : [])),
+    ).toEqual(["a:down", "c:down"]);
+    expect(events.filter((e) => e.type === "job-retry")).toHaveLength(1);
+  });
+
+  it("fails a job when no endpoint is left and skips its dependents, naming the dependency", async () => {
+    const plan = setup(
+      {
+        base: {},
+        app: { contexts: { base: "target:base" } },
+        deploy: { contexts: { app: "target:app" } },
+      },
+      [amd],
+    );
+    const a = new FakeEndpoint("a");
+    const events: RunEvent[] = [];
+    const run = runPlan(plan, [a], {
+      signal: new AbortController().signal,
+      emit: (e) => events.push(e),
+    });
+    await a.untilStarted(1);
+    a.fail("base", new EndpointUnavailableError("daemon stopped"));
+    const result = await run;
+    expect(result.jobs.map((j) => [j.job.id, j.state])).toEqual([
+      ["base", "failed"],
+      ["app", "skipped"],
+      ["deploy", "skipped"],
+    ]);
+    expect(result.jobs[0]!.error).toBe("no endpoint left to build base (a down)");
+    expect(
+      events.flatMap((e) => (e.type === "job-skipped" ? [`${e.job.target}: ${e.reason}`] : [])),
+    ).toEqual(["app: dependency base failed", "deploy: dependency base failed"]);
+  });
+
+  it("moves jobs waiting for a dead endpoint without counting a retry", async () => {
+    const plan = setup(
+      {
+        x: { platforms: ["linux/amd64"] },
+        y: { platforms: ["linux/amd64"] },
+        z: { platforms: ["linux/amd64"] },
+      },
+      [
+        { ...amd, maxParallel: 1 },
+        { ...arm, maxParallel: 1 },
+      ],
+    );
+    const a = new FakeEndpoint("a", 1);
+    const b = new FakeEndpoint("b", 1);
+    const run = runPlan(plan, [a, b], { signal: new AbortController().signal, emit: () => {} });
+    await a.untilStarted(1);
+    await b.untilStarted(1);
+    expect([a.started, b.started]).toEqual([["x"], ["y"]]);
+    a.fail("x", new EndpointUnavailableError("gone"));
+    b.succeed("y");
+    await b.untilStarted(2);
+    b.succeed(b.started[1]!);
+    await b.untilStarted(3);
+    b.succeed(b.started[2]!);
+    const result = await run;
+    expect(result.outcome).toBe("success");
+    expect(result.jobs.map((j) => [j.job.id, j.endpoint, j.retries])).toEqual([
+      ["x", "b", 1],
+      ["y", "b", 0],
+      ["z", "b", 0],
+    ]);
+    expect(a.started).toEqual(["x"]);
+  });
+});
+
+describe("scheduler cancellation", () => {
+  it("returns after the grace period when a build ignores cancellation, and reports nothing later", async () => {
+    const plan = setup({ stuck: {} }, [amd]);
+    const a = new FakeEndpoint("a");
+    a.ignoresCancellation = true;
+    const controller = new AbortController();
+    const events: RunEvent[] = [];
+    const run = runPlan(plan, [a], {
+      signal: controller.signal,
+      emit: (e) => events.push(e),
+      cancelGraceMs: 20,
+    });
+    await a.untilStarted(1);
+    controller.abort();
+    const result = await run;
+    expect(result.outcome).toBe("cancelled");
+    expect(result.jobs[0]!.state).toBe("cancelled");
+    a.succeed("stuck");
+    await tick();
+    expect(events.at(-1)).toMatchObject({ type: "run-finished", outcome: "cancelled" });
+    expect(events.filter((e) => e.type === "job-cancelled")).toHaveLength(1);
+  });
+
+  it("reports a failed join of platform images as a failed run", async () => {
+    const plan = setup({ img: { platforms: ["linux/amd64", "linux/arm64"], pushes: true } });
+    const a = new FakeEndpoint("a");
+    const b = new FakeEndpoint("b");
+    const run = runPlan(plan, [a, b], {
+      signal: new AbortController().signal,
+      emit: () => {},
+      join: async () => {
+        throw new Error("HTTP 400 from the registry");
+      },
+    });
+    await a.untilStarted(1);
+    await b.untilStarted(1);
+    a.succeed("img@linux/amd64");
+    b.succeed("img@linux/arm64");
+    const result = await run;
+    expect(result.outcome).toBe("failed");
+    expect(result.jobs.at(-1)).toMatchObject({
+      state: "failed",
+      error: "HTTP 400 from the registry",
+    });
+  });
+});
