@@ -3,7 +3,12 @@
  * manifest and to push an index that joins single-platform images.
  */
 import { createHash } from "node:crypto";
-import type { Descriptor, FetchedManifest, ManifestStore } from "./join.js";
+import {
+  type Descriptor,
+  type FetchedManifest,
+  joinPlatformImages,
+  type ManifestStore,
+} from "./join.js";
 
 export interface RegistryAuth {
   readonly username: string;
@@ -215,38 +220,22 @@ export class RegistryClient implements ManifestStore {
   }
 
   /** Pushes an index of the given manifests (each with its platform) under `tag`; returns its digest. */
+  /**
+   * Pushes an index of the given manifests (each with its platform) under `tag`; returns
+   * its digest. A part that is itself an index (BuildKit adds attestations) contributes
+   * its platform's image and attestations, not itself.
+   */
   async putIndex(
     repo: string,
     tag: string,
     parts: readonly { manifest: ManifestInfo; platform: string }[],
   ): Promise<string> {
-    const docker = parts.every((p) => p.manifest.mediaType.startsWith("application/vnd.docker"));
-    const mediaType = docker
-      ? "application/vnd.docker.distribution.manifest.list.v2+json"
-      : "application/vnd.oci.image.index.v1+json";
-    const body = JSON.stringify({
-      schemaVersion: 2,
-      mediaType,
-      manifests: parts.map((p) => {
-        const [os, architecture, variant] = p.platform.split("/");
-        return {
-          mediaType: p.manifest.mediaType,
-          digest: p.manifest.digest,
-          size: p.manifest.size,
-          platform: { architecture, os, ...(variant ? { variant } : {}) },
-        };
-      }),
-    });
-    const res = await this.request(
-      "PUT",
-      `/${repo}/manifests/${tag}`,
-      { headers: { "content-type": mediaType }, body },
-      `repository:${repo}:pull,push`,
+    const index = await joinPlatformImages(
+      this,
+      repo,
+      tag,
+      parts.map((p) => ({ reference: p.manifest.digest, platform: p.platform })),
     );
-    if (res.status !== 201)
-      throw new Error(
-        `registry ${this.host}: pushing the index ${repo}:${tag} failed with HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`,
-      );
-    return res.headers.get("docker-content-digest") ?? "";
+    return index.digest;
   }
 }

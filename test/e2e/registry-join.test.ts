@@ -134,6 +134,25 @@ describe("joining per-platform images in a real registry", () => {
     expect(pulled.body.manifests[2]).toEqual(attestationEntry);
   });
 
+  it("joins images looked up by tag the way the bake command does", async () => {
+    const { registry } = testEnv();
+    const client = new RegistryClient(registry);
+    const run = randomBytes(4).toString("hex");
+    const repo = "mbake-e2e/join-by-tag";
+    const amd = await pushImage(client, repo, `${run}-mbake-linux-amd64`, "linux/amd64");
+    const arm = await pushImage(client, repo, `${run}-mbake-linux-arm64`, "linux/arm64");
+    const parts = await Promise.all(
+      ["linux/amd64", "linux/arm64"].map(async (platform) => ({
+        manifest: await client.manifest(repo, `${run}-mbake-${platform.replace("/", "-")}`),
+        platform,
+      })),
+    );
+    const digest = await client.putIndex(repo, run, parts);
+    const pulled = await readIndex(registry, repo, run);
+    expect(pulled.digest).toBe(digest);
+    expect(pulled.body.manifests.map((m) => m.digest)).toEqual([amd.digest, arm.digest]);
+  });
+
   it("signs in to a registry that needs credentials, and says so when they are missing", async () => {
     const { privateRegistry } = testEnv();
     const run = randomBytes(4).toString("hex");
