@@ -53,12 +53,51 @@ const punctuators = [
   "%",
 ] as const;
 
+const ID_START = /[\p{ID_Start}_]/u;
+const ID_PART = /[\p{ID_Continue}_-]/u;
+const NUMBER = /[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?/y;
+const HEREDOC_OPENER = /<<(-?)([\p{ID_Start}_][\p{ID_Continue}_-]*)[ \t]*\r?\n/uy;
+
+function isAsciiLetter(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+}
+
+function isAsciiIdentCode(c: number): boolean {
+  return isAsciiLetter(c) || (c >= 48 && c <= 57) || c === 45;
+}
+
 export function isIdentStart(c: string): boolean {
-  return /[\p{ID_Start}_]/u.test(c);
+  const code = c.charCodeAt(0);
+  return code < 128 ? isAsciiLetter(code) : ID_START.test(c);
 }
 
 export function isIdentPart(c: string): boolean {
-  return /[\p{ID_Continue}_-]/u.test(c);
+  const code = c.charCodeAt(0);
+  return code < 128 ? isAsciiIdentCode(code) : ID_PART.test(c);
+}
+
+/** The punctuator starting at `pos` (longest match), or undefined. */
+function punctuatorAt(t: string, pos: number): string | undefined {
+  const c = t[pos]!;
+  const n = t[pos + 1];
+  switch (c) {
+    case ".":
+      return n === "." && t[pos + 2] === "." ? "..." : ".";
+    case "&":
+      return n === "&" ? "&&" : undefined;
+    case "|":
+      return n === "|" ? "||" : undefined;
+    case "=":
+      return n === "=" ? "==" : n === ">" ? "=>" : "=";
+    case "!":
+      return n === "=" ? "!=" : "!";
+    case "<":
+      return n === "=" ? "<=" : "<";
+    case ">":
+      return n === "=" ? ">=" : ">";
+    default:
+      return (punctuators as readonly string[]).includes(c) ? c : undefined;
+  }
 }
 
 export class Scanner {
@@ -73,20 +112,24 @@ export class Scanner {
   /** Skips spaces, tabs, carriage returns and comments; a `#`/`//` comment stops before its newline. */
   skipSpace(): void {
     const t = this.text;
-    while (this.pos < t.length) {
-      const c = t[this.pos]!;
-      if (c === " " || c === "\t" || c === "\r" || c === "\uFEFF") {
-        this.pos++;
-      } else if (c === "#" || (c === "/" && t[this.pos + 1] === "/")) {
-        while (this.pos < t.length && t[this.pos] !== "\n") this.pos++;
-      } else if (c === "/" && t[this.pos + 1] === "*") {
-        const close = t.indexOf("*/", this.pos + 2);
-        if (close < 0) this.unterminatedComment ??= this.pos;
-        this.pos = close < 0 ? t.length : close + 2;
+    const len = t.length;
+    let pos = this.pos;
+    while (pos < len) {
+      const c = t.charCodeAt(pos);
+      if (c === 32 || c === 9 || c === 13 || c === 0xfeff) {
+        pos++;
+      } else if (c === 35 || (c === 47 && t.charCodeAt(pos + 1) === 47)) {
+        const nl = t.indexOf("\n", pos);
+        pos = nl < 0 ? len : nl;
+      } else if (c === 47 && t.charCodeAt(pos + 1) === 42) {
+        const close = t.indexOf("*/", pos + 2);
+        if (close < 0) this.unterminatedComment ??= pos;
+        pos = close < 0 ? len : close + 2;
       } else {
         break;
       }
     }
+    this.pos = pos;
   }
 
   /** True when a `/* ... ` comment at the current position is not closed. */
@@ -109,30 +152,34 @@ export class Scanner {
       return { kind: "quote", text: '"', start, end: this.pos };
     }
     if (c === "<" && t[start + 1] === "<") {
-      const m = /^<<(-?)([\p{ID_Start}_][\p{ID_Continue}_-]*)[ \t]*\r?\n/u.exec(
-        t.slice(start, start + 200),
-      );
+      HEREDOC_OPENER.lastIndex = start;
+      const m = HEREDOC_OPENER.exec(t);
       if (m) {
         this.pos = start + m[0].length;
         return { kind: "heredoc", text: m[0], start, end: this.pos };
       }
     }
-    if (c >= "0" && c <= "9") {
-      const m = /^[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(t.slice(start, start + 400))!;
+    const code = t.charCodeAt(start);
+    if (code >= 48 && code <= 57) {
+      NUMBER.lastIndex = start;
+      const m = NUMBER.exec(t)!;
       this.pos = start + m[0].length;
       return { kind: "number", text: m[0], start, end: this.pos };
     }
     if (isIdentStart(c)) {
       let end = start + 1;
-      while (end < t.length && isIdentPart(t[end]!)) end++;
+      for (;;) {
+        const d = t.charCodeAt(end);
+        if (d < 128 ? isAsciiIdentCode(d) : end < t.length && ID_PART.test(t[end]!)) end++;
+        else break;
+      }
       this.pos = end;
       return { kind: "ident", text: t.slice(start, end), start, end };
     }
-    for (const p of punctuators) {
-      if (t.startsWith(p, start)) {
-        this.pos = start + p.length;
-        return { kind: "punct", text: p, start, end: this.pos };
-      }
+    const p = punctuatorAt(t, start);
+    if (p !== undefined) {
+      this.pos = start + p.length;
+      return { kind: "punct", text: p, start, end: this.pos };
     }
     // One code point of something HCL does not know.
     const cp = t.codePointAt(start)!;

@@ -25,6 +25,8 @@ export interface ParseResult {
 
 class ParseAbort extends Error {}
 
+const stopAtEnd: ReadonlySet<"eof"> = new Set(["eof"]);
+
 const binaryLevels: readonly (readonly BinaryOperator[])[] = [
   ["||"],
   ["&&"],
@@ -760,7 +762,33 @@ class Parser {
 
   parseQuotedTemplate(start: number): TemplateExpr {
     this.peeked = undefined;
-    const { parts, end } = this.parseTemplateSequence(undefined, new Set(["eof"]));
+    if (!this.rawMode) {
+      // Fast path: a plain string without escapes, interpolations or directives.
+      const text = this.file.text;
+      const from = this.scanner.pos;
+      let i = from;
+      for (;;) {
+        const c = text.charCodeAt(i);
+        if (c === 34) {
+          this.resumeAt(i + 1);
+          const parts: TemplatePart[] =
+            i > from
+              ? [
+                  {
+                    kind: "TemplateLiteral",
+                    value: text.slice(from, i),
+                    range: this.range(from, i),
+                  },
+                ]
+              : [];
+          return { kind: "Template", parts, range: this.range(start, i + 1) };
+        }
+        // Anything that may need decoding (or an unterminated string) takes the full path.
+        if (c === 10 || c === 36 || c === 37 || c === 92 || Number.isNaN(c)) break;
+        i++;
+      }
+    }
+    const { parts, end } = this.parseTemplateSequence(undefined, stopAtEnd);
     return { kind: "Template", parts, range: this.range(start, end) };
   }
 
@@ -794,7 +822,7 @@ class Parser {
     }
     this.peeked = undefined;
     const mode: HeredocMode = { marker, indent: flush && Number.isFinite(indent) ? indent : 0 };
-    const { parts, end } = this.parseTemplateSequence(mode, new Set(["eof"]));
+    const { parts, end } = this.parseTemplateSequence(mode, stopAtEnd);
     return { kind: "Template", parts, heredoc: true, range: this.range(opener.start, end) };
   }
 
@@ -931,9 +959,21 @@ class Parser {
         continue;
       }
       stripNextLeading = false;
-      literal += c;
-      pos++;
-      if (c === "\n") atLineStart = heredoc !== undefined;
+      if (c === "\n") {
+        literal += c;
+        pos++;
+        atLineStart = heredoc !== undefined;
+        continue;
+      }
+      // A run of plain text up to the next character that may mean something.
+      let runEnd = pos + 1;
+      while (runEnd < text.length) {
+        const d = text.charCodeAt(runEnd);
+        if (d === 10 || d === 34 || d === 36 || d === 37 || d === 92) break;
+        runEnd++;
+      }
+      literal += text.slice(pos, runEnd);
+      pos = runEnd;
     }
   }
 
