@@ -200,6 +200,26 @@ export function planJobs(
   return { jobs, handovers, joins, problems };
 }
 
+/** The longest chain of jobs that must run one after another (the first one on ties). */
+export function longestChain(plan: Plan): string[] {
+  const best = new Map<string, { length: number; via?: string }>();
+  for (const j of plan.jobs) {
+    let via: string | undefined;
+    for (const a of j.after)
+      if (via === undefined || best.get(a)!.length > best.get(via)!.length) via = a;
+    best.set(j.id, {
+      length: (via === undefined ? 0 : best.get(via)!.length) + 1,
+      ...(via !== undefined ? { via } : {}),
+    });
+  }
+  let end: string | undefined;
+  for (const j of plan.jobs)
+    if (end === undefined || best.get(j.id)!.length > best.get(end)!.length) end = j.id;
+  const chain: string[] = [];
+  for (let id = end; id !== undefined; id = best.get(id)!.via) chain.unshift(id);
+  return chain;
+}
+
 /** The plan as --dry-run shows it: waves of jobs that can run together, each with its endpoint. */
 export function describePlan(plan: Plan): string {
   const wave = new Map<string, number>();
@@ -228,6 +248,8 @@ export function describePlan(plan: Plan): string {
     lines.push(
       `join: ${join.target} <- ${join.jobs.join(", ")} (one multi-platform index in the registry)`,
     );
+  const chain = longestChain(plan);
+  if (chain.length > 1) lines.push(`critical path: ${chain.join(" -> ")}`);
   for (const p of plan.problems) lines.push(`problem: ${p}`);
   return `${lines.join("\n")}\n`;
 }

@@ -3,6 +3,7 @@ import { buildGraph } from "../../src/graph/graph.js";
 import {
   describePlan,
   type EndpointInfo,
+  longestChain,
   type PlanOptions,
   type PlanTarget,
   planJobs,
@@ -232,9 +233,23 @@ describe("describePlan", () => {
         "hand-over:",
         "  base -> img: on the same endpoint",
         "join: img <- img@linux/amd64, img@linux/arm64 (one multi-platform index in the registry)",
+        "critical path: base -> img@linux/amd64",
         "problem: no endpoint can build odd for linux/s390x",
         "",
       ].join("\n"),
     );
+  });
+});
+
+describe("longestChain", () => {
+  it("follows the longest run of jobs that wait for each other", () => {
+    const p = plan({
+      base: {},
+      lib: { deps: ["base"] },
+      app: { deps: ["lib", "tool"] },
+      tool: {},
+      docs: {},
+    });
+    expect(longestChain(p)).toEqual(["base", "lib", "app"]);
   });
 });
