@@ -111,13 +111,21 @@ describe("the examples, baked by mbake on the test environment", () => {
 
   it("private-registry: pushes with the credentials of a Docker config file", async () => {
     const { address, username, password } = env.privateRegistry;
+    // The example's config holds the test registry's login for its default address;
+    // the same login is written for the address this environment really uses.
+    const example = JSON.parse(
+      readFileSync(join(repoRoot, "examples/private-registry/docker-config/config.json"), "utf8"),
+    );
+    const login = Object.values(example.auths as Record<string, { auth: string }>)[0]!.auth;
+    expect(Buffer.from(login, "base64").toString()).toBe(`${username}:${password}`);
+    const dockerConfig = tmp("docker-config");
+    writeFileSync(
+      join(dockerConfig, "config.json"),
+      JSON.stringify({ auths: { [address]: { auth: login } } }),
+    );
     const r = await runMbake(["--progress=plain"], {
       cwd: join(repoRoot, "examples/private-registry"),
-      env: {
-        ...baseEnv,
-        PRIVATE_REGISTRY: address,
-        DOCKER_CONFIG: join(repoRoot, "examples/private-registry/docker-config"),
-      },
+      env: { ...baseEnv, PRIVATE_REGISTRY: address, DOCKER_CONFIG: dockerConfig },
     });
     expect(r.stderr).not.toMatch(/ERROR/);
     expect(r.code).toBe(0);
