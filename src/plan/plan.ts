@@ -72,10 +72,18 @@ export interface PlanOptions {
   readonly registry?: string;
 }
 
+/** linux/arm64/v8 and linux/arm64 name the same platform. */
+function normalizePlatform(p: string): string {
+  return p.replace(/^([^/]+\/arm64)\/v8$/, "$1");
+}
+
+function hasPlatform(list: readonly string[], p: string): boolean {
+  const want = normalizePlatform(p);
+  return list.some((q) => normalizePlatform(q) === want);
+}
+
 function canBuild(e: EndpointInfo, platforms: readonly string[]): boolean {
-  return platforms.every(
-    (p) => e.platforms.includes(p) || e.platforms.includes(p.replace(/\/v8$/, "")),
-  );
+  return platforms.every((p) => hasPlatform(e.platforms, p));
 }
 
 function rank(
@@ -90,7 +98,7 @@ function rank(
       const native =
         platforms.length === 0
           ? e.nativePlatforms.length > 0
-          : platforms.every((p) => e.nativePlatforms.includes(p));
+          : platforms.every((p) => hasPlatform(e.nativePlatforms, p));
       const warm = warmEndpoint === e.name;
       const score = (native ? 100 : 0) + (warm ? 10 : 0) - (load.get(e.name) ?? 0) / e.maxParallel;
       return { name: e.name, score, index };

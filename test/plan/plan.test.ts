@@ -74,6 +74,18 @@ describe("placement", () => {
     expect(p.problems).toEqual([]);
   });
 
+  it("treats linux/arm64/v8 and linux/arm64 as the same platform", () => {
+    const armV8 = { ...arm, nativePlatforms: ["linux/arm64/v8"], platforms: ["linux/arm64/v8"] };
+    const p = plan({ x: { platforms: ["linux/arm64"] }, y: { platforms: ["linux/arm64/v8"] } }, [
+      amd,
+      armV8,
+    ]);
+    expect(p.jobs.map((j) => j.preferred)).toEqual([
+      ["arm", "amd"],
+      ["arm", "amd"],
+    ]);
+  });
+
   it("prefers the endpoint where the target built last time when both are native", () => {
     const amd2 = { ...amd, name: "amd2" };
     expect(placement(plan({ t: { platforms: ["linux/amd64"] } }, [amd, amd2]))).toEqual({
