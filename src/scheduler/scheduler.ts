@@ -67,9 +67,22 @@ export interface JobResult {
   readonly retries: number;
 }
 
+/** The join of a split target's platform images into one index. */
+export interface JoinResult {
+  readonly target: string;
+  readonly platforms: readonly string[];
+  readonly state: "done" | "failed";
+  /** The index as pushed: its digest is the target's containerimage.digest. */
+  readonly outcome?: JobOutcome;
+  readonly error?: string;
+}
+
 export interface RunResult {
   readonly outcome: "success" | "failed" | "cancelled";
+  /** One per job; a failed join also appears here, as a failed result of its first part. */
   readonly jobs: readonly JobResult[];
+  /** One per split target whose parts all finished. */
+  readonly joins: readonly JoinResult[];
 }
 
 export interface RunOptions {
@@ -337,6 +350,7 @@ export async function runPlan(
 
   const joined = new Set<string>();
   const joinResults: JobResult[] = [];
+  const joinsDone: JoinResult[] = [];
   const maybeJoin = (job: Job) => {
     if (!job.part) return;
     const join = plan.joins.find((j) => j.target === job.part!.of);
@@ -345,18 +359,21 @@ export async function runPlan(
     if (!parts.every((p) => p?.state === "done")) return;
     joined.add(join.target);
     if (!options.join) return;
+    const platforms = parts.flatMap((x) => x!.job.platforms);
     const p = options.join(join.target, parts as JobResult[]).then(
       (outcome) => {
+        joinsDone.push({ target: join.target, platforms, state: "done", outcome });
         emit({
           type: "job-done",
           time: now(),
-          job: { target: join.target, platforms: parts.flatMap((x) => x!.job.platforms) },
+          job: { target: join.target, platforms },
           endpoint: "registry",
           result: outcome,
         });
       },
       (err: Error) => {
         failed = true;
+        joinsDone.push({ target: join.target, platforms, state: "failed", error: err.message });
         emit({
           type: "job-failed",
           time: now(),
@@ -418,5 +435,9 @@ export async function runPlan(
       : "success";
   emit({ type: "run-finished", time: now(), outcome });
   over = true;
-  return { outcome, jobs: [...plan.jobs.map((j) => results.get(j.id)!), ...joinResults] };
+  return {
+    outcome,
+    jobs: [...plan.jobs.map((j) => results.get(j.id)!), ...joinResults],
+    joins: joinsDone,
+  };
 }

@@ -121,8 +121,17 @@ describe("scheduler", () => {
     await b.untilStarted(1);
     a.succeed("img@linux/amd64");
     b.succeed("img@linux/arm64");
-    expect((await run).outcome).toBe("success");
+    const result = await run;
+    expect(result.outcome).toBe("success");
     expect(joins).toEqual(["img:a+b"]);
+    expect(result.joins).toEqual([
+      {
+        target: "img",
+        platforms: ["linux/amd64", "linux/arm64"],
+        state: "done",
+        outcome: { exporterResponse: {}, digest: "sha256:index" },
+      },
+    ]);
   });
 
   it("moves a job to another endpoint when its daemon goes away", async () => {
@@ -398,5 +407,8 @@ describe("scheduler cancellation", () => {
       state: "failed",
       error: "HTTP 400 from the registry",
     });
+    expect(result.joins).toMatchObject([
+      { target: "img", state: "failed", error: "HTTP 400 from the registry" },
+    ]);
   });
 });
