@@ -100,13 +100,9 @@ class Parser {
     return this.peeked;
   }
 
-  /** The last token consumed, so error recovery knows whether a line already ended. */
-  private lastTaken: Token | undefined;
-
   take(): Token {
     const t = this.peek();
     this.peeked = undefined;
-    this.lastTaken = t;
     return t;
   }
 
@@ -120,9 +116,10 @@ class Parser {
     return t.kind === "punct" && t.text === p;
   }
 
-  expectPunct(p: string, what: string): Token {
+  /** Takes the punctuator `p`, or reports `summary` (a full message) naming what was found. */
+  expectPunct(p: string, summary: string): Token {
     const t = this.take();
-    if (!this.isPunct(t, p)) this.unexpected(t, `Expected ${what}`);
+    if (!this.isPunct(t, p)) this.unexpected(t, summary);
     return t;
   }
 
@@ -222,35 +219,66 @@ class Parser {
         } else blocks.push(item);
       } catch (err) {
         if (!(err instanceof ParseAbort)) throw err;
-        this.recoverToLineEnd();
+        this.recoverFrom(t.start);
       }
     }
   }
 
-  /** After a syntax error: skip to the end of the current line at this nesting depth. */
-  recoverToLineEnd(): void {
+  /**
+   * After a syntax error in the item that starts at `itemStart`: skip the
+   * whole item (rescanning it with brackets balanced) up to the newline that
+   * ends it, or up to a `}` that closes the enclosing block.
+   */
+  recoverFrom(itemStart: number): void {
     this.newlineSkip = 0;
-    if (this.lastTaken?.kind === "newline") return;
-    let depth = 0;
+    this.resumeAt(itemStart);
+    const open: string[] = [];
     for (;;) {
       const t = this.peek();
       if (t.kind === "eof") return;
-      if (t.kind === "newline" && depth <= 0) {
+      if (t.kind === "newline") {
         this.take();
-        return;
+        if (open.length === 0) return;
+        continue;
       }
       if (t.kind === "quote") {
         this.take();
         this.skipQuotedRaw();
         continue;
       }
-      if (this.isPunct(t, "{") || this.isPunct(t, "[") || this.isPunct(t, "(")) depth++;
-      if (this.isPunct(t, "}") || this.isPunct(t, "]") || this.isPunct(t, ")")) {
-        if (depth === 0 && this.isPunct(t, "}")) return;
-        depth--;
+      if (t.kind === "heredoc") {
+        this.take();
+        this.skipHeredocRaw(t);
+        continue;
+      }
+      if (t.kind === "punct") {
+        const opener = t.text === "}" ? "{" : t.text === "]" ? "[" : t.text === ")" ? "(" : "";
+        if (t.text === "{" || t.text === "[" || t.text === "(") open.push(t.text);
+        else if (opener !== "") {
+          const at = open.lastIndexOf(opener);
+          if (at >= 0) open.length = at;
+          else if (opener === "{" && t.start !== itemStart) return;
+        }
       }
       this.take();
     }
+  }
+
+  /** Skips a heredoc's lines up to its closing marker (during error recovery). */
+  skipHeredocRaw(opener: Token): void {
+    const marker = /^<<-?([^\s]+)/.exec(opener.text)?.[1] ?? "";
+    const text = this.file.text;
+    let pos = opener.end;
+    while (pos < text.length) {
+      const nl = text.indexOf("\n", pos);
+      const lineEnd = nl < 0 ? text.length : nl;
+      if (text.slice(pos, lineEnd).trim() === marker) {
+        this.resumeAt(lineEnd);
+        return;
+      }
+      pos = lineEnd + 1;
+    }
+    this.resumeAt(text.length);
   }
 
   skipQuotedRaw(): void {
@@ -313,10 +341,11 @@ class Parser {
       }
     }
     const open = this.take();
-    const body = this.withNewlinesSignificant(() => {
-      const b = this.parseBody(open, open.end);
-      return b;
-    });
+    const first = this.withNewlinesSignificant(() => this.peek());
+    const body =
+      first.kind === "newline" || first.kind === "eof" || this.isPunct(first, "}")
+        ? this.withNewlinesSignificant(() => this.parseBody(open, open.end))
+        : this.withNewlinesSignificant(() => this.parseSingleLineBody(open));
     const close = this.take();
     if (!this.isPunct(close, "}")) {
       // parseBody reported the unclosed block already.
@@ -342,6 +371,41 @@ class Parser {
     };
   }
 
+  /** `{ name = expr }` on one line: at most one argument, and the brace closes it on that line. */
+  parseSingleLineBody(open: Token): Body {
+    const nameTok = this.take();
+    if (nameTok.kind !== "ident" || !this.isPunct(this.peek(), "=")) {
+      this.fail(
+        "Invalid single-argument block definition; A single-line block definition can contain only a single argument. To define a nested block, place it on a line of its own within its parent block.",
+        nameTok.start,
+        nameTok.end,
+      );
+    }
+    this.take();
+    const expr = this.parseExpression();
+    const close = this.peek();
+    if (!this.isPunct(close, "}")) {
+      this.fail(
+        "Invalid single-argument block definition; A single-line block definition must end with a closing brace immediately after its single argument definition.",
+        close.start,
+        close.end,
+      );
+    }
+    const attribute: Attribute = {
+      kind: "Attribute",
+      name: nameTok.text,
+      nameRange: this.range(nameTok.start, nameTok.end),
+      expr,
+      range: this.range(nameTok.start, expr.range.end),
+    };
+    return {
+      kind: "Body",
+      attributes: [attribute],
+      blocks: [],
+      range: this.range(open.end, close.start),
+    };
+  }
+
   expectItemEnd(what: string): void {
     const t = this.peek();
     if (t.kind === "newline") {
@@ -351,7 +415,7 @@ class Parser {
     if (t.kind === "eof" || this.isPunct(t, "}")) return;
     this.unexpected(
       t,
-      `Missing newline after ${what}; An ${what} definition must end with a newline`,
+      `Missing newline after ${what}; ${what === "block" ? "A block" : "An argument"} definition must end with a newline`,
     );
   }
 
@@ -362,7 +426,7 @@ class Parser {
     if (!this.isPunct(this.peek(), "?")) return condition;
     this.take();
     const then = this.withNewlinesSkipped(() => this.parseExpression());
-    this.expectPunct(":", 'the ":" of a conditional expression');
+    this.expectPunct(":", 'Missing false expression; Expected the ":" of a conditional expression');
     const otherwise = this.parseExpression();
     return {
       kind: "Conditional",
@@ -436,7 +500,9 @@ class Parser {
             const inner = this.parseExpression();
             return inner;
           });
-          const close = this.withNewlinesSkipped(() => this.expectPunct(")", 'a closing ")"'));
+          const close = this.withNewlinesSkipped(() =>
+            this.expectPunct(")", 'Unbalanced parentheses; Expected a closing ")"'),
+          );
           return { kind: "Paren", expr, range: this.range(t.start, close.end) };
         }
         if (t.text === "[") return this.withNewlinesSkipped(() => this.parseTupleOrFor(t));
@@ -684,7 +750,7 @@ class Parser {
         } else {
           this.unexpected(
             n,
-            'Invalid attribute name; An attribute name is required after a dot ("."), found',
+            'Invalid attribute name; An attribute name is required after a dot (".")',
           );
         }
       } else if (this.isPunct(t, "[")) {
@@ -692,7 +758,12 @@ class Parser {
         const next = this.withNewlinesSkipped(() => this.peek());
         if (this.isPunct(next, "*")) {
           this.take();
-          const close = this.withNewlinesSkipped(() => this.expectPunct("]", 'a "]" after "[*"'));
+          const close = this.withNewlinesSkipped(() =>
+            this.expectPunct(
+              "]",
+              'Missing close bracket on splat index; Expected a "]" after "[*"',
+            ),
+          );
           expr = this.parseSplat(expr, "full", close.end);
         } else {
           const key = this.withNewlinesSkipped(() => this.parseExpression());
