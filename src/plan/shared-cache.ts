@@ -91,7 +91,12 @@ export function sharedCacheFor(
     };
   }
   if (target.exportsImage && own.length === 1) {
-    return { cacheFrom, cacheTo: [{ type: "inline" }], extraTags: own };
+    return {
+      cacheFrom,
+      cacheTo: [{ type: "inline" }],
+      extraTags: own,
+      note: "an endpoint cannot export registry cache (Docker Engine's embedded BuildKit): the shared cache is written as inline cache in the pushed images",
+    };
   }
   return {
     cacheFrom,
