@@ -833,7 +833,18 @@ class Parser {
 
   parseQuotedTemplate(start: number): TemplateExpr {
     this.peeked = undefined;
-    if (!this.rawMode) {
+    // A quoted string inside a bare template's interpolation is an ordinary quoted string.
+    const outerRaw = this.rawMode;
+    this.rawMode = false;
+    try {
+      return this.parseQuotedTemplateBody(start);
+    } finally {
+      this.rawMode = outerRaw;
+    }
+  }
+
+  private parseQuotedTemplateBody(start: number): TemplateExpr {
+    {
       // Fast path: a plain string without escapes, interpolations or directives.
       const text = this.file.text;
       const from = this.scanner.pos;
@@ -1296,6 +1307,12 @@ export function parseHclExpression(file: SourceFile): {
  * value is a template). `text` is the already-decoded string; ranges in the
  * result point at `at` in `file` (the string's position in the JSON file).
  */
+/**
+ * Parses delimiter-less template text (a decoded JSON string) that came from
+ * `file` at offset `at`. When the text is exactly what the file holds there
+ * (no escapes were decoded), every range points at its real place; otherwise
+ * all ranges point at `at`.
+ */
 export function parseTemplateString(
   text: string,
   file: SourceFile,
@@ -1304,31 +1321,33 @@ export function parseTemplateString(
   const sub: SourceFile = { name: file.name, text };
   const parser = new Parser(sub);
   parser.rawMode = true;
-  const place = (d: Diagnostic): Diagnostic =>
-    d.range ? { ...d, range: { file, start: at, end: at + 1 } } : d;
+  const exact = file.text.startsWith(text, at);
+  const move = (r: SourceRange): SourceRange =>
+    exact ? { file, start: at + r.start, end: at + r.end } : { file, start: at, end: at + 1 };
+  const place = (d: Diagnostic): Diagnostic => (d.range ? { ...d, range: move(d.range) } : d);
   try {
-    const { parts } = parser.parseTemplateSequence(undefined, new Set(["eof"]));
+    const { parts } = parser.parseTemplateSequence(undefined, stopAtEnd);
     const template: TemplateExpr = {
       kind: "Template",
       parts,
       range: { file: sub, start: 0, end: text.length },
     };
-    return { template: moveRanges(template, file, at), diagnostics: parser.diagnostics.map(place) };
+    return { template: moveRanges(template, move), diagnostics: parser.diagnostics.map(place) };
   } catch (err) {
     if (!(err instanceof ParseAbort)) throw err;
     return { diagnostics: parser.diagnostics.map(place) };
   }
 }
 
-/** Re-points every range of a tree parsed from a substring at one place of the real file. */
-function moveRanges<T>(node: T, file: SourceFile, at: number): T {
-  if (Array.isArray(node)) return node.map((n) => moveRanges(n, file, at)) as T;
+/** Re-points every range of a tree parsed from a substring into the real file. */
+function moveRanges<T>(node: T, move: (r: SourceRange) => SourceRange): T {
+  if (Array.isArray(node)) return node.map((n) => moveRanges(n, move)) as T;
   if (node && typeof node === "object") {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(node)) {
       if (v && typeof v === "object" && "file" in v && "start" in v && "end" in v) {
-        out[k] = { file, start: at, end: at + 1 };
-      } else out[k] = moveRanges(v, file, at);
+        out[k] = move(v as SourceRange);
+      } else out[k] = moveRanges(v, move);
     }
     return out as T;
   }
