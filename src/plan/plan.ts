@@ -30,6 +30,8 @@ export interface Job {
   readonly platforms: readonly string[];
   /** Endpoints in order of preference; empty when none can build it. */
   readonly preferred: readonly string[];
+  /** Those of `preferred` that run every platform of the job natively (no emulation). */
+  readonly native?: readonly string[];
   /** Jobs that must finish first (all jobs of the dependency targets). */
   readonly after: readonly string[];
   /** Set when this job is one platform of a split multi-platform target. */
@@ -82,6 +84,24 @@ function hasPlatform(list: readonly string[], p: string): boolean {
   return list.some((q) => normalizePlatform(q) === want);
 }
 
+function isNative(e: EndpointInfo, platforms: readonly string[]): boolean {
+  return platforms.length === 0
+    ? e.nativePlatforms.length > 0
+    : platforms.every((p) => hasPlatform(e.nativePlatforms, p));
+}
+
+/** The endpoints of `preferred` that run these platforms natively. */
+function nativeAmong(
+  endpoints: readonly EndpointInfo[],
+  preferred: readonly string[],
+  platforms: readonly string[],
+): string[] {
+  return preferred.filter((n) => {
+    const e = endpoints.find((x) => x.name === n);
+    return e !== undefined && isNative(e, platforms);
+  });
+}
+
 function canBuild(e: EndpointInfo, platforms: readonly string[]): boolean {
   return platforms.every((p) => hasPlatform(e.platforms, p));
 }
@@ -95,10 +115,7 @@ function rank(
   const scored = endpoints
     .filter((e) => canBuild(e, platforms))
     .map((e, index) => {
-      const native =
-        platforms.length === 0
-          ? e.nativePlatforms.length > 0
-          : platforms.every((p) => hasPlatform(e.nativePlatforms, p));
+      const native = isNative(e, platforms);
       const warm = warmEndpoint === e.name;
       const score = (native ? 100 : 0) + (warm ? 10 : 0) - (load.get(e.name) ?? 0) / e.maxParallel;
       return { name: e.name, score, index };
@@ -138,7 +155,7 @@ export function planJobs(
         strategy: pinnedBy.includes(d) ? "same-endpoint" : "registry",
       });
     const pins = [...new Set(pinnedBy.map((d) => placedOn.get(d)!))];
-    /** Narrows a preference list to the endpoint the pinning dependencies ran on. */
+    /** Puts first the endpoint the pinning dependencies are planned on. */
     let pinProblem = false;
     const pinned = (preferred: string[], what: string): string[] => {
       if (pins.length === 0 || preferred.length === 0) return preferred;
@@ -156,7 +173,9 @@ export function planJobs(
         return [];
       }
       pinProblem = false;
-      return [pins[0]!];
+      // The others stay as fallbacks: if the dependency ends up elsewhere at run time
+      // (its endpoint was busy or died), the scheduler follows it there.
+      return [pins[0]!, ...preferred.filter((e) => e !== pins[0])];
     };
     const wholeOk = endpoints.some(
       (e) =>
@@ -182,6 +201,7 @@ export function planJobs(
           target: name,
           platforms: [p],
           preferred,
+          native: nativeAmong(endpoints, preferred, [p]),
           after,
           part: { of: name, index, count: t.platforms.length },
         });
@@ -202,7 +222,14 @@ export function planJobs(
       problems.push(
         `no endpoint can build ${name} for ${t.platforms.join(", ") || "its default platform"}`,
       );
-    jobs.push({ id: name, target: name, platforms: t.platforms, preferred, after });
+    jobs.push({
+      id: name,
+      target: name,
+      platforms: t.platforms,
+      preferred,
+      native: nativeAmong(endpoints, preferred, t.platforms),
+      after,
+    });
     jobsOf.set(name, [name]);
   }
   return { jobs, handovers, joins, problems };

@@ -192,8 +192,10 @@ export async function runPlan(
   };
 
   /**
-   * The best-ranked endpoint with a free slot; when all are busy, the best-ranked one
-   * (waiting for a native endpoint beats building emulated elsewhere).
+   * Where the job runs now. Among endpoints that build it natively: the best-ranked
+   * with a free slot, else the best-ranked (waiting for a native endpoint beats
+   * emulating elsewhere). Only when no native endpoint is left: the best-ranked
+   * endpoint with a free slot, else the best-ranked.
    */
   const pick = (job: Job): string | undefined => {
     const c = candidates(job);
@@ -201,7 +203,9 @@ export async function runPlan(
       const q = queues.get(n)!;
       return q.size + q.pending < Math.max(1, byName.get(n)!.maxParallel);
     };
-    return c.find(free) ?? c[0];
+    const native = c.filter((n) => job.native?.includes(n));
+    const pool = native.length > 0 ? native : c;
+    return pool.find(free) ?? pool[0];
   };
 
   const start = (job: Job, attempt: number, retries: number) => {

@@ -71,6 +71,10 @@ describe("placement", () => {
     const p = plan({ x: { platforms: ["linux/arm64"] }, y: { platforms: ["linux/amd64"] } });
     expect(p.jobs.find((j) => j.id === "x")!.preferred).toEqual(["arm", "amd"]);
     expect(p.jobs.find((j) => j.id === "y")!.preferred).toEqual(["amd", "arm"]);
+    expect(p.jobs.map((j) => [j.id, j.native])).toEqual([
+      ["x", ["arm"]],
+      ["y", ["amd"]],
+    ]);
     expect(p.problems).toEqual([]);
   });
 
@@ -175,7 +179,7 @@ describe("hand-over between dependencies and dependents", () => {
       app: { deps: ["base"], platforms: ["linux/arm64"] },
     });
     expect(placement(p)).toEqual({ base: "amd", app: "amd" });
-    expect(p.jobs.find((j) => j.id === "app")!.preferred).toEqual(["amd"]);
+    expect(p.jobs.find((j) => j.id === "app")!.preferred).toEqual(["amd", "arm"]);
     expect(p.handovers).toEqual([{ from: "base", to: "app", strategy: "same-endpoint" }]);
     expect(p.problems).toEqual([]);
   });
@@ -240,8 +244,8 @@ describe("describePlan", () => {
         "  base [linux/amd64] -> amd (then arm)",
         "  odd [linux/s390x] -> (no endpoint can build this)",
         "step 2:",
-        "  img@linux/amd64 [linux/amd64] -> amd after base",
-        "  img@linux/arm64 [linux/arm64] -> amd after base",
+        "  img@linux/amd64 [linux/amd64] -> amd (then arm) after base",
+        "  img@linux/arm64 [linux/arm64] -> amd (then arm) after base",
         "hand-over:",
         "  base -> img: on the same endpoint",
         "join: img <- img@linux/amd64, img@linux/arm64 (one multi-platform index in the registry)",

@@ -267,6 +267,56 @@ describe("scheduler limits and placement at run time", () => {
     b.succeed("app");
     expect((await run).outcome).toBe("success");
   });
+
+  it("runs a dependent where its dependency ended up when that was not the planned endpoint", async () => {
+    const amd2: EndpointInfo = { ...amd, name: "b" };
+    const targets = {
+      a0: { name: "a0", platforms: ["linux/amd64"], exportsImage: false, pushes: false },
+      base: { name: "base", platforms: ["linux/amd64"], exportsImage: false, pushes: false },
+      app: { name: "app", platforms: ["linux/amd64"], exportsImage: false, pushes: false },
+    };
+    const graph = buildGraph({
+      a0: { name: "a0" },
+      base: { name: "base" },
+      app: { name: "app", contexts: { base: "target:base" } },
+    });
+    const plan = planJobs(graph, targets, [amd, amd2], { warmth: { a0: "a", base: "a" } });
+    expect(plan.jobs.map((j) => [j.id, j.preferred])).toEqual([
+      ["a0", ["a", "b"]],
+      ["base", ["a", "b"]],
+      ["app", ["a", "b"]],
+    ]);
+    const a = new FakeEndpoint("a", 1);
+    const b = new FakeEndpoint("b", 1);
+    const run = runPlan(plan, [a, b], { signal: new AbortController().signal, emit: () => {} });
+    await a.untilStarted(1);
+    await b.untilStarted(1);
+    expect([a.started, b.started]).toEqual([["a0"], ["base"]]);
+    b.succeed("base", { handover: { localImage: "mbake-local/base" } });
+    await b.untilStarted(2);
+    expect(b.started).toEqual(["base", "app"]);
+    b.succeed("app");
+    a.succeed("a0");
+    expect((await run).outcome).toBe("success");
+  });
+
+  it("waits for a busy native endpoint rather than emulating on an idle one", async () => {
+    const plan = setup({ x: { platforms: ["linux/amd64"] }, y: { platforms: ["linux/amd64"] } }, [
+      { ...amd, maxParallel: 1 },
+      { ...arm, maxParallel: 1 },
+    ]);
+    const a = new FakeEndpoint("a", 1);
+    const b = new FakeEndpoint("b", 1);
+    const run = runPlan(plan, [a, b], { signal: new AbortController().signal, emit: () => {} });
+    await a.untilStarted(1);
+    await tick();
+    expect([a.started, b.started]).toEqual([["x"], []]);
+    a.succeed("x");
+    await a.untilStarted(2);
+    a.succeed("y");
+    expect((await run).outcome).toBe("success");
+    expect(b.started).toEqual([]);
+  });
 });
 
 describe("scheduler fail-over", () => {
@@ -337,7 +387,7 @@ describe("scheduler fail-over", () => {
       },
       [
         { ...amd, maxParallel: 1 },
-        { ...arm, maxParallel: 1 },
+        { ...amd, name: "b", maxParallel: 1 },
       ],
     );
     const a = new FakeEndpoint("a", 1);
