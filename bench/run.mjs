@@ -2,7 +2,7 @@
 // `node -e 0` and to HashiCorp's parser compiled to JavaScript (hcl2-parser).
 // Medians of several runs; needs `npm run build` first.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -105,3 +105,57 @@ console.log(
 console.log(
   `buildx bake --print of a similar file takes about 620 ms on these machines: mbake is ${(620 / printBig).toFixed(1)}x that speed`,
 );
+
+// Builds on the test environment's two Engines: 8 independent CPU-bound targets on one
+// endpoint and on two (start it with scripts/test-env up; skipped when it is not up).
+const envFile = join(root, ".test-env", "env.json");
+if (!existsSync(envFile)) {
+  console.log("parallel builds: skipped (no test environment; run scripts/test-env up)");
+} else {
+  const testEnv = JSON.parse(readFileSync(envFile, "utf8"));
+  const [a, b] = testEnv.engines;
+  const work = mkdtempSync(join(tmpdir(), "mbake-bench-build-"));
+  const targets = Array.from({ length: 8 }, (_, i) => i);
+  const bakeFor = (salt) =>
+    `${targets
+      .map(
+        (i) =>
+          `target "cpu${i}" {\n  dockerfile-inline = "FROM ${testEnv.baseImage}\\nRUN echo ${salt}-${i} && i=0 && while [ $i -lt 300000 ]; do i=$((i+1)); done\\n"\n}`,
+      )
+      .join(
+        "\n",
+      )}\ngroup "default" { targets = [${targets.map((i) => `"cpu${i}"`).join(", ")}] }\n`;
+  const timeRun = (endpoints, salt) => {
+    writeFileSync(join(work, "docker-bake.hcl"), bakeFor(salt));
+    const t0 = performance.now();
+    const r = spawnSync(
+      process.execPath,
+      [bin, "--progress=quiet", "--metadata-file", "meta.json"],
+      {
+        cwd: work,
+        env: { ...process.env, MBAKE_ENDPOINTS: endpoints, CI: "true" },
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
+    if (r.status !== 0) throw new Error(`bench build failed: ${r.stderr}`);
+    const wall = performance.now() - t0;
+    const meta = JSON.parse(readFileSync(join(work, "meta.json"), "utf8"));
+    const inDaemon = Object.values(meta).reduce((sum, m) => sum + (m["mbake.duration_ms"] ?? 0), 0);
+    return { wall, inDaemon };
+  };
+  const salt = Date.now().toString(36);
+  // One build at a time per endpoint, so the comparison shows what a second daemon adds
+  // (both Engines share this machine's cores; on separate machines the gain is larger).
+  const one = timeRun(`${a.name}=${a.endpoint}?max-parallel=1`, `${salt}-one`);
+  const two = timeRun(
+    `${a.name}=${a.endpoint}?max-parallel=1 ${b.name}=${b.endpoint}?max-parallel=1`,
+    `${salt}-two`,
+  );
+  console.log(`8 CPU-bound targets, 1 endpoint x1       ${fmt(one.wall).padStart(10)}`);
+  console.log(
+    `8 CPU-bound targets, 2 endpoints x1       ${fmt(two.wall).padStart(10)}  speed-up ${(one.wall / two.wall).toFixed(2)}x`,
+  );
+  // With one endpoint the builds run one after another: what is not build time is mbake's.
+  const overhead = Math.max(0, one.wall - one.inDaemon) / targets.length;
+  console.log(`mbake's own time per target (approx.)      ${fmt(overhead).padStart(10)}`);
+}
