@@ -41,6 +41,13 @@ export function metadataFor(result: RunResult): Record<string, Record<string, un
     entry["mbake.retries"] = Number(entry["mbake.retries"] ?? 0) + r.retries;
     if (r.error) entry["mbake.error"] = r.error;
   }
+  // A split target's image is the joined index, not its last platform's part.
+  for (const j of result.joins) {
+    const entry = (out[j.target] ??= {});
+    for (const [k, v] of Object.entries(j.outcome?.exporterResponse ?? {})) entry[k] = v;
+    if (j.outcome?.digest) entry["containerimage.digest"] = j.outcome.digest;
+    if (j.state === "failed") entry["mbake.state"] = "failed";
+  }
   return out;
 }
 
