@@ -810,12 +810,37 @@ class Parser {
           end = n.end;
           continue;
         }
+        if (style === "full" && this.isPunct(n, "*")) {
+          // `list[*].a.*.b`: an attribute splat applied to every element.
+          this.take();
+          each = this.parseSplat(each, "attr", n.end);
+          end = each.range.end;
+          continue;
+        }
         this.scanner.pos = saved.pos;
         this.peeked = saved.peeked;
         break;
       }
       if (style === "full" && this.isPunct(t, "[")) {
         this.take();
+        if (
+          this.isPunct(
+            this.withNewlinesSkipped(() => this.peek()),
+            "*",
+          )
+        ) {
+          // `list[*].a[*].b`: a full splat of every element's `a`; it takes the rest.
+          this.take();
+          const close = this.withNewlinesSkipped(() =>
+            this.expectPunct(
+              "]",
+              'Missing close bracket on splat index; Expected a "]" after "[*"',
+            ),
+          );
+          each = this.parseSplat(each, "full", close.end);
+          end = each.range.end;
+          break;
+        }
         const key = this.withNewlinesSkipped(() => this.parseExpression());
         const close = this.withNewlinesSkipped(() =>
           this.expectPunct("]", 'Missing close bracket on index; Expected "]"'),
@@ -948,7 +973,9 @@ class Parser {
           };
         }
         let skipped = 0;
-        while (skipped < heredoc.indent && (text[pos] === " " || text[pos] === "\t")) {
+        // Lines holding only spaces and tabs keep them (as HCL does).
+        const blank = line.trim() === "";
+        while (!blank && skipped < heredoc.indent && (text[pos] === " " || text[pos] === "\t")) {
           pos++;
           skipped++;
         }

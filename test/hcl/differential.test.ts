@@ -95,6 +95,16 @@ function generator(seed: number) {
       () => `(${expr(depth - 1)})`,
       () => `!${pick(names)}`,
       () => `"%{ if ${pick(names)} }yes%{ else }no%{ endif }"`,
+      () => `"a ${"${~"} ${pick(names)} ${"~}"} b"`,
+      () => `"%{ for i, v in ${pick(names)} ~} ${"${v}"} %{~ endfor }"`,
+      () => `${pick(names)}[*].${pick(names)}[0][*].${pick(names)}`,
+      () => `${pick(names)}.*.${pick(names)}.0`,
+      () => `{ for v in ${pick(names)} : v.k => ${expr(depth - 1)}... }`,
+      () => `<<-EOT\n    ${pick(strings)}\n      ${"${"}${pick(names)}}\n    EOT\n`,
+      () => `<<EOT\n${pick(strings)} %{ if ${pick(names)} }x%{ endif }\nEOT\n`,
+      () => `[\n  ${expr(depth - 1)},\n  ${expr(depth - 1)},\n]`,
+      () => `{\n  ${pick(names)} = ${expr(depth - 1)}\n  "q" = 1\n}`,
+      () => `${pick(names)}(\n  ${expr(depth - 1)},\n)`,
     ])();
   };
   const body = (depth: number): string => {

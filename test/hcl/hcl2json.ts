@@ -36,7 +36,7 @@ function templateText(t: TemplateExpr): string {
   // With directives, HashiCorp's converter prints the template from its parts.
   if (t.parts.some((p) => p.kind === "TemplateIf" || p.kind === "TemplateFor"))
     return partsText(t.parts);
-  if (!t.heredoc) return source(t).slice(1, -1);
+  if (!t.heredoc) return partsText(t.parts);
   // Heredocs: literal text as decoded, interpolations as written.
   return t.parts
     .map((p) =>
@@ -49,8 +49,12 @@ export function expressionToJson(e: Expression): Json {
   switch (e.kind) {
     case "Literal":
       return e.value;
-    case "Template":
+    case "Template": {
+      // HCL unwraps a template that is one interpolation ("${x}" is x).
+      const only = e.parts.length === 1 ? e.parts[0]! : undefined;
+      if (!e.heredoc && only?.kind === "TemplateInterpolation") return expressionToJson(only.expr);
       return templateText(e);
+    }
     case "Unary":
       if (e.op === "-" && e.operand.kind === "Literal" && typeof e.operand.value === "number")
         return -e.operand.value;
