@@ -1,3 +1,4 @@
+/* biome-ignore-all lint/suspicious/noTemplateCurlyInString: HCL source text is written in plain strings */
 /**
  * Our parser against HashiCorp's (the hcl2-parser package): every fixture, every
  * example bake file, and a few hundred generated files must give the same structure.
