@@ -1133,8 +1133,10 @@ class Parser {
         let elseParts: TemplatePart[] | undefined;
         let endAt = thenSeq.stoppedAt;
         if (thenSeq.stoppedAt.keyword === "else") {
+          // `%{ else ~}` strips the whitespace that starts the else branch.
+          const elseStrip = this.lastDirectiveStrip;
           const elseSeq = this.parseTemplateSequence(heredoc, new Set(["endif"]));
-          elseParts = elseSeq.parts;
+          elseParts = stripEdges(elseSeq.parts, elseStrip);
           endAt = elseSeq.stoppedAt;
         }
         if (endAt.keyword !== "endif") {
