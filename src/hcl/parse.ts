@@ -36,6 +36,11 @@ const binaryLevels: readonly (readonly BinaryOperator[])[] = [
   ["*", "/", "%"],
 ];
 
+/** Each binary operator's precedence level (higher binds tighter). */
+const binaryLevel: ReadonlyMap<string, number> = new Map(
+  binaryLevels.flatMap((ops, level) => ops.map((op) => [op, level] as const)),
+);
+
 type MutablePart =
   | { kind: "TemplateLiteral"; value: string; range: SourceRange }
   | Exclude<TemplatePart, { kind: "TemplateLiteral" }>;
@@ -437,13 +442,13 @@ class Parser {
     };
   }
 
-  parseBinary(level: number): Expression {
-    if (level >= binaryLevels.length) return this.parseUnary();
-    const ops = binaryLevels[level]!;
-    let left = this.parseBinary(level + 1);
+  /** Binary operators by precedence climbing: every level is left-associative. */
+  parseBinary(minLevel: number): Expression {
+    let left = this.parseUnary();
     for (;;) {
       const t = this.peek();
-      if (t.kind !== "punct" || !ops.includes(t.text as BinaryOperator)) return left;
+      const level = t.kind === "punct" ? binaryLevel.get(t.text) : undefined;
+      if (level === undefined || level < minLevel) return left;
       this.take();
       const right = this.parseBinary(level + 1);
       left = {
