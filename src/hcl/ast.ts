@@ -58,7 +58,12 @@ export interface LiteralExpr extends NodeBase {
   readonly raw?: string;
 }
 
-/** A quoted string or heredoc with `${}` interpolations and/or `%{}` directives. */
+/**
+ * A quoted string or heredoc, with or without `${}` interpolations and `%{}`
+ * directives. The parsers always produce a Template for strings: a plain
+ * "abc" is a Template with one TemplateLiteral part, "" has no parts (JSON
+ * strings too). String Literals appear only as bare object keys.
+ */
 export interface TemplateExpr extends NodeBase {
   readonly kind: "Template";
   readonly parts: TemplatePart[];
