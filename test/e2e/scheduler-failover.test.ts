@@ -1,6 +1,7 @@
 /**
- * Fail-over on real daemons: one endpoint is the Engine behind a proxy this test owns;
+ * The scheduler on real daemons. Fail-over: one endpoint is the Engine behind a proxy this test owns;
  * cutting the proxy in the middle of a build makes the job move to the other Engine.
+ * Cancellation: Ctrl-C in the middle of a build ends the run as cancelled.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -40,7 +41,7 @@ async function cuttableProxy(path: string, target: string) {
 function runMbake(
   args: readonly string[],
   cwd: string,
-  onEvent: (e: RunEvent) => void,
+  onEvent: (e: RunEvent, interrupt: () => void) => void,
 ): Promise<{ code: number | null; events: RunEvent[]; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
@@ -58,7 +59,7 @@ function runMbake(
       for (const line of lines.filter((l) => l.trim())) {
         const e = JSON.parse(line) as RunEvent;
         events.push(e);
-        onEvent(e);
+        onEvent(e, () => child.kill("SIGINT"));
       }
     });
     child.stderr.on("data", (d: Buffer) => {
@@ -69,26 +70,58 @@ function runMbake(
   });
 }
 
-describe("fail-over between real Engines", () => {
-  it("moves a build to the other Engine when its daemon vanishes mid-build", async () => {
-    const env = testEnv();
-    const [a, b] = env.engines;
-    if (!a || !b) throw new Error("the test environment needs two engines");
-    const dir = mkdtempSync(join(tmpdir(), "mbake-failover-"));
-    const sockets = mkdtempSync(join(tmpdir(), "mbake-proxy-"));
-    writeFileSync(
-      join(dir, "Dockerfile"),
-      "ARG BASE_IMAGE\nFROM $BASE_IMAGE\nARG RUN_ID\nRUN echo $RUN_ID && sleep 8 && echo done > /out\n",
-    );
-    writeFileSync(
-      join(dir, "docker-bake.hcl"),
-      `target "slow" {
-  args = { BASE_IMAGE = "${env.baseImage}", RUN_ID = "${Date.now()}-${Math.random()}" }
+/** A project whose one target "slow" runs a fresh (uncached) step of `seconds`. */
+function slowProject(baseImage: string, seconds: number): string {
+  const dir = mkdtempSync(join(tmpdir(), "mbake-slow-"));
+  writeFileSync(
+    join(dir, "Dockerfile"),
+    `ARG BASE_IMAGE\nFROM $BASE_IMAGE\nARG RUN_ID\nRUN echo $RUN_ID && sleep ${seconds} && echo done > /out\n`,
+  );
+  writeFileSync(
+    join(dir, "docker-bake.hcl"),
+    `target "slow" {
+  args = { BASE_IMAGE = "${baseImage}", RUN_ID = "${Date.now()}-${Math.random()}" }
   platforms = ["linux/amd64"]
   output = ["type=cacheonly"]
 }
 `,
+  );
+  return dir;
+}
+
+describe("the scheduler on real Engines", () => {
+  it("ends the run as cancelled when interrupted mid-build", async () => {
+    const env = testEnv();
+    const [a] = env.engines;
+    if (!a) throw new Error("the test environment has no engine");
+    const dir = slowProject(env.baseImage, 120);
+    let interrupted = false;
+    const run = await runMbake(
+      ["--endpoint", `${a.name}=${a.endpoint}`, "slow"],
+      dir,
+      (e, interrupt) => {
+        if (!interrupted && e.type === "job-status") {
+          interrupted = true;
+          interrupt();
+        }
+      },
     );
+    expect(interrupted).toBe(true);
+    expect(run.code).toBe(130);
+    expect(
+      run.events
+        .filter((e) => e.type !== "job-status" && e.type !== "job-queued")
+        .map((e) => e.type),
+    ).toEqual(["run-started", "job-started", "job-cancelled", "run-finished"]);
+    expect(run.events.at(-1)).toMatchObject({ type: "run-finished", outcome: "cancelled" });
+  });
+
+  it("moves a build to the other Engine when its daemon vanishes mid-build", async () => {
+    const env = testEnv();
+    const [a, b] = env.engines;
+    if (!a || !b) throw new Error("the test environment needs two engines");
+    const dir = slowProject(env.baseImage, 8);
+    const sockets = mkdtempSync(join(tmpdir(), "mbake-proxy-"));
     const proxyPath = join(sockets, "proxy.sock");
     const proxy = await cuttableProxy(proxyPath, a.socketPath);
     let cut = false;
