@@ -319,7 +319,11 @@ export function parseHclJson(file: SourceFile, schema: JsonBlockSchema): ParseRe
       throw new JsonSyntaxError("Extra characters after the JSON value", reader.pos);
     const body = converter.body(root, schema);
     return { body, diagnostics: converter.diagnostics };
-  } catch (err) {
+  } catch (thrown) {
+    const tooDeep = thrown instanceof RangeError && /call stack/i.test(thrown.message);
+    const err = tooDeep
+      ? new JsonSyntaxError("the values are nested too deeply to read", 0)
+      : thrown;
     if (!(err instanceof JsonSyntaxError)) throw err;
     return {
       body: {

@@ -1308,7 +1308,15 @@ export function parseHcl(file: SourceFile): ParseResult {
   try {
     body = parser.parseFile();
   } catch (err) {
-    if (!(err instanceof ParseAbort)) throw err;
+    if (err instanceof RangeError && /call stack/i.test(err.message)) {
+      // Thousands of nested brackets or operators: say so instead of crashing.
+      parser.diagnostics.push({
+        severity: "error",
+        summary: "Nesting too deep; This file nests expressions too deeply to read.",
+        detail: "Split the deeply nested expression into smaller variables or locals.",
+        range: { file, start: 0, end: Math.min(1, file.text.length) },
+      });
+    } else if (!(err instanceof ParseAbort)) throw err;
     body = {
       kind: "Body",
       attributes: [],

@@ -115,3 +115,18 @@ describe("deliberate leniency (documented differences from hcl2-parser's HCL v2.
     expect(e.kind === "Index" && e.collection.kind).toBe("Index");
   });
 });
+
+describe("hostile input", () => {
+  it("reports absurdly deep nesting as a diagnostic, not a crash", () => {
+    const text = `x = ${"[".repeat(100_000)}${"]".repeat(100_000)}\n`;
+    const { diagnostics } = parseHcl({ name: "t.hcl", text });
+    expect(diagnostics.map((d) => d.summary)).toEqual([
+      "Nesting too deep; This file nests expressions too deeply to read.",
+    ]);
+  });
+
+  it("parses reasonable nesting", () => {
+    const text = `x = ${"[".repeat(200)}1${"]".repeat(200)}\n`;
+    expect(parseHcl({ name: "t.hcl", text }).diagnostics).toEqual([]);
+  });
+});

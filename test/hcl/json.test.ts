@@ -162,3 +162,13 @@ describe("templates inside JSON strings", () => {
     expect(call && call.kind === "FunctionCall" && call.args.length).toBe(2);
   });
 });
+
+describe("hostile JSON", () => {
+  it("reports absurdly deep nesting as a diagnostic, not a crash", () => {
+    const text = `{"a": ${"[".repeat(100_000)}${"]".repeat(100_000)}}`;
+    const { diagnostics } = parse(text);
+    expect(diagnostics.map((d) => d.summary)).toEqual([
+      "Invalid JSON; the values are nested too deeply to read.",
+    ]);
+  });
+});
