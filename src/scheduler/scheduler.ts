@@ -208,10 +208,52 @@ export async function runPlan(
     return pool.find(free) ?? pool[0];
   };
 
+  /** Attempt and retry counts of jobs waiting for a dependency to be built again. */
+  const carried = new Map<string, { attempt: number; retries: number }>();
+
+  /**
+   * When dependencies of `job` left their image only on an endpoint that went down,
+   * builds them again elsewhere (the job starts once they are done). False when
+   * nothing was lost or a lost dependency is out of retries.
+   */
+  const rebuildLostDependencies = (job: Job, attempt: number, retries: number): boolean => {
+    const lost = job.after.filter((id) => {
+      const o = outputs.get(id);
+      return o?.localImage !== undefined && !o.pushedImage && down.has(o.endpoint);
+    });
+    if (lost.length === 0) return false;
+    const maxRetries = options.maxRetries ?? 2;
+    if (lost.some((id) => (results.get(id)?.retries ?? 0) >= maxRetries)) return false;
+    if (!job.preferred.some((e) => !down.has(e))) return false;
+    carried.set(job.id, { attempt, retries });
+    for (const id of lost) {
+      const previous = results.get(id)!;
+      const dependency = jobsById.get(id)!;
+      results.delete(id);
+      outputs.delete(id);
+      emit({
+        type: "job-retry",
+        time: now(),
+        job: ref(dependency),
+        fromEndpoint: previous.endpoint ?? "",
+        reason: `its image was on ${previous.endpoint}, which went down, and ${job.target} needs it`,
+        attempt: previous.retries + 2,
+      });
+      start(dependency, previous.retries + 2, previous.retries + 1);
+    }
+    return true;
+  };
+
   const start = (job: Job, attempt: number, retries: number) => {
     if (runController.signal.aborted) {
       emit({ type: "job-cancelled", time: now(), job: ref(job) });
       finish({ job, state: "cancelled", retries });
+      return;
+    }
+    if (rebuildLostDependencies(job, attempt, retries)) return;
+    if (job.after.some((id) => results.get(id)?.state !== "done")) {
+      // A dependency is being built again; this job starts when it is done.
+      carried.set(job.id, { attempt, retries });
       return;
     }
     const endpointName = pick(job);
@@ -285,8 +327,12 @@ export async function runPlan(
           retries,
         });
         for (const d of dependents.get(job.id) ?? []) {
-          if (!results.has(d.id) && d.after.every((a) => results.get(a)?.state === "done"))
-            start(d, 1, 0);
+          if (running.has(d.id) && !carried.has(d.id)) continue;
+          if (!results.has(d.id) && d.after.every((a) => results.get(a)?.state === "done")) {
+            const c = carried.get(d.id);
+            carried.delete(d.id);
+            start(d, c?.attempt ?? 1, c?.retries ?? 0);
+          }
         }
         maybeJoin(job);
       } catch (err) {

@@ -413,6 +413,47 @@ describe("scheduler fail-over", () => {
   });
 });
 
+describe("scheduler: lost hand-overs", () => {
+  it("builds a dependency again when its image was only on an endpoint that went down", async () => {
+    const plan = setup(
+      {
+        base: { platforms: ["linux/amd64"] },
+        app: { contexts: { base: "target:base" }, platforms: ["linux/amd64"] },
+      },
+      [amd, { ...amd, name: "b" }],
+    );
+    const a = new FakeEndpoint("a");
+    const b = new FakeEndpoint("b");
+    const events: RunEvent[] = [];
+    const run = runPlan(plan, [a, b], {
+      signal: new AbortController().signal,
+      emit: (e) => events.push(e),
+    });
+    await a.untilStarted(1);
+    a.succeed("base", { handover: { localImage: "mbake-local/base" } });
+    await a.untilStarted(2);
+    a.fail("app", new EndpointUnavailableError("engine a stopped"));
+    await b.untilStarted(1);
+    expect(b.started).toEqual(["base"]);
+    b.succeed("base", { handover: { localImage: "mbake-local/base" } });
+    await b.untilStarted(2);
+    expect(b.pending.get("app")!.job.dependencies.base!.endpoint).toBe("b");
+    b.succeed("app");
+    const result = await run;
+    expect(result.outcome).toBe("success");
+    expect(result.jobs.map((j) => [j.job.id, j.endpoint, j.retries])).toEqual([
+      ["base", "b", 1],
+      ["app", "b", 1],
+    ]);
+    expect(
+      events.flatMap((e) => (e.type === "job-retry" ? [`${e.job.target}: ${e.reason}`] : [])),
+    ).toEqual([
+      "app: engine a stopped",
+      "base: its image was on a, which went down, and app needs it",
+    ]);
+  });
+});
+
 describe("scheduler cancellation", () => {
   it("returns after the grace period when a build ignores cancellation, and reports nothing later", async () => {
     const plan = setup({ stuck: {} }, [amd]);
