@@ -105,6 +105,14 @@ export interface RunOptions {
   readonly cancelGraceMs?: number;
 }
 
+/** The pullable reference of a joined index: its name pinned to its digest when known. */
+function joinedImage(outcome: JobOutcome): string | undefined {
+  const name = outcome.exporterResponse["image.name"]?.split(",")[0]?.trim();
+  const digest = outcome.digest ?? outcome.exporterResponse["containerimage.digest"];
+  if (!name) return undefined;
+  return digest ? `${name.replace(/@.*$/, "").replace(/:[^:/]+$/, "")}@${digest}` : name;
+}
+
 /** Lets promise callbacks that are already due run first. */
 function tick(): Promise<void> {
   return new Promise((r) => setImmediate(r));
@@ -244,6 +252,26 @@ export async function runPlan(
     return true;
   };
 
+  /** Split targets whose joined index is pushed. */
+  const joinedOk = new Set<string>();
+
+  /** A finished dependency its dependents can use (a split target's parts: once joined). */
+  const usable = (id: string): boolean => {
+    if (results.get(id)?.state !== "done") return false;
+    const part = jobsById.get(id)?.part;
+    return !part || !options.join || joinedOk.has(part.of);
+  };
+
+  const startReadyDependents = (job: Job) => {
+    for (const d of dependents.get(job.id) ?? []) {
+      if (results.has(d.id) || (running.has(d.id) && !carried.has(d.id))) continue;
+      if (!d.after.every(usable)) continue;
+      const c = carried.get(d.id);
+      carried.delete(d.id);
+      start(d, c?.attempt ?? 1, c?.retries ?? 0);
+    }
+  };
+
   const start = (job: Job, attempt: number, retries: number) => {
     if (runController.signal.aborted) {
       emit({ type: "job-cancelled", time: now(), job: ref(job) });
@@ -251,7 +279,7 @@ export async function runPlan(
       return;
     }
     if (rebuildLostDependencies(job, attempt, retries)) return;
-    if (job.after.some((id) => results.get(id)?.state !== "done")) {
+    if (!job.after.every(usable)) {
       // A dependency is being built again; this job starts when it is done.
       carried.set(job.id, { attempt, retries });
       return;
@@ -326,14 +354,7 @@ export async function runPlan(
           finishedAt: now(),
           retries,
         });
-        for (const d of dependents.get(job.id) ?? []) {
-          if (running.has(d.id) && !carried.has(d.id)) continue;
-          if (!results.has(d.id) && d.after.every((a) => results.get(a)?.state === "done")) {
-            const c = carried.get(d.id);
-            carried.delete(d.id);
-            start(d, c?.attempt ?? 1, c?.retries ?? 0);
-          }
-        }
+        startReadyDependents(job);
         maybeJoin(job);
       } catch (err) {
         if (results.has(job.id)) return;
@@ -420,6 +441,16 @@ export async function runPlan(
           endpoint: "registry",
           result: outcome,
         });
+        // Dependents use the joined index, which every endpoint can pull.
+        joinedOk.add(join.target);
+        const image = joinedImage(outcome);
+        for (const id of join.jobs)
+          outputs.set(id, {
+            target: join.target,
+            endpoint: "registry",
+            ...(image ? { pushedImage: image } : {}),
+          });
+        startReadyDependents(jobsById.get(join.jobs[0]!)!);
       },
       (err: Error) => {
         failed = true;
@@ -430,6 +461,10 @@ export async function runPlan(
           job: { target: join.target, platforms: [] },
           error: `joining the platform images failed: ${err.message}`,
         });
+        skipDependents(
+          jobsById.get(join.jobs[0]!)!,
+          `joining the platform images of ${join.target} failed`,
+        );
         joinResults.push({
           job: jobsById.get(join.jobs[0]!)!,
           state: "failed",

@@ -454,6 +454,75 @@ describe("scheduler: lost hand-overs", () => {
   });
 });
 
+describe("scheduler: split targets", () => {
+  it("starts a dependent of a split target once the joined index is pushed, and hands over the index", async () => {
+    const plan = setup({
+      img: { platforms: ["linux/amd64", "linux/arm64"], pushes: true },
+      app: { contexts: { img: "target:img" }, platforms: ["linux/amd64"] },
+    });
+    const a = new FakeEndpoint("a");
+    const b = new FakeEndpoint("b");
+    let releaseJoin: () => void = () => {};
+    const joinPushed = new Promise<void>((r) => {
+      releaseJoin = r;
+    });
+    const run = runPlan(plan, [a, b], {
+      signal: new AbortController().signal,
+      emit: () => {},
+      join: async () => {
+        await joinPushed;
+        return {
+          digest: "sha256:index",
+          exporterResponse: {
+            "image.name": "registry.test:5000/img:1,registry.test:5000/img:latest",
+          },
+        };
+      },
+    });
+    await a.untilStarted(1);
+    await b.untilStarted(1);
+    a.succeed("img@linux/amd64");
+    b.succeed("img@linux/arm64");
+    await tick();
+    expect([...a.started, ...b.started]).not.toContain("app");
+    releaseJoin();
+    await a.untilStarted(2);
+    expect(a.pending.get("app")!.job.dependencies.img).toEqual({
+      target: "img",
+      endpoint: "registry",
+      pushedImage: "registry.test:5000/img@sha256:index",
+    });
+    a.succeed("app");
+    expect((await run).outcome).toBe("success");
+  });
+
+  it("skips the dependents of a split target whose join failed", async () => {
+    const plan = setup({
+      img: { platforms: ["linux/amd64", "linux/arm64"], pushes: true },
+      app: { contexts: { img: "target:img" } },
+    });
+    const a = new FakeEndpoint("a");
+    const b = new FakeEndpoint("b");
+    const run = runPlan(plan, [a, b], {
+      signal: new AbortController().signal,
+      emit: () => {},
+      join: async () => {
+        throw new Error("HTTP 500");
+      },
+    });
+    await a.untilStarted(1);
+    await b.untilStarted(1);
+    a.succeed("img@linux/amd64");
+    b.succeed("img@linux/arm64");
+    const result = await run;
+    expect(result.outcome).toBe("failed");
+    expect(result.jobs.find((j) => j.job.id === "app")).toMatchObject({
+      state: "skipped",
+      error: "joining the platform images of img failed",
+    });
+  });
+});
+
 describe("scheduler cancellation", () => {
   it("returns after the grace period when a build ignores cancellation, and reports nothing later", async () => {
     const plan = setup({ stuck: {} }, [amd]);
