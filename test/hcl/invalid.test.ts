@@ -114,6 +114,23 @@ describe("deliberate leniency (documented differences from hcl2-parser's HCL v2.
     const e = body.attributes[0]!.expr;
     expect(e.kind === "Index" && e.collection.kind).toBe("Index");
   });
+
+  it("accepts more items after a heredoc inside a collection", () => {
+    const text = "x = { a = <<EOT\nhi\nEOT\n, b = 1 }\n";
+    expect(referenceRejects(text)).toBe(true);
+    const { body, diagnostics } = parseHcl({ name: "t.hcl", text });
+    expect(diagnostics).toEqual([]);
+    const e = body.attributes[0]!.expr;
+    expect(e.kind === "Object" && e.items.length).toBe(2);
+  });
+
+  it("accepts `for` as an object key when no iterator name follows it", () => {
+    const text = "x = { for = 1 }\n";
+    expect(referenceRejects(text)).toBe(true);
+    const { body, diagnostics } = parseHcl({ name: "t.hcl", text });
+    expect(diagnostics).toEqual([]);
+    expect(body.attributes[0]!.expr.kind).toBe("Object");
+  });
 });
 
 describe("hostile input", () => {
