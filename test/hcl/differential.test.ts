@@ -122,7 +122,7 @@ function generator(seed: number) {
         while (used.has(name)) name = `${name}_${i}`;
         used.add(name);
         // Heredocs only as whole values: HCL v2.10 handles a heredoc followed by more
-        // items inside a collection differently (see invalid.test.ts, leniency).
+        // items inside a collection differently (a heredoc followed by more on a later line).
         const heredoc = pick([
           () => `<<-EOT\n    ${pick(strings)}\n      ${"${"}${pick(names)}}\n    EOT`,
           () => `<<EOT\n${pick(strings)} %{ if ${pick(names)} }x%{ endif }\nEOT`,
