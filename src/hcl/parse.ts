@@ -4,7 +4,7 @@
  * as diagnostics (the parser recovers at the next line of the enclosing body).
  */
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import type { SourceFile, SourceRange } from "../diagnostics/source.js";
+import { formatPosition, type SourceFile, type SourceRange } from "../diagnostics/source.js";
 import type {
   Attribute,
   BinaryOperator,
@@ -213,11 +213,11 @@ class Parser {
         if (item.kind === "Attribute") {
           const previous = seen.get(item.name);
           if (previous) {
-            const { line } = lineOf(this.file, previous.range.start);
             this.diagnostics.push({
               severity: "error",
-              summary: `Attribute redefined; The argument "${item.name}" was already set at ${this.file.name}:${line}. Each argument may be set only once.`,
+              summary: `Attribute redefined; The argument "${item.name}" was already set at ${formatPosition(previous.nameRange)}. Each argument may be set only once.`,
               range: item.nameRange,
+              related: [{ message: `"${item.name}" is first set here`, range: previous.nameRange }],
             });
           } else seen.set(item.name, item);
           attributes.push(item);
@@ -1282,13 +1282,6 @@ function stripEdges(parts: TemplatePart[], stripLeading: boolean): TemplatePart[
 
 function finishParts(parts: MutablePart[]): TemplatePart[] {
   return parts as TemplatePart[];
-}
-
-function lineOf(file: SourceFile, offset: number): { line: number } {
-  let line = 1;
-  for (let i = 0; i < offset && i < file.text.length; i++)
-    if (file.text.charCodeAt(i) === 10) line++;
-  return { line };
 }
 
 /** The string of a template that has no interpolation or directive, else undefined. */

@@ -24,7 +24,7 @@ const cases: ReadonlyArray<readonly [string, string, RegExp]> = [
   ["x = [1 2]\n", "1:8", /^Missing item separator/],
   ["a { b = 1\n c = 2 }\n", "1:10", /^Invalid single-argument block definition/],
   ["a { b { } }\n", "1:5", /^Invalid single-argument block definition/],
-  ["a = 1\na = 2\n", "2:1", /^Attribute redefined.*t\.hcl:1/],
+  ["a = 1\na = 2\n", "2:1", /^Attribute redefined.*t\.hcl:1:1\./],
   ["x = a & b\n", "1:7", /^Invalid character/],
   ['target "app" {\n  tags = ["a"\n}\n', "3:1", /^Missing item separator/],
   ['target "x" y {\n', "1:14", /^Unclosed configuration block/],
