@@ -105,7 +105,10 @@ export async function runBuild(
       graph,
       planTargets,
       connected.map((c) => c.info),
-      { warmth },
+      {
+        warmth,
+        ...(handoverRegistry && connected.length > 1 ? { registry: handoverRegistry } : {}),
+      },
     );
     if (o.dryRun) {
       write(io.stdout, describePlan(plan));
@@ -279,7 +282,8 @@ export async function runBuild(
     await renderer.finish();
     const built: Record<string, string> = {};
     for (const j of result.jobs)
-      if (j.state === "done" && j.endpoint && !j.job.part) built[j.job.target] = j.endpoint;
+      if (j.state === "done" && j.endpoint)
+        built[j.job.part ? j.job.id : j.job.target] = j.endpoint;
     try {
       writeAtomically(statePath, serializeWarmth(warmth, built));
     } catch {

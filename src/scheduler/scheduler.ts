@@ -213,7 +213,14 @@ export async function runPlan(
     };
     const native = c.filter((n) => job.native?.includes(n));
     const pool = native.length > 0 ? native : c;
-    return pool.find(free) ?? pool[0];
+    const idle = pool.find(free);
+    if (idle) return idle;
+    // All busy: queue where the wait is shortest (fewest jobs per slot), in preference order on ties.
+    const load = (n: string) => {
+      const q = queues.get(n)!;
+      return (q.size + q.pending) / Math.max(1, byName.get(n)!.maxParallel);
+    };
+    return pool.reduce((best, n) => (load(n) < load(best) ? n : best), pool[0]!);
   };
 
   /** Attempt and retry counts of jobs waiting for a dependency to be built again. */
