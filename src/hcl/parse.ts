@@ -1294,6 +1294,17 @@ export function templateAsLiteral(t: TemplateExpr): string | undefined {
   return s;
 }
 
+/** A diagnostic for a stack overflow caused by absurd nesting (thousands of brackets), else undefined. */
+function nestingTooDeep(err: unknown, file: SourceFile, at: number): Diagnostic | undefined {
+  if (!(err instanceof RangeError) || !/call stack/i.test(err.message)) return undefined;
+  return {
+    severity: "error",
+    summary: "Nesting too deep; This file nests expressions too deeply to read.",
+    detail: "Split the deeply nested expression into smaller variables or locals.",
+    range: { file, start: at, end: Math.min(at + 1, file.text.length) },
+  };
+}
+
 /** Parses a file of HCL native syntax. */
 export function parseHcl(file: SourceFile): ParseResult {
   const parser = new Parser(file);
@@ -1301,15 +1312,9 @@ export function parseHcl(file: SourceFile): ParseResult {
   try {
     body = parser.parseFile();
   } catch (err) {
-    if (err instanceof RangeError && /call stack/i.test(err.message)) {
-      // Thousands of nested brackets or operators: say so instead of crashing.
-      parser.diagnostics.push({
-        severity: "error",
-        summary: "Nesting too deep; This file nests expressions too deeply to read.",
-        detail: "Split the deeply nested expression into smaller variables or locals.",
-        range: { file, start: 0, end: Math.min(1, file.text.length) },
-      });
-    } else if (!(err instanceof ParseAbort)) throw err;
+    const deep = nestingTooDeep(err, file, 0);
+    if (deep) parser.diagnostics.push(deep);
+    else if (!(err instanceof ParseAbort)) throw err;
     body = {
       kind: "Body",
       attributes: [],
@@ -1332,16 +1337,13 @@ export function parseHclExpression(file: SourceFile): {
     if (rest.kind !== "eof") parser.unexpected(rest, "Extra characters after expression");
     return { expr, diagnostics: parser.diagnostics };
   } catch (err) {
+    const deep = nestingTooDeep(err, file, 0);
+    if (deep) return { diagnostics: [...parser.diagnostics, deep] };
     if (!(err instanceof ParseAbort)) throw err;
     return { diagnostics: parser.diagnostics };
   }
 }
 
-/**
- * Parses text as a template with no delimiters (HCL's JSON syntax: every string
- * value is a template). `text` is the already-decoded string; ranges in the
- * result point at `at` in `file` (the string's position in the JSON file).
- */
 /**
  * Parses delimiter-less template text (a decoded JSON string) that came from
  * `file` at offset `at`. When the text is exactly what the file holds there
@@ -1369,6 +1371,8 @@ export function parseTemplateString(
     };
     return { template: moveRanges(template, move), diagnostics: parser.diagnostics.map(place) };
   } catch (err) {
+    const deep = nestingTooDeep(err, file, at);
+    if (deep) return { diagnostics: [...parser.diagnostics.map(place), deep] };
     if (!(err instanceof ParseAbort)) throw err;
     return { diagnostics: parser.diagnostics.map(place) };
   }

@@ -137,3 +137,13 @@ describe("syntax errors", () => {
     expect(parse("a = 1 @\n").diagnostics[0]!.summary).toMatch(/Invalid character/);
   });
 });
+
+describe("standalone expressions", () => {
+  it("report extra text and absurd nesting as diagnostics", () => {
+    const extra = parseHclExpression({ name: "--set", text: "1 2" });
+    expect(extra.expr).toBeUndefined();
+    expect(extra.diagnostics[0]!.summary).toMatch(/^Extra characters after expression/);
+    const deep = parseHclExpression({ name: "--set", text: "(".repeat(100_000) });
+    expect(deep.diagnostics.at(-1)!.summary).toMatch(/^Nesting too deep/);
+  });
+});
