@@ -572,3 +572,32 @@ describe("scheduler cancellation", () => {
     ]);
   });
 });
+
+describe("scheduler balance", () => {
+  it("spreads queued jobs over endpoints that are all busy, by how many wait per slot", async () => {
+    const one = { ...amd, maxParallel: 1 };
+    const two = { ...amd, name: "b", maxParallel: 1 };
+    const plan = setup(
+      {
+        t1: { platforms: ["linux/amd64"] },
+        t2: { platforms: ["linux/amd64"] },
+        t3: { platforms: ["linux/amd64"] },
+        t4: { platforms: ["linux/amd64"] },
+      },
+      [one, two],
+    );
+    const a = new FakeEndpoint("a", 1);
+    const b = new FakeEndpoint("b", 1);
+    const run = runPlan(plan, [a, b], { signal: new AbortController().signal, emit: () => {} });
+    await a.untilStarted(1);
+    await b.untilStarted(1);
+    a.succeed(a.started[0]!);
+    b.succeed(b.started[0]!);
+    await a.untilStarted(2);
+    await b.untilStarted(2);
+    a.succeed(a.started[1]!);
+    b.succeed(b.started[1]!);
+    expect((await run).outcome).toBe("success");
+    expect([a.started.length, b.started.length]).toEqual([2, 2]);
+  });
+});
