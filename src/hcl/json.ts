@@ -5,7 +5,7 @@
  */
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { SourceFile, SourceRange } from "../diagnostics/source.js";
-import type { Attribute, Block, Body, Expression, ObjectItem } from "./ast.js";
+import type { Attribute, Block, Body, Expression, ObjectItem, TemplatePart } from "./ast.js";
 import { type ParseResult, parseTemplateString } from "./parse.js";
 
 export type JsonBlockSchema = {
@@ -33,12 +33,30 @@ class JsonSyntaxError extends Error {
   }
 }
 
+const simpleEscapes: Readonly<Record<string, string>> = {
+  '"': '"',
+  "\\": "\\",
+  "/": "/",
+  b: "\b",
+  f: "\f",
+  n: "\n",
+  r: "\r",
+  t: "\t",
+};
+
 class JsonReader {
   pos = 0;
   constructor(readonly text: string) {}
 
   space(): void {
-    while (this.pos < this.text.length && /[ \t\r\n\uFEFF]/.test(this.text[this.pos]!)) this.pos++;
+    const t = this.text;
+    let pos = this.pos;
+    for (;;) {
+      const c = t.charCodeAt(pos);
+      if (c === 32 || c === 10 || c === 13 || c === 9 || c === 0xfeff) pos++;
+      else break;
+    }
+    this.pos = pos;
   }
 
   value(): JsonNode {
@@ -88,18 +106,9 @@ class JsonReader {
       }
       if (c === "\\") {
         const e = this.text[this.pos + 1];
-        const simple: Record<string, string> = {
-          '"': '"',
-          "\\": "\\",
-          "/": "/",
-          b: "\b",
-          f: "\f",
-          n: "\n",
-          r: "\r",
-          t: "\t",
-        };
-        if (e && simple[e] !== undefined) {
-          out += simple[e];
+        const simple = e === undefined ? undefined : simpleEscapes[e];
+        if (simple !== undefined) {
+          out += simple;
           this.pos += 2;
         } else if (
           e === "u" &&
@@ -113,8 +122,15 @@ class JsonReader {
         continue;
       }
       if (c < " ") throw new JsonSyntaxError("Control character in string", this.pos);
-      out += c;
-      this.pos++;
+      // A run of ordinary characters at once.
+      let end = this.pos + 1;
+      for (;;) {
+        const d = this.text.charCodeAt(end);
+        if (d === 34 || d === 92 || d < 32 || Number.isNaN(d)) break;
+        end++;
+      }
+      out += this.text.slice(this.pos, end);
+      this.pos = end;
     }
   }
 
@@ -192,6 +208,13 @@ class JsonToTree {
     const range = this.range(node.start, node.end);
     switch (node.kind) {
       case "string": {
+        if (!node.value.includes("${") && !node.value.includes("%{")) {
+          // Plain text: one literal part (the common case, without a template parser).
+          const inner = this.range(node.start + 1, node.end - 1);
+          const parts: TemplatePart[] =
+            node.value === "" ? [] : [{ kind: "TemplateLiteral", value: node.value, range: inner }];
+          return { kind: "Template", parts, range };
+        }
         const { template, diagnostics } = parseTemplateString(
           node.value,
           this.file,

@@ -172,3 +172,26 @@ describe("hostile JSON", () => {
     ]);
   });
 });
+
+describe("JSON strings", () => {
+  it("decode every JSON escape, including surrogate pairs", () => {
+    const { body, diagnostics } = parse('{"a": "\\/\\b\\f\\t\\"\\\\\\ud83d\\ude00 plain"}');
+    expect(diagnostics).toEqual([]);
+    const e = body.attributes[0]!.expr;
+    expect(e.kind === "Template" && e.parts).toMatchObject([{ value: '/\b\f\t"\\😀 plain' }]);
+  });
+
+  it("reject raw control characters and bad escapes with their position", () => {
+    const raw = parse('{"a": "x\ty"}');
+    expect(raw.diagnostics.map((d) => [formatPosition(d.range!), d.summary])).toEqual([
+      ["docker-bake.json:1:9", "Invalid JSON; Control character in string."],
+    ]);
+    const bad = parse('{"a": "x\\qy"}');
+    expect(bad.diagnostics.map((d) => formatPosition(d.range!))).toEqual(["docker-bake.json:1:9"]);
+  });
+
+  it("keep an empty string as a template without parts", () => {
+    const { body } = parse('{"a": ""}');
+    expect(body.attributes[0]!.expr).toMatchObject({ kind: "Template", parts: [] });
+  });
+});
