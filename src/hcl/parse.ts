@@ -417,7 +417,8 @@ class Parser {
       this.take();
       return;
     }
-    if (t.kind === "eof" || this.isPunct(t, "}")) return;
+    // Even a closing brace must wait for the next line (only one-line blocks differ).
+    if (t.kind === "eof") return;
     this.unexpected(
       t,
       `Missing newline after ${what}; ${what === "block" ? "A block" : "An argument"} definition must end with a newline`,

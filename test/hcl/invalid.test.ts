@@ -55,7 +55,10 @@ const cases: ReadonlyArray<readonly [string, string, RegExp]> = [
   ["a = !\n", "1:6", /^Invalid expression/],
   ["a {\n  b = 1\n", "1:3", /^Unclosed configuration block/],
   ["/* open\na = 1\n", "1:1", /^Unterminated comment/],
-  ["a = 1 }\n", "1:7", /^Argument or block definition required/],
+  ["a = 1 }\n", "1:7", /^Missing newline after argument/],
+  ['target "a" {\n  x = 1 }\n', "2:9", /^Missing newline after argument/],
+  ['target "a" {\n  x = 1\n  b {}}\n', "3:7", /^Missing newline after block/],
+  ['target "a" {\n}}\n', "2:2", /^Missing newline after block/],
   ["a = 0x10\n", "1:6", /^Missing newline after argument/],
   ["x = { a = <<EOT\nhi\nEOT\n, b = 1 }\n", "4:1", /^Invalid expression/],
 ];
