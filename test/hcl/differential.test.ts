@@ -156,3 +156,83 @@ describe("generated files", () => {
     expect(compared).toBeGreaterThan(200);
   });
 });
+
+describe("tricky snippets", () => {
+  // Valid and invalid one-liners around numbers, traversals, calls, splats and separators.
+  const snippets: readonly string[] = [
+    "x = a.b.c()",
+    "x = f(a)(b)",
+    'x = "${a}" "b"',
+    "x = - - 1",
+    "x = 1.",
+    "x = .5",
+    "x = 1e",
+    "x = a[ 0 ]",
+    "x = a [0]",
+    "x = a . b",
+    "x = f (1)",
+    'x = {"a" = 1}["a"]',
+    "x = [1][0]",
+    'x = "a"[0]',
+    "x = <<EOT\nEOT",
+    "x = true.a",
+    "x = null[0]",
+    'a "b" "c" {}',
+    "a b c d {}",
+    'x = "\\$"',
+    'x = "${}"',
+    'x = "%{ if a }%{ endif }"',
+    "x = { a = 1, }",
+    "x = { , }",
+    "x = [,]",
+    "x = f(,)",
+    "x = (a)(b)",
+    "x = a.*",
+    "x = a[*]",
+    "x = a.*[0]",
+    "x = [for x in y : x if]",
+    "x = {for x in y : x => x if z}",
+    "x = 1 == 2 == 3",
+    "x = !1 + 2",
+    "x = a&&b",
+    "x = a||!b",
+    "x = 9999999999999999999999",
+    "x = 1e400",
+    "x = a ? b : c",
+    "x = a?b:c",
+    "x = [for x in y: x]",
+    'x = "${a.b[0]}-${c}"',
+    "x = f(a, b...)",
+    "x = f(a...)",
+    "x = f(...)",
+    "x = {a=1}.a",
+    "x = [\n1\n,\n2\n]",
+    "x = {\na = 1,\nb = 2\n}",
+    "x = {a = 1\n, b = 2}",
+    "x = (\n1\n)",
+    "x = a\n.b",
+    "x = <<-EOT\n  a\n   EOT\n",
+    "x = 01",
+    "x = 1.5e+3",
+    "x = a.b-c",
+    "x = a-1",
+    "x = a -1",
+    "x = -a.b",
+    'x = "\\u00"',
+    'x = "a\\"b"',
+    "x = a[*][0]",
+    "x = a.*.0",
+    "x = { (a.b) = 1 }",
+    'x = { "${a}" = 1 }',
+    "x = { 1 = 2 }",
+  ];
+  it("are accepted or rejected, and read, as HashiCorp's parser does", () => {
+    for (const snippet of snippets) {
+      const text = `${snippet}\n`;
+      const ref = reference(text);
+      const got = ours("snippet.hcl", text);
+      expect({ text, ok: got.ok }).toEqual({ text, ok: ref.ok });
+      if (ref.ok) expect({ text, value: got.value }).toEqual({ text, value: ref.value });
+    }
+  });
+});
