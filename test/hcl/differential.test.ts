@@ -236,3 +236,65 @@ describe("tricky snippets", () => {
     }
   });
 });
+
+describe("template snippets", () => {
+  // Quoted templates and heredocs: escapes, sequences, strip markers, directives, markers.
+  const snippets: readonly string[] = [
+    'x = "${a}${b}"',
+    'x = "$"',
+    'x = "$a"',
+    'x = "%"',
+    'x = "%{"',
+    'x = "${"',
+    'x = "$${"',
+    'x = "a$$b"',
+    'x = "a%%b"',
+    'x = "}"',
+    'x = "{"',
+    'x = "~"',
+    'x = "${a~}"',
+    'x = "${~a}"',
+    'x = "%{if a}b%{endif}"',
+    'x = "%{ if a ~}\n"',
+    'x = "%{for v in a}${v},%{endfor}"',
+    'x = "%{ for v in a }%{ if v }y%{ endif }%{ endfor }"',
+    'x = "%{ else }"',
+    'x = "%{ endfor }"',
+    'x = "%{ if a }x%{ endfor }"',
+    'x = "%{ bogus }"',
+    'x = "${a ? "b" : "c"}"',
+    'x = "${[for v in a : v]}"',
+    'x = "${{for k, v in a : k => v}}"',
+    'x = "x ${ a } y ${ b }"',
+    "x = <<EOT\n${a}\nEOT",
+    "x = <<EOT\n%{ for v in a }${v}\n%{ endfor }\nEOT",
+    "x = <<-EOT\n  %{ if a }\n  x\n  %{ endif }\n  EOT",
+    "x = <<-EOT\n  a ~ b\n  EOT",
+    'x = <<EOT\n  "quoted" \\n\nEOT',
+    "x = <<EOT\nEOTX\nEOT",
+    "x = <<EOT\n EOT\n",
+    "x = <<-EOT\n\ta\n\tEOT",
+    "x = <<-EOT\n    a\n  b\n    EOT",
+    "x = <<EOT\n$${a}\nEOT",
+    "x = <<EOT\na\nEOT y",
+    "x = <<EOT y\na\nEOT",
+    "x = << EOT\na\nEOT",
+    'x = "\\t\\n"',
+    'x = "\\U0001F600"',
+    'x = "\\u12"',
+    'x = "a\\',
+    'x = "${a}"\ny = "${b}"',
+    'x = "${a["k"]}"',
+    'x = "${f("a", "b")}"',
+    'x = "%{ if a == "b" }y%{ endif }"',
+  ];
+  it("are accepted or rejected, and read, as HashiCorp's parser does", () => {
+    for (const snippet of snippets) {
+      const text = `${snippet}\n`;
+      const ref = reference(text);
+      const got = ours("snippet.hcl", text);
+      expect({ text, ok: got.ok }).toEqual({ text, ok: ref.ok });
+      if (ref.ok) expect({ text, value: got.value }).toEqual({ text, value: ref.value });
+    }
+  });
+});
