@@ -228,8 +228,17 @@ export function cachedSteps(j: JobView): { cached: number; total: number } {
   return { cached: real.filter((s) => s.cached).length, total: real.length };
 }
 
-export function formatDuration(ms: number): string {
+export function formatDuration(raw: number): string {
+  // Daemon and local clocks differ a little: never show a negative time.
+  const ms = Math.max(0, raw);
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
   const m = Math.floor(ms / 60_000);
   return `${m}m${Math.floor((ms % 60_000) / 1000)}s`;
+}
+
+/** The step a failure happened in: the one the error names, else the last step with an error. */
+export function failingStep(job: JobView | undefined, failedStep?: string): StepState | undefined {
+  if (!job) return undefined;
+  const named = failedStep ? job.steps.find((s) => s.name === failedStep) : undefined;
+  return named ?? [...job.steps].reverse().find((s) => s.error);
 }

@@ -7,6 +7,7 @@ import type { JobRef, RunEvent } from "./events.js";
 import type { Masker } from "./mask.js";
 import {
   cleanLogLine,
+  failingStep,
   formatDuration,
   initialState,
   jobKey,
@@ -108,8 +109,7 @@ export function createPlainRenderer(
           );
           for (const l of e.error.split("\n")) line(`  ${l}`);
           const job = state.jobs.find((j) => j.key === jobKey(e.job));
-          const step =
-            job?.steps.find((s) => s.error) ?? job?.steps.find((s) => s.name === e.failedStep);
+          const step = failingStep(job, e.failedStep);
           if (step && step.logs.length > 0) {
             line(`  last log lines of "${step.name}":`);
             for (const l of step.logs.slice(-20)) line(`  > ${cleanLogLine(l)}`);

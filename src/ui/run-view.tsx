@@ -10,6 +10,7 @@ import {
   cachedSteps,
   cleanLogLine,
   counts,
+  failingStep,
   formatDuration,
   type JobView,
   type RunState,
@@ -68,10 +69,7 @@ function JobLine({ job, props }: { job: JobView; props: RunViewProps }): ReactEl
   );
   const running =
     job.state === "running" ? job.steps.filter((s) => s.started && !s.completed && !s.cached) : [];
-  const failed =
-    job.state === "failed"
-      ? (job.steps.find((s) => s.error) ?? job.steps.find((s) => s.name === job.failedStep))
-      : undefined;
+  const failed = job.state === "failed" ? failingStep(job, job.failedStep) : undefined;
   return (
     <Box flexDirection="column">
       <Text {...(color ? { color: stateColor[job.state] } : {})} bold={job.state === "failed"}>

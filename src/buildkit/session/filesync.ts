@@ -89,6 +89,8 @@ export function listEntries(
       const childAbs = join(abs, name);
       const childRel = rel ? `${rel}/${name}` : name;
       const st = lstatSync(childAbs, { bigint: true });
+      // Sockets, pipes and devices are not build context: the daemon refuses them.
+      if (!st.isDirectory() && !st.isFile() && !st.isSymbolicLink()) continue;
       const isDir = st.isDirectory();
       const excluded = exclude.matches(childRel);
       if (excluded && !(isDir && exclude.hasExclusions)) continue;
