@@ -185,6 +185,7 @@ class Loader {
     const block = this.variableBlock(name);
     if (!block) {
       if (Object.hasOwn(this.builtinVariables, name)) return this.builtinVariables[name]!;
+      if (name === "target" && this.ofType("target").length > 0) return this.targetReferences();
       const known = [
         ...this.ofType("variable").map((b) => b.name),
         ...Object.keys(this.builtinVariables),
@@ -214,6 +215,64 @@ class Loader {
     } finally {
       this.evaluating.pop();
     }
+  }
+
+  private targetRefs: Value | undefined;
+  private readonly attributeValues = new Map<string, Value>();
+  private readonly attributeStack: { key: string; range: SourceRange }[] = [];
+
+  /**
+   * `target.NAME.ATTR`: another target's attribute as written in its block (matrix
+   * targets excluded), evaluated on demand. A cycle through such references is an error.
+   */
+  targetReferences(): Value {
+    if (this.targetRefs) return this.targetRefs;
+    const blocks = new Map(this.ofType("target").map((b) => [b.name, b]));
+    const objectOf = (entries: () => string[], get: (key: string) => Value) =>
+      new Proxy({} as Record<string, Value>, {
+        ownKeys: () => entries(),
+        has: (_t, key) => typeof key === "string" && entries().includes(key),
+        getOwnPropertyDescriptor: (_t, key) =>
+          typeof key === "string" && entries().includes(key)
+            ? { value: get(key), enumerable: true, configurable: true, writable: false }
+            : undefined,
+        get: (_t, key) =>
+          typeof key === "string" && entries().includes(key) ? get(key) : undefined,
+      });
+    this.targetRefs = objectOf(
+      () => [...blocks.keys()].filter((n) => !attributesOf(blocks.get(n)!.blocks).has("matrix")),
+      (targetName) => {
+        const attrs = attributesOf(blocks.get(targetName)!.blocks);
+        const names = () => [...attrs.keys()].filter((a) => a !== "name" && a !== "matrix");
+        return objectOf(names, (attr) => {
+          const key = `target.${targetName}.${attr}`;
+          const cached = this.attributeValues.get(key);
+          if (cached !== undefined) return cached;
+          const { expr, range } = attrs.get(attr)!;
+          const at = this.attributeStack.findIndex((e) => e.key === key);
+          if (at >= 0) {
+            const chain = [...this.attributeStack.slice(at).map((e) => e.key), key];
+            throw new DiagnosticError({
+              severity: "error",
+              summary: `Cycle in attribute references: ${chain.join(" -> ")}`,
+              range,
+              related: this.attributeStack
+                .slice(at)
+                .map((e) => ({ message: `${e.key} is defined here`, range: e.range })),
+            });
+          }
+          this.attributeStack.push({ key, range });
+          try {
+            const value = evaluate(expr, this.globals);
+            this.attributeValues.set(key, value);
+            return value;
+          } finally {
+            this.attributeStack.pop();
+          }
+        });
+      },
+    );
+    return this.targetRefs;
   }
 
   variableType(block: MergedBlock): { type?: TypeSpec; text?: string } {

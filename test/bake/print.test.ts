@@ -204,3 +204,26 @@ target "app" {
     expect(JSON.parse(print(text, ["x"], [], { PORT: "8080" })).target.x.context).toBe(".");
   });
 });
+
+describe("references between targets", () => {
+  it("reads another target's attributes through target.NAME.ATTR", () => {
+    const out = JSON.parse(
+      print(
+        'target "base" {\n  args = { GO = "1.22" }\n  tags = ["base:1"]\n}\ntarget "app" {\n  args = { GO = target.base.args.GO }\n  tags = [for t in target.base.tags : "app-${t}"]\n}\n',
+        ["app"],
+      ),
+    );
+    expect(out.target.app.args).toEqual({ GO: "1.22" });
+    expect(out.target.app.tags).toEqual(["app-base:1"]);
+  });
+
+  it("reports a cycle through attribute references, naming it", () => {
+    expect(() =>
+      print('target "a" {\n  tags = target.b.tags\n}\ntarget "b" {\n  tags = target.a.tags\n}\n', [
+        "a",
+      ]),
+    ).toThrowError(
+      /Cycle in attribute references: target\.(a|b)\.tags -> target\.(a|b)\.tags -> target\.(a|b)\.tags/,
+    );
+  });
+});
