@@ -182,48 +182,32 @@ function evaluateFor(
 ): Value {
   const coll = evaluate(expr.collection, ctx, splatItem);
   const pairs = iterate(coll, expr.collection.range);
+  /** The context for one element, or undefined when the `if` condition leaves it out. */
+  const selected = (k: Value, v: Value): EvalContext | undefined => {
+    const locals = new Map<string, Value>([[expr.valueVar, v]]);
+    if (expr.keyVar) locals.set(expr.keyVar, k);
+    const local = withLocals(ctx, locals);
+    if (!expr.condition) return local;
+    const keep = valueToBool(
+      evaluate(expr.condition, local),
+      expr.condition.range,
+      "for expression condition",
+    );
+    return keep ? local : undefined;
+  };
   if (!expr.keyExpr) {
     const out: Value[] = [];
     for (const [k, v] of pairs) {
-      const local = withLocals(
-        ctx,
-        new Map<string, Value>([
-          [expr.valueVar, v],
-          ...(expr.keyVar ? [[expr.keyVar, k] as [string, Value]] : []),
-        ]),
-      );
-      if (
-        expr.condition &&
-        !valueToBool(
-          evaluate(expr.condition, local),
-          expr.condition.range,
-          "for expression condition",
-        )
-      )
-        continue;
-      out.push(evaluate(expr.valueExpr, local));
+      const local = selected(k, v);
+      if (local) out.push(evaluate(expr.valueExpr, local));
     }
     return out;
   }
   const out: Record<string, Value> = {};
   const grouped: Record<string, Value[]> = {};
   for (const [k, v] of pairs) {
-    const local = withLocals(
-      ctx,
-      new Map<string, Value>([
-        [expr.valueVar, v],
-        ...(expr.keyVar ? [[expr.keyVar, k] as [string, Value]] : []),
-      ]),
-    );
-    if (
-      expr.condition &&
-      !valueToBool(
-        evaluate(expr.condition, local),
-        expr.condition.range,
-        "for expression condition",
-      )
-    )
-      continue;
+    const local = selected(k, v);
+    if (!local) continue;
     const keyValue = evaluate(expr.keyExpr, local);
     if (keyValue === null)
       fail(
