@@ -15,6 +15,7 @@ import { receiveOutput } from "./session/filesend.js";
 import { fileSyncService } from "./session/filesync.js";
 import { loadSecrets, secretsService } from "./session/secrets.js";
 import type { SessionService } from "./session/service.js";
+import { sshService, sshSockets } from "./session/ssh.js";
 import { planSolve } from "./solve/request.js";
 import type { BuildSpec, Capabilities } from "./solve/spec.js";
 import { parseAddress, stdioCommand } from "./transport/address.js";
@@ -204,6 +205,7 @@ export class BuildkitClient {
     const caps = await this.capabilities();
     const plan = planSolve(spec, caps);
     const secrets = loadSecrets(spec.secrets, opts.env);
+    const agents = sshSockets(spec.ssh ?? [], opts.env);
     const receiver = plan.receive
       ? receiveOutput(plan.receive.kind, plan.receive.dest, opts.stdout)
       : undefined;
@@ -214,6 +216,7 @@ export class BuildkitClient {
       }),
       authService(opts.env),
       secretsService(secrets),
+      ...(agents.size > 0 ? [sshService(agents)] : []),
       ...(receiver ? [receiver.service] : []),
     ];
     const session = await this.openSession(services);

@@ -151,10 +151,6 @@ export function targetToSpec(t: Target, ctx: SpecContext): SpecResult {
     ...(s.src !== undefined ? { src: resolve(ctx.cwd, s.src) } : {}),
     ...(s.env !== undefined ? { env: s.env } : {}),
   }));
-  if ((t.ssh ?? []).length > 0)
-    notes.push(
-      `${t.name}: ssh forwarding is not supported by mbake yet; RUN --mount=type=ssh steps will fail`,
-    );
   return {
     spec: {
       contextDir,
@@ -172,6 +168,14 @@ export function targetToSpec(t: Target, ctx: SpecContext): SpecResult {
       cacheFrom,
       cacheTo,
       secrets,
+      ...(t.ssh && t.ssh.length > 0
+        ? {
+            ssh: t.ssh.map((e) => ({
+              id: e.id,
+              ...(e.paths ? { paths: e.paths.map((p) => resolve(ctx.cwd, p)) } : {}),
+            })),
+          }
+        : {}),
       noCache: t.noCache ?? false,
       noCacheFilter: t.noCacheFilter ?? [],
       pull: t.pull ?? false,

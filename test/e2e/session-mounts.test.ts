@@ -1,0 +1,77 @@
+/* biome-ignore-all lint/suspicious/noTemplateCurlyInString: Dockerfile text */
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runMbake } from "../cli/run-mbake.js";
+import { testEnv } from "./test-env.js";
+
+const env = testEnv();
+const endpoint = `${env.engines[0]!.name}=${env.engines[0]!.endpoint}`;
+
+describe("secrets and ssh agents reach RUN --mount steps", () => {
+  it("mounts a secret from the environment and from a file, and masks its value in the output", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mbake-secret-"));
+    writeFileSync(join(dir, "file-secret.txt"), "from-a-file-s3cr3t");
+    writeFileSync(
+      join(dir, "docker-bake.hcl"),
+      `target "s" {\n  secret = ["id=token,env=MBAKE_TEST_TOKEN", "id=file,src=file-secret.txt"]\n  dockerfile-inline = ${JSON.stringify(
+        `FROM ${env.baseImage} AS b\nRUN --mount=type=secret,id=token --mount=type=secret,id=file cat /run/secrets/token /run/secrets/file > /out.txt && cat /run/secrets/token && echo ${Date.now()}\nFROM scratch\nCOPY --from=b /out.txt /\n`,
+      )}\n  output = ["type=local,dest=out"]\n}\n`,
+    );
+    const r = await runMbake(["--progress=plain", "s"], {
+      cwd: dir,
+      env: { MBAKE_ENDPOINTS: endpoint, MBAKE_TEST_TOKEN: "env-t0ken-value", CI: "true" },
+    });
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(dir, "out/out.txt"), "utf8")).toBe(
+      "env-t0ken-valuefrom-a-file-s3cr3t",
+    );
+    expect(r.stderr).not.toContain("env-t0ken-value");
+    expect(r.stderr).toContain("****");
+  });
+
+  it("fails clearly when a secret's environment variable is missing", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mbake-secret-"));
+    writeFileSync(
+      join(dir, "docker-bake.hcl"),
+      `target "s" {\n  secret = ["id=token,env=MBAKE_TEST_NOT_SET"]\n  dockerfile-inline = "FROM ${env.baseImage}\\n"\n}\n`,
+    );
+    const r = await runMbake(["--progress=plain", "s"], {
+      cwd: dir,
+      env: { MBAKE_ENDPOINTS: endpoint, CI: "true" },
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'secret "token": the environment variable MBAKE_TEST_NOT_SET is not set',
+    );
+  });
+
+  it("forwards an SSH agent socket to RUN --mount=type=ssh", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mbake-ssh-"));
+    const sock = join(dir, "agent.sock");
+    const agent = createServer((c) => c.end());
+    await new Promise<void>((resolve) => agent.listen(sock, () => resolve()));
+    try {
+      writeFileSync(
+        join(dir, "docker-bake.hcl"),
+        `target "s" {\n  ssh = ["default"]\n  dockerfile-inline = ${JSON.stringify(`FROM ${env.baseImage}\nRUN --mount=type=ssh test -S "$SSH_AUTH_SOCK" && echo agent-ok-${Date.now()}\n`)}\n}\n`,
+      );
+      const r = await runMbake(["--progress=plain", "s"], {
+        cwd: dir,
+        env: { MBAKE_ENDPOINTS: endpoint, SSH_AUTH_SOCK: sock, CI: "true" },
+      });
+      expect(r.stderr).toMatch(/agent-ok-\d+/);
+      expect(r.code).toBe(0);
+      const missing = await runMbake(["--progress=plain", "s"], {
+        cwd: dir,
+        env: { MBAKE_ENDPOINTS: endpoint, SSH_AUTH_SOCK: undefined, CI: "true" },
+      });
+      expect(missing.code).not.toBe(0);
+      expect(missing.stderr).toMatch(/SSH_AUTH_SOCK/);
+    } finally {
+      agent.close();
+    }
+  });
+});
