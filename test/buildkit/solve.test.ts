@@ -1,0 +1,158 @@
+import { describe, expect, it } from "vitest";
+import { rewriteNamedContexts } from "../../src/buildkit/solve/named-contexts.js";
+import { CapabilityError, planSolve } from "../../src/buildkit/solve/request.js";
+import type { BuildSpec, Capabilities } from "../../src/buildkit/solve/spec.js";
+import { parseAddress, stdioCommand } from "../../src/buildkit/transport/address.js";
+
+const engine: Capabilities = {
+  endpoint: "engine-a",
+  kind: "docker-engine",
+  version: "Docker Engine 20.10.24 (embedded BuildKit)",
+  platforms: ["linux/amd64", "linux/arm64"],
+  exporters: ["moby", "local", "tar"],
+  cacheExporters: ["inline"],
+  cacheImporters: ["registry", "local"],
+  namedContexts: false,
+  multiPlatformImages: false,
+};
+const buildkitd: Capabilities = {
+  ...engine,
+  kind: "buildkitd",
+  version: "BuildKit v0.24.0",
+  exporters: ["image", "local", "tar", "oci"],
+  cacheExporters: ["inline", "registry", "local"],
+  namedContexts: true,
+  multiPlatformImages: true,
+};
+
+function spec(extra: Partial<BuildSpec> = {}): BuildSpec {
+  return {
+    contextDir: "/ctx",
+    dockerfile: { kind: "inline", text: "FROM base\nCOPY --from=tools /bin/x /x\n" },
+    args: { A: "1" },
+    labels: { l: "v" },
+    platforms: ["linux/amd64", "linux/arm64"],
+    tags: ["r/app:1"],
+    cacheFrom: [{ type: "registry", ref: "r/cache" }],
+    cacheTo: [],
+    secrets: [],
+    noCache: false,
+    noCacheFilter: [],
+    pull: true,
+    ulimits: [],
+    extraHosts: [],
+    namedContexts: {},
+    ...extra,
+  };
+}
+
+describe("solve planning", () => {
+  it("maps a spec to the dockerfile frontend's attributes", () => {
+    const plan = planSolve(spec({ output: { type: "local", dest: "out" }, target: "bin" }), engine);
+    expect(plan.request.FrontendAttrs).toMatchObject({
+      filename: "Dockerfile",
+      target: "bin",
+      "build-arg:A": "1",
+      "label:l": "v",
+      platform: "linux/amd64,linux/arm64",
+      "image-resolve-mode": "pull",
+      "cache-from": "r/cache",
+    });
+    expect(plan.request.Exporter).toBe("local");
+    expect(plan.receive).toEqual({ kind: "local", dest: "out" });
+    expect(Object.keys(plan.dirs).sort()).toEqual(["context", "dockerfile"]);
+  });
+
+  it("uses the Engine's moby exporter and pushes through the Engine", () => {
+    const plan = planSolve(spec({ platforms: [], output: { type: "registry" } }), engine);
+    expect(plan.request.Exporter).toBe("moby");
+    expect(plan.request.ExporterAttrs).toEqual({ name: "r/app:1" });
+    expect(plan.pushAfter).toEqual(["r/app:1"]);
+    const bk = planSolve(spec({ output: { type: "registry" } }), buildkitd);
+    expect(bk.request.Exporter).toBe("image");
+    expect(bk.request.ExporterAttrs).toMatchObject({ name: "r/app:1", push: "true" });
+  });
+
+  it("refuses what the daemon cannot do, naming the endpoint", () => {
+    expect(() => planSolve(spec({ output: { type: "image" } }), engine)).toThrowError(
+      /engine-a .* cannot export a multi-platform image/,
+    );
+    expect(() =>
+      planSolve(spec({ cacheTo: [{ type: "registry", ref: "r/c" }] }), engine),
+    ).toThrowError(CapabilityError);
+    expect(() =>
+      planSolve(spec({ cacheFrom: [{ type: "local", src: "c" }] }), buildkitd),
+    ).toThrowError(/type=local is not supported/);
+  });
+
+  it("rewrites named contexts into the Dockerfile where the frontend lacks them, and passes them where it has them", () => {
+    const contexts = {
+      base: "docker-image://r/base@sha256:abc",
+      tools: "docker-image://r/tools:1",
+    };
+    const old = planSolve(spec({ platforms: [], namedContexts: contexts }), engine);
+    const dockerfile = old.dirs.dockerfile;
+    expect(
+      dockerfile?.kind === "memory" && Buffer.from(dockerfile.files.Dockerfile!.data).toString(),
+    ).toBe("FROM r/base@sha256:abc\nCOPY --from=r/tools:1 /bin/x /x\n");
+    const modern = planSolve(spec({ platforms: [], namedContexts: contexts }), buildkitd);
+    expect(modern.request.FrontendAttrs["context:base"]).toBe("docker-image://r/base@sha256:abc");
+    expect(
+      rewriteNamedContexts("FROM x AS base\nFROM base\n", { base: "docker-image://y" }, "e"),
+    ).toBe("FROM x AS base\nFROM base\n");
+  });
+});
+
+describe("endpoint addresses", () => {
+  it("parses every scheme buildctl knows", () => {
+    expect(parseAddress("unix:///run/buildkit/buildkitd.sock")).toEqual({
+      kind: "unix",
+      path: "/run/buildkit/buildkitd.sock",
+    });
+    expect(parseAddress("tcp://10.0.0.1:1234")).toEqual({
+      kind: "tcp",
+      host: "10.0.0.1",
+      port: 1234,
+    });
+    expect(parseAddress("docker://", { DOCKER_HOST: "unix:///tmp/d.sock" })).toEqual({
+      kind: "docker",
+      socketPath: "/tmp/d.sock",
+    });
+    expect(parseAddress("kube-pod://buildkitd-0?namespace=ci")).toEqual({
+      kind: "kube-pod",
+      pod: "buildkitd-0",
+      namespace: "ci",
+    });
+    expect(parseAddress("ssh://me@host:2222")).toEqual({
+      kind: "ssh",
+      user: "me",
+      host: "host",
+      port: 2222,
+    });
+    expect(() => parseAddress("ftp://x")).toThrowError(/unsupported endpoint scheme/);
+  });
+
+  it("runs buildctl dial-stdio through docker, kubectl or ssh", () => {
+    expect(stdioCommand(parseAddress("docker-container://bk"))).toEqual({
+      command: "docker",
+      args: ["exec", "-i", "bk", "buildctl", "dial-stdio"],
+    });
+    expect(stdioCommand(parseAddress("kube-pod://p?namespace=n"))?.args).toEqual([
+      "--namespace",
+      "n",
+      "exec",
+      "-i",
+      "p",
+      "--",
+      "buildctl",
+      "dial-stdio",
+    ]);
+    expect(stdioCommand(parseAddress("ssh://u@h"))?.args).toEqual([
+      "-T",
+      "u@h",
+      "--",
+      "buildctl",
+      "dial-stdio",
+    ]);
+  });
+});
