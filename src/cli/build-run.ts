@@ -172,6 +172,7 @@ export async function runBuild(
             cwd: io.cwd,
             runId,
             caps: c.caps,
+            allowed: o.allow,
             platforms: job.job.platforms,
             dependencies: job.dependencies,
             isDependency: dependencyTargets.has(target.name),

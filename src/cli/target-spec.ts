@@ -25,6 +25,8 @@ export interface SpecContext {
   /** Registry for hand-over between endpoints (push dependencies there). */
   readonly handoverRegistry?: string;
   readonly sharedCache?: { readonly repo: string; readonly dependencies: readonly Target[] };
+  /** Entitlements the user allowed with --allow. */
+  readonly allowed?: readonly string[];
   /** Set for one platform of a split multi-platform push: the tag to push it under. */
   readonly partTag?: string;
 }
@@ -151,6 +153,14 @@ export function targetToSpec(t: Target, ctx: SpecContext): SpecResult {
     ...(s.src !== undefined ? { src: resolve(ctx.cwd, s.src) } : {}),
     ...(s.env !== undefined ? { env: s.env } : {}),
   }));
+  const requested = t.entitlements ?? [];
+  const allowed = new Set((ctx.allowed ?? []).map((a) => a.split("=")[0]));
+  const missing = requested.filter((e) => !allowed.has(e.split("=")[0]!));
+  if (missing.length > 0) {
+    throw new TargetSpecError(
+      `target "${t.name}" asks for ${missing.join(", ")}; allow it with ${missing.map((m) => `--allow ${m}`).join(" ")}`,
+    );
+  }
   return {
     spec: {
       contextDir,
@@ -168,6 +178,7 @@ export function targetToSpec(t: Target, ctx: SpecContext): SpecResult {
       cacheFrom,
       cacheTo,
       secrets,
+      ...(requested.length > 0 ? { entitlements: requested.filter((e) => !e.includes("=")) } : {}),
       ...(t.ssh && t.ssh.length > 0
         ? {
             ssh: t.ssh.map((e) => ({

@@ -185,7 +185,7 @@ export function planSolve(
       FrontendAttrs: attrs,
       ...(exporter ? { Exporter: exporter.type, ExporterAttrs: exporter.attrs } : {}),
       Cache: cache,
-      Entitlements: [],
+      Entitlements: [...(spec.entitlements ?? [])],
     },
     dirs,
     ...(receive ? { receive } : {}),

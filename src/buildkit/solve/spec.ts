@@ -19,6 +19,8 @@ export interface BuildSpec {
   readonly cacheFrom: readonly Entry[];
   readonly cacheTo: readonly Entry[];
   readonly secrets: readonly SecretSpec[];
+  /** Entitlements granted to this build (network.host, security.insecure). */
+  readonly entitlements?: readonly string[];
   /** SSH agents to forward (`default` is SSH_AUTH_SOCK). */
   readonly ssh?: readonly { readonly id: string; readonly paths?: readonly string[] }[];
   readonly noCache: boolean;

@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import type { Target } from "../../src/bake/model.js";
+import type { Capabilities } from "../../src/buildkit/solve/spec.js";
+import { type SpecContext, targetToSpec } from "../../src/cli/target-spec.js";
+
+const caps: Capabilities = {
+  endpoint: "e",
+  kind: "docker-engine",
+  version: "Docker Engine 20.10",
+  platforms: ["linux/amd64"],
+  exporters: ["moby", "local", "tar"],
+  cacheExporters: ["inline"],
+  cacheImporters: ["registry"],
+  namedContexts: false,
+  multiPlatformImages: false,
+};
+const ctx: SpecContext = {
+  cwd: "/work",
+  runId: "r1",
+  caps,
+  platforms: [],
+  dependencies: {},
+  isDependency: false,
+};
+
+describe("a bake target as a build", () => {
+  it("resolves context and dockerfile paths against the working folder and the context", () => {
+    const { spec } = targetToSpec(
+      { name: "app", context: "svc", dockerfile: "build/Dockerfile", args: { A: "1", B: null } },
+      ctx,
+    );
+    expect(spec.contextDir).toBe("/work/svc");
+    expect(spec.dockerfile).toEqual({ kind: "file", path: "/work/svc/build/Dockerfile" });
+    expect(spec.args).toEqual({ A: "1" });
+  });
+
+  it("uses the dependency's image for a target: context and hands over its own image", () => {
+    const dep = targetToSpec({ name: "base", context: "." }, { ...ctx, isDependency: true });
+    expect(dep.handover).toEqual({ kind: "local", image: "mbake-local/base:r1" });
+    expect(dep.spec.output).toEqual({ type: "docker" });
+    const app = targetToSpec(
+      { name: "app", contexts: { base: "target:base" } },
+      {
+        ...ctx,
+        dependencies: {
+          base: { target: "base", endpoint: "e", localImage: "mbake-local/base:r1" },
+        },
+      },
+    );
+    expect(app.spec.namedContexts).toEqual({ base: "docker-image://mbake-local/base:r1" });
+  });
+
+  it("asks for --allow before granting an entitlement", () => {
+    const t: Target = { name: "net", network: "host", entitlements: ["network.host"] };
+    expect(() => targetToSpec(t, ctx)).toThrowError(
+      'target "net" asks for network.host; allow it with --allow network.host',
+    );
+    expect(targetToSpec(t, { ...ctx, allowed: ["network.host"] }).spec.entitlements).toEqual([
+      "network.host",
+    ]);
+  });
+
+  it("refuses several outputs and remote contexts clearly", () => {
+    expect(() =>
+      targetToSpec(
+        {
+          name: "x",
+          output: [
+            { type: "local", dest: "a" },
+            { type: "tar", dest: "b" },
+          ],
+        },
+        ctx,
+      ),
+    ).toThrowError(/has 2 outputs/);
+    expect(() =>
+      targetToSpec({ name: "x", context: "https://github.com/x/y.git" }, ctx),
+    ).toThrowError(/remote contexts/);
+  });
+});
