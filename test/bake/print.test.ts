@@ -227,3 +227,28 @@ describe("references between targets", () => {
     );
   });
 });
+
+describe("several files", () => {
+  it("merges blocks of the same name, later files overriding attributes, JSON over HCL", () => {
+    const res = resolveBake({
+      files: [
+        {
+          name: "docker-bake.hcl",
+          text: 'variable "TAG" { default = "1" }\ntarget "app" {\n  tags = ["app:${TAG}"]\n  args = { A = "hcl" }\n}\n',
+        },
+        {
+          name: "docker-bake.override.json",
+          text: '{"variable": {"TAG": {"default": "2"}}, "target": {"app": {"args": {"A": "json"}, "platforms": ["linux/arm64"]}}}',
+        },
+      ],
+      names: ["app"],
+      overrides: [],
+      env: {},
+    });
+    expect(res.targets.app).toMatchObject({
+      tags: ["app:2"],
+      args: { A: "json" },
+      platforms: ["linux/arm64"],
+    });
+  });
+});
