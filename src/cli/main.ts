@@ -3,6 +3,10 @@
 import { ExitCode } from "./exit-codes.js";
 import { run } from "./run.js";
 
+// Node's deprecation notices are for mbake's developers, not its users (grpc-js, for
+// one, sets a TLS server name to an IP address when an endpoint is tcp://IP:PORT).
+process.noDeprecation = true;
+
 const controller = new AbortController();
 let interrupts = 0;
 function onSignal(): void {
