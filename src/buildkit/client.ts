@@ -10,9 +10,15 @@ import type { SolveStatus } from "../progress/status.js";
 import { ControlApi, type UsageRecord, type WorkerInfo } from "./control/control.js";
 import { authService } from "./session/auth.js";
 import { type OpenSession, openControlSession, openEngineSession } from "./session/connection.js";
+import { contentService } from "./session/content.js";
 import { credentialsFor, readDockerConfig, registryHost } from "./session/docker-config.js";
 import { receiveOutput } from "./session/filesend.js";
 import { fileSyncService } from "./session/filesync.js";
+import {
+  closeLocalCache,
+  prepareLocalCache,
+  recordLocalCacheExports,
+} from "./session/local-cache.js";
 import { loadSecrets, secretsService } from "./session/secrets.js";
 import type { SessionService } from "./session/service.js";
 import { sshService, sshSockets } from "./session/ssh.js";
@@ -36,6 +42,8 @@ export interface BuildOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Where a tar output to "-" goes. */
   readonly stdout?: NodeJS.WritableStream;
+  /** Things the user should know that do not stop the build (a local cache not there yet). */
+  readonly onWarning?: (message: string) => void;
 }
 
 export interface BuildResult {
@@ -203,7 +211,12 @@ export class BuildkitClient {
   /** Builds one spec: session, Solve and Status share one cancellation. */
   async build(spec: BuildSpec, opts: BuildOptions): Promise<BuildResult> {
     const caps = await this.capabilities();
-    const plan = planSolve(spec, caps);
+    const localCache = prepareLocalCache(spec.cacheFrom, spec.cacheTo);
+    for (const w of localCache.warnings) opts.onWarning?.(w);
+    const plan = planSolve(
+      { ...spec, cacheFrom: localCache.cacheFrom, cacheTo: localCache.cacheTo },
+      caps,
+    );
     const secrets = loadSecrets(spec.secrets, opts.env);
     const agents = sshSockets(spec.ssh ?? [], opts.env);
     const receiver = plan.receive
@@ -218,6 +231,7 @@ export class BuildkitClient {
       secretsService(secrets),
       ...(agents.size > 0 ? [sshService(agents)] : []),
       ...(receiver ? [receiver.service] : []),
+      ...(localCache.stores.size > 0 ? [contentService(localCache.stores)] : []),
     ];
     const session = await this.openSession(services);
     const ref = randomUUID().replace(/-/g, "").slice(0, 25);
@@ -241,6 +255,7 @@ export class BuildkitClient {
       if (receiver) await Promise.race([receiver.done, new Promise((r) => setTimeout(r, 30_000))]);
       await Promise.race([statusDone, new Promise((r) => setTimeout(r, 2000))]);
       receiver?.commit();
+      recordLocalCacheExports(localCache, response);
       const pushed: Record<string, string> = {};
       for (const name of plan.pushAfter) {
         pushed[name] = await this.pushImage(name, opts.env, controller.signal);
@@ -275,6 +290,7 @@ export class BuildkitClient {
       opts.signal.removeEventListener("abort", abort);
       controller.abort();
       session.close();
+      closeLocalCache(localCache);
     }
   }
 

@@ -204,6 +204,12 @@ export async function runBuild(
             onStatus: ctx.onStatus,
             env: io.env,
             stdout: io.stdout,
+            onWarning: (message) => {
+              if (!noted.has(message)) {
+                noted.add(message);
+                emit({ type: "warning", time: Date.now(), message, target: target.name });
+              }
+            },
           });
           const pushedDigest = Object.values(built.pushed)[0];
           const digest = built.exporterResponse["containerimage.digest"] ?? pushedDigest;

@@ -120,8 +120,17 @@ export function targetToSpec(t: Target, ctx: SpecContext): SpecResult {
       );
     else namedContexts[name] = resolve(ctx.cwd, value);
   }
-  let cacheFrom: Entry[] = [...(t.cacheFrom ?? [])];
-  let cacheTo: Entry[] = [...(t.cacheTo ?? [])];
+  // Local cache folders are relative to where mbake runs (as buildx's are).
+  const localPaths = (e: Entry): Entry =>
+    e.type === "local"
+      ? {
+          ...e,
+          ...(e.src !== undefined ? { src: resolve(ctx.cwd, e.src) } : {}),
+          ...(e.dest !== undefined ? { dest: resolve(ctx.cwd, e.dest) } : {}),
+        }
+      : e;
+  let cacheFrom: Entry[] = (t.cacheFrom ?? []).map(localPaths);
+  let cacheTo: Entry[] = (t.cacheTo ?? []).map(localPaths);
   if (ctx.sharedCache) {
     const exportsImage =
       output !== undefined &&

@@ -81,8 +81,19 @@ describe("solve planning", () => {
       planSolve(spec({ cacheTo: [{ type: "registry", ref: "r/c" }] }), engine),
     ).toThrowError(CapabilityError);
     expect(() =>
-      planSolve(spec({ cacheFrom: [{ type: "local", src: "c" }] }), buildkitd),
-    ).toThrowError(/type=local is not supported/);
+      planSolve(spec({ platforms: [], cacheTo: [{ type: "local", dest: "/c" }] }), engine),
+    ).toThrowError(/engine-a .* cannot export "local" cache \(it supports: inline\)/);
+  });
+
+  it("passes a resolved local cache import to the daemon as the request and the frontend see it", () => {
+    const local = { type: "local", src: "/cache", digest: `sha256:${"a".repeat(64)}` };
+    const plan = planSolve(spec({ platforms: [], cacheFrom: [local] }), engine);
+    expect(plan.request.Cache?.Imports).toEqual([
+      { Type: "local", Attrs: { src: "/cache", digest: `sha256:${"a".repeat(64)}` } },
+    ]);
+    expect(JSON.parse(plan.request.FrontendAttrs["cache-imports"]!)).toEqual(
+      plan.request.Cache?.Imports,
+    );
   });
 
   it("rewrites named contexts into the Dockerfile where the frontend lacks them, and passes them where it has them", () => {

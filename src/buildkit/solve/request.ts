@@ -28,13 +28,6 @@ function toPb(entries: readonly Entry[]): { Type: string; Attrs: Record<string, 
 
 /** Checks what the daemon cannot do, before anything starts. */
 export function assertCapable(spec: BuildSpec, caps: Capabilities): void {
-  for (const c of [...spec.cacheFrom, ...spec.cacheTo]) {
-    if (c.type === "local") {
-      throw new CapabilityError(
-        `cache type=local is not supported by mbake yet (it needs a content store served from this machine); use type=registry, or type=inline with an image output`,
-      );
-    }
-  }
   const out = spec.output;
   const where = `endpoint ${caps.endpoint} (${caps.version})`;
   if (
