@@ -42,6 +42,8 @@ export interface BuildOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Where a tar output to "-" goes. */
   readonly stdout?: NodeJS.WritableStream;
+  /** Sent to registries when mbake fetches tokens for the daemon ("mbake/0.1.0"). */
+  readonly userAgent?: string;
   /** Things the user should know that do not stop the build (a local cache not there yet). */
   readonly onWarning?: (message: string) => void;
 }
@@ -227,7 +229,7 @@ export class BuildkitClient {
       fileSyncService(plan.dirs, (e) => {
         sessionError = e;
       }),
-      authService(opts.env),
+      authService(opts.env, opts.userAgent),
       secretsService(secrets),
       ...(agents.size > 0 ? [sshService(agents)] : []),
       ...(receiver ? [receiver.service] : []),

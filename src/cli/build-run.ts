@@ -1,4 +1,5 @@
 /** The build part of `mbake [TARGET...]`: endpoints, plan, scheduler, progress, results. */
+
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -40,6 +41,7 @@ import { ExitCode } from "./exit-codes.js";
 import { type CliIo, write } from "./io.js";
 import { metadataFor } from "./metadata.js";
 import { targetToSpec } from "./target-spec.js";
+import { mbakeVersion } from "./version.js";
 
 function writeAtomically(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
@@ -204,6 +206,7 @@ export async function runBuild(
             onStatus: ctx.onStatus,
             env: io.env,
             stdout: io.stdout,
+            userAgent: `mbake/${mbakeVersion()}`,
             onWarning: (message) => {
               if (!noted.has(message)) {
                 noted.add(message);

@@ -1,0 +1,100 @@
+/** The session's Auth service over a real gRPC connection, as the daemon calls it. */
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadProto, lookupProto } from "../../../src/buildkit/api/load.js";
+import { authService } from "../../../src/buildkit/session/auth.js";
+import { startTokenServer, type TokenServer } from "../../support/token-server.js";
+
+type Client = grpc.Client & Record<string, (...args: unknown[]) => unknown>;
+
+const dir = mkdtempSync(join(tmpdir(), "mbake-auth-"));
+let server: grpc.Server;
+let client: Client;
+let tokens: TokenServer;
+
+beforeAll(async () => {
+  tokens = await startTokenServer({ username: "bob", password: "pw" });
+  const configDir = join(dir, "docker");
+  mkdirSync(configDir);
+  writeFileSync(
+    join(configDir, "config.json"),
+    JSON.stringify({
+      auths: { "registry.test:5000": { auth: Buffer.from("bob:pw").toString("base64") } },
+    }),
+  );
+  const service = authService({ DOCKER_CONFIG: configDir }, "mbake/1.2.3");
+  server = new grpc.Server();
+  server.addService(service.definition, service.implementation);
+  const socket = join(dir, "auth.sock");
+  await new Promise<void>((resolve, reject) =>
+    server.bindAsync(`unix://${socket}`, grpc.ServerCredentials.createInsecure(), (err) =>
+      err ? reject(err) : resolve(),
+    ),
+  );
+  const Ctor = lookupProto(
+    loadProto("auth.proto"),
+    "moby.filesync.v1.Auth",
+  ) as grpc.ServiceClientConstructor;
+  client = new Ctor(`unix://${socket}`, grpc.credentials.createInsecure()) as unknown as Client;
+});
+afterAll(async () => {
+  client?.close();
+  server?.forceShutdown();
+  await tokens?.close();
+});
+
+function call<T>(method: string, req: object): Promise<T> {
+  return new Promise((resolve, reject) =>
+    (client[method] as (r: object, cb: (e: unknown, r: T) => void) => void).call(
+      client,
+      req,
+      (err, res) => (err ? reject(err) : resolve(res)),
+    ),
+  );
+}
+
+describe("the session's Auth service", () => {
+  it("gives credentials only for the host asked about", async () => {
+    expect(await call("Credentials", { Host: "registry.test:5000" })).toEqual({
+      Username: "bob",
+      Secret: "pw",
+    });
+    expect(await call("Credentials", { Host: "other.test" })).toEqual({ Username: "", Secret: "" });
+  });
+
+  it("fetches a token for the daemon with the host's credentials", async () => {
+    const res = await call<{ Token: string; ExpiresIn: string }>("FetchToken", {
+      Host: "registry.test:5000",
+      Realm: tokens.realm,
+      Service: "registry.test:5000",
+      Scopes: ["repository:app:pull"],
+    });
+    expect(res.Token).toMatch(/^opaque-repository:app:pull/);
+    expect(res.ExpiresIn).toBe("300");
+    expect(tokens.requests.at(-1)).toMatchObject({
+      userAgent: "mbake/1.2.3",
+      username: "bob",
+      granted: true,
+    });
+  });
+
+  it("answers PermissionDenied with the token server's refusal, and Unimplemented for a token authority", async () => {
+    await expect(
+      call("FetchToken", {
+        Host: "other.test",
+        Realm: tokens.realm,
+        Service: "x",
+        Scopes: ["repository:app:pull"],
+      }),
+    ).rejects.toMatchObject({
+      code: grpc.status.PERMISSION_DENIED,
+      details: expect.stringMatching(/anonymous token .* for other\.test failed: 401/),
+    });
+    await expect(call("GetTokenAuthority", { Host: "registry.test:5000" })).rejects.toMatchObject({
+      code: grpc.status.UNIMPLEMENTED,
+    });
+  });
+});
