@@ -73,7 +73,10 @@ describe("BuildKit client on the Docker Engines", () => {
     const ctx = context({
       "hello.txt": "hello from the context\n",
       "secret.key": "no",
-      ".dockerignore": "*.key\n",
+      "debug.log": "no",
+      "keep.log": "yes",
+      "tmp/scratch.txt": "no",
+      ".dockerignore": "# several patterns, one per line\n*.key\n*.log\n!keep.log\ntmp\n",
     });
     const out = join(mkdtempSync(join(tmpdir(), "mbake-out-")), "result");
     const statuses: SolveStatus[] = [];
@@ -92,6 +95,9 @@ describe("BuildKit client on the Docker Engines", () => {
     const listing = readFileSync(join(out, "listing"), "utf8");
     expect(listing).toContain("hello.txt");
     expect(listing).not.toContain("secret.key");
+    expect(listing).not.toContain("debug.log");
+    expect(listing).not.toContain("tmp");
+    expect(listing).toContain("keep.log");
     const vertexes = statuses.flatMap((s) => s.vertexes);
     expect(vertexes.some((v) => v.name.includes("RUN ls /src") && v.completed)).toBe(true);
     const logs = Buffer.concat(

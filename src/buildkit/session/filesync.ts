@@ -4,7 +4,7 @@
  * fsutil's walk order; then files are streamed in chunks when the daemon asks (REQ).
  */
 import { createReadStream, lstatSync, readdirSync, readlinkSync } from "node:fs";
-import { join } from "node:path";
+import { join, posix } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { loadProto, lookupProto } from "../api/load.js";
 import { goFileMode, PacketType, type StatMessage, statMessage } from "./fsutil.js";
@@ -34,8 +34,15 @@ interface Entry {
 
 const CHUNK = 32 * 1024;
 
-function metadataList(md: grpc.Metadata, key: string): string[] {
-  return md.get(key).map((v) => v.toString());
+/**
+ * The values of a metadata key. The daemon sends each pattern as its own header
+ * field; Node's HTTP/2 layer joins repeated fields with ", ", so split them again.
+ */
+export function metadataList(md: grpc.Metadata, key: string): string[] {
+  return md
+    .get(key)
+    .flatMap((v) => v.toString().split(", "))
+    .filter((v) => v !== "");
 }
 
 /** Whether a directory could contain something an include pattern selects. */
@@ -44,6 +51,32 @@ function mayContainIncluded(dir: string, includes: readonly string[]): boolean {
     const clean = inc.replace(/^\/+/, "");
     return clean.startsWith(`${dir}/`) || clean.includes("*") || clean === dir;
   });
+}
+
+/**
+ * fsutil's followpaths: these paths are included, and where one is a symlink inside
+ * the folder, what it points to as well (the frontend loads .dockerignore this way).
+ */
+export function followPaths(root: string, paths: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const start of paths) {
+    let rel = posix.normalize(start.replace(/^\/+/, ""));
+    for (let hops = 0; hops < 255; hops++) {
+      if (rel === "." || rel.startsWith("../") || out.has(rel)) break;
+      out.add(rel);
+      let target: string;
+      try {
+        if (!lstatSync(join(root, rel)).isSymbolicLink()) break;
+        target = readlinkSync(join(root, rel));
+      } catch {
+        break;
+      }
+      rel = posix.normalize(
+        target.startsWith("/") ? target.slice(1) : posix.join(posix.dirname(rel), target),
+      );
+    }
+  }
+  return [...out];
 }
 
 /** The entries to send, in fsutil's order: each directory's names sorted, depth first. */
@@ -141,11 +174,12 @@ export function fileSyncService(
     }
     let entries: Entry[];
     try {
-      entries = listEntries(
-        dir,
-        metadataList(md, "include-patterns"),
-        metadataList(md, "exclude-patterns"),
-      );
+      const follow = metadataList(md, "followpaths");
+      const includes = [
+        ...metadataList(md, "include-patterns"),
+        ...(follow.length > 0 && dir.kind === "fs" ? followPaths(dir.path, follow) : follow),
+      ];
+      entries = listEntries(dir, includes, metadataList(md, "exclude-patterns"));
     } catch (err) {
       onError(err as Error);
       call.emit("error", { code: grpc.status.INTERNAL, details: (err as Error).message });

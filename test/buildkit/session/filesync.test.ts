@@ -1,0 +1,32 @@
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import { describe, expect, it } from "vitest";
+import { followPaths, listEntries, metadataList } from "../../../src/buildkit/session/filesync.js";
+
+describe("FileSync request metadata", () => {
+  it("splits repeated header fields that HTTP/2 joined with ', '", () => {
+    const md = new grpc.Metadata();
+    md.add("exclude-patterns", "*.key, *.log, !keep.log");
+    md.add("exclude-patterns", "tmp");
+    expect(metadataList(md, "exclude-patterns")).toEqual(["*.key", "*.log", "!keep.log", "tmp"]);
+    expect(metadataList(md, "include-patterns")).toEqual([]);
+  });
+
+  it("follows symlinked followpaths to their targets inside the folder", () => {
+    const dir = mkdtempSync(join(tmpdir(), "mbake-follow-"));
+    mkdirSync(join(dir, "config"));
+    writeFileSync(join(dir, "config", "ignore"), "*.log\n");
+    symlinkSync("config/ignore", join(dir, ".dockerignore"));
+    symlinkSync("/etc/passwd", join(dir, "outside"));
+    writeFileSync(join(dir, "big.bin"), "x".repeat(1000));
+    expect(followPaths(dir, [".dockerignore", "missing"]).sort()).toEqual(
+      [".dockerignore", "config/ignore", "missing"].sort(),
+    );
+    const sent = listEntries({ kind: "fs", path: dir }, followPaths(dir, [".dockerignore"]), []);
+    expect(sent.map((e) => e.stat.path)).toEqual([".dockerignore", "config", "config/ignore"]);
+    // An absolute link target is taken inside the folder, never outside it.
+    expect(followPaths(dir, ["outside"])).toEqual(["outside", "etc/passwd"]);
+  });
+});
