@@ -9,7 +9,12 @@ import * as grpc from "@grpc/grpc-js";
 import type { SolveStatus } from "../progress/status.js";
 import { ControlApi, type UsageRecord, type WorkerInfo } from "./control/control.js";
 import { authService } from "./session/auth.js";
-import { type OpenSession, openControlSession, openEngineSession } from "./session/connection.js";
+import {
+  type OpenSession,
+  openControlSession,
+  openEngineSession,
+  sharedKeyFor,
+} from "./session/connection.js";
 import { contentService } from "./session/content.js";
 import { credentialsFor, readDockerConfig, registryHost } from "./session/docker-config.js";
 import { receiveOutput } from "./session/filesend.js";
@@ -205,9 +210,9 @@ export class BuildkitClient {
     return this.control.prune(opts, onRecord);
   }
 
-  private async openSession(services: SessionService[]): Promise<OpenSession> {
-    if (this.engineSocket) return openEngineSession(this.engineSocket, services);
-    return openControlSession(this.control, services);
+  private async openSession(sharedKey: string, services: SessionService[]): Promise<OpenSession> {
+    if (this.engineSocket) return openEngineSession(this.engineSocket, sharedKey, services);
+    return openControlSession(this.control, sharedKey, services);
   }
 
   /** Builds one spec: session, Solve and Status share one cancellation. */
@@ -235,7 +240,7 @@ export class BuildkitClient {
       ...(receiver ? [receiver.service] : []),
       ...(localCache.stores.size > 0 ? [contentService(localCache.stores)] : []),
     ];
-    const session = await this.openSession(services);
+    const session = await this.openSession(sharedKeyFor(spec.contextDir), services);
     const ref = randomUUID().replace(/-/g, "").slice(0, 25);
     const controller = new AbortController();
     const abort = () => controller.abort();

@@ -4,7 +4,9 @@
  * it is the Control.Session stream of BytesMessage, wrapped as a byte stream. Either
  * way grpc-js serves the services on it through a connection injector.
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import { basename, resolve } from "node:path";
 import { Duplex } from "node:stream";
 import * as grpc from "@grpc/grpc-js";
 import type { ControlApi } from "../control/control.js";
@@ -17,14 +19,27 @@ export interface OpenSession {
   close(): void;
 }
 
+/**
+ * The session's shared key: the daemon keeps the last copy of a build context under
+ * it and, on the next build with the same key, asks only for files that changed. It
+ * is stable for one context folder on one machine (buildx uses the folder's name and
+ * a node id the same way).
+ */
+export function sharedKeyFor(contextDir: string, machine: string = hostname()): string {
+  const abs = resolve(contextDir);
+  const id = createHash("sha256").update(`${machine}\0${abs}`).digest("hex").slice(0, 20);
+  return `${basename(abs) || "root"}:${id}`;
+}
+
 function sessionHeaders(
   id: string,
+  sharedKey: string,
   services: readonly SessionService[],
 ): Record<string, string | string[]> {
   return {
     "X-Docker-Expose-Session-Uuid": id,
     "X-Docker-Expose-Session-Name": "mbake",
-    "X-Docker-Expose-Session-Sharedkey": randomBytes(16).toString("hex"),
+    "X-Docker-Expose-Session-Sharedkey": sharedKey,
     "X-Docker-Expose-Session-Grpc-Method": methodPaths(services),
   };
 }
@@ -50,11 +65,12 @@ function serve(services: readonly SessionService[], connection: Duplex): grpc.Se
 /** A session through the Engine's POST /session upgrade. */
 export async function openEngineSession(
   socketPath: string,
+  sharedKey: string,
   given: readonly SessionService[],
 ): Promise<OpenSession> {
   const services = withHealth(given);
   const id = randomUUID();
-  const socket = await hijack(socketPath, "/session", sessionHeaders(id, services));
+  const socket = await hijack(socketPath, "/session", sessionHeaders(id, sharedKey, services));
   const server = serve(services, socket);
   socket.resume();
   return {
@@ -69,12 +85,13 @@ export async function openEngineSession(
 /** A session over buildkitd's Control.Session stream. */
 export function openControlSession(
   control: ControlApi,
+  sharedKey: string,
   given: readonly SessionService[],
 ): OpenSession {
   const services = withHealth(given);
   const id = randomUUID();
   const md = new grpc.Metadata();
-  for (const [k, v] of Object.entries(sessionHeaders(id, services))) {
+  for (const [k, v] of Object.entries(sessionHeaders(id, sharedKey, services))) {
     for (const value of Array.isArray(v) ? v : [v]) md.add(k.toLowerCase(), value);
   }
   const call = control.raw.Session(md);

@@ -1,0 +1,83 @@
+/* biome-ignore-all lint/suspicious/noTemplateCurlyInString: Dockerfile text uses ${} */
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BuildkitClient } from "../../src/buildkit/client.js";
+import type { BuildSpec } from "../../src/buildkit/solve/spec.js";
+import type { SolveStatus } from "../../src/progress/status.js";
+import { testEnv } from "./test-env.js";
+
+const env = testEnv();
+let client: BuildkitClient;
+
+beforeAll(async () => {
+  client = await BuildkitClient.connect(env.engines[0]!.endpoint);
+});
+afterAll(async () => {
+  await client?.close();
+});
+
+function spec(contextDir: string, salt: string): BuildSpec {
+  return {
+    contextDir,
+    dockerfile: {
+      kind: "inline",
+      text: `ARG BASE\nFROM \${BASE}\nCOPY . /ctx\nRUN echo ${salt} && ls -l /ctx\n`,
+    },
+    args: { BASE: env.baseImage },
+    labels: {},
+    platforms: [],
+    output: { type: "cacheonly" },
+    tags: [],
+    cacheFrom: [],
+    cacheTo: [],
+    secrets: [],
+    noCache: false,
+    noCacheFilter: [],
+    pull: false,
+    ulimits: [],
+    extraHosts: [],
+    namedContexts: {},
+  };
+}
+
+/** Bytes the daemon reported for "transferring context" in one build. */
+async function transferred(contextDir: string, salt: string): Promise<number> {
+  const statuses: SolveStatus[] = [];
+  await client.build(spec(contextDir, salt), {
+    signal: new AbortController().signal,
+    onStatus: (s) => statuses.push(s),
+    env: {},
+  });
+  const progress = statuses
+    .flatMap((s) => s.statuses)
+    .filter((p) => p.id.startsWith("transferring context"));
+  // The context is loaded twice (.dockerignore first, then the files): count both.
+  const byVertex = new Map<string, number>();
+  for (const p of progress)
+    byVertex.set(p.vertex, Math.max(byVertex.get(p.vertex) ?? 0, p.current));
+  return [...byVertex.values()].reduce((a, b) => a + b, 0);
+}
+
+describe("context upload across builds", () => {
+  it("sends only what changed since the last build of the same folder", async () => {
+    const ctx = mkdtempSync(join(tmpdir(), "mbake-incremental-"));
+    writeFileSync(join(ctx, "big.bin"), randomBytes(8 * 1024 * 1024));
+    writeFileSync(join(ctx, "small.txt"), "one\n");
+    const salt = Date.now().toString(36);
+    const first = await transferred(ctx, `${salt}-1`);
+    // Once, not twice: loading .dockerignore sends only that file (fsutil's followpaths).
+    expect(first).toBeGreaterThan(8 * 1024 * 1024);
+    expect(first).toBeLessThan(9 * 1024 * 1024);
+    // Nothing changed: the daemon's copy is reused.
+    const second = await transferred(ctx, `${salt}-2`);
+    expect(second).toBeLessThan(64 * 1024);
+    // One small file changed: only it goes over the wire.
+    writeFileSync(join(ctx, "small.txt"), "two, and longer\n");
+    const third = await transferred(ctx, `${salt}-3`);
+    expect(third).toBeLessThan(64 * 1024);
+    expect(third).toBeGreaterThan(0);
+  });
+});
