@@ -4,7 +4,9 @@
  * dialer such as `docker exec ... buildctl dial-stdio`).
  */
 import { randomUUID } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import type { SolveStatus } from "../progress/status.js";
 import { ControlApi, type UsageRecord, type WorkerInfo } from "./control/control.js";
@@ -29,9 +31,9 @@ import type { SessionService } from "./session/service.js";
 import { sshService, sshSockets } from "./session/ssh.js";
 import { planSolve } from "./solve/request.js";
 import type { BuildSpec, Capabilities } from "./solve/spec.js";
-import { parseAddress, stdioCommand } from "./transport/address.js";
+import { dockerHostSocket, parseAddress, stdioCommand } from "./transport/address.js";
 import { type Bridge, openBridge } from "./transport/bridge.js";
-import { engineRequest, hijack, isDockerEngine } from "./transport/engine.js";
+import { engineRequest, hijack, isDockerEngine, loadImageTar } from "./transport/engine.js";
 import { spawnStdio } from "./transport/stdio.js";
 
 export interface TlsFiles {
@@ -57,6 +59,8 @@ export interface BuildResult {
   readonly exporterResponse: Record<string, string>;
   /** Digests of images the Engine pushed, by name. */
   readonly pushed: Record<string, string>;
+  /** Images loaded into the local Docker Engine (type=docker on a buildkitd). */
+  readonly loaded?: readonly string[];
 }
 
 /** The daemon or its connection went away: the job may run elsewhere. */
@@ -226,9 +230,21 @@ export class BuildkitClient {
     );
     const secrets = loadSecrets(spec.secrets, opts.env);
     const agents = sshSockets(spec.ssh ?? [], opts.env);
+    let loadSocket: string | undefined;
+    let loadTar: string | undefined;
+    if (plan.loadIntoDocker) {
+      loadSocket = dockerHostSocket(opts.env);
+      if (!(await isDockerEngine(loadSocket)))
+        throw new BuildFailedError(
+          `output type=docker on ${this.address} loads the image into the local Docker Engine, but none answers at ${loadSocket}; start it, set DOCKER_HOST, or write a tar with dest=`,
+        );
+      loadTar = join(tmpdir(), `mbake-load-${randomUUID()}.tar`);
+    }
     const receiver = plan.receive
       ? receiveOutput(plan.receive.kind, plan.receive.dest, opts.stdout)
-      : undefined;
+      : loadTar
+        ? receiveOutput("tar", loadTar)
+        : undefined;
     let sessionError: Error | undefined;
     const services: SessionService[] = [
       fileSyncService(plan.dirs, (e) => {
@@ -262,6 +278,14 @@ export class BuildkitClient {
       if (receiver) await Promise.race([receiver.done, new Promise((r) => setTimeout(r, 30_000))]);
       await Promise.race([statusDone, new Promise((r) => setTimeout(r, 2000))]);
       receiver?.commit();
+      let loaded: string[] = [];
+      if (loadSocket && loadTar) {
+        try {
+          loaded = await loadImageTar(loadSocket, loadTar);
+        } catch (err) {
+          throw new BuildFailedError((err as Error).message);
+        }
+      }
       recordLocalCacheExports(localCache, response);
       const pushed: Record<string, string> = {};
       for (const name of plan.pushAfter) {
@@ -276,6 +300,7 @@ export class BuildkitClient {
             : {}),
         },
         pushed,
+        ...(loaded.length > 0 ? { loaded } : {}),
       };
     } catch (err) {
       receiver?.discard();
@@ -294,6 +319,7 @@ export class BuildkitClient {
         lastError.step,
       );
     } finally {
+      if (loadTar) rmSync(loadTar, { force: true });
       opts.signal.removeEventListener("abort", abort);
       controller.abort();
       session.close();

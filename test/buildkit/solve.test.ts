@@ -73,6 +73,26 @@ describe("solve planning", () => {
     expect(bk.request.ExporterAttrs).toMatchObject({ name: "r/app:1", push: "true" });
   });
 
+  it("sends type=docker from a buildkitd as an image tar: loaded into the local Engine, or to dest=", () => {
+    const load = planSolve(spec({ platforms: [], output: { type: "docker" } }), buildkitd);
+    expect(load.request.Exporter).toBe("docker");
+    expect(load.request.ExporterAttrs).toEqual({ name: "r/app:1" });
+    expect(load.loadIntoDocker).toBe(true);
+    expect(load.receive).toBeUndefined();
+    const file = planSolve(
+      spec({ platforms: [], output: { type: "docker", dest: "img.tar" } }),
+      buildkitd,
+    );
+    expect(file.receive).toEqual({ kind: "tar", dest: "img.tar" });
+    expect(file.loadIntoDocker).toBeUndefined();
+    expect(() =>
+      planSolve(spec({ platforms: [], output: { type: "docker", context: "remote" } }), buildkitd),
+    ).toThrowError(/context=remote is not supported/);
+    const engineLoad = planSolve(spec({ platforms: [], output: { type: "docker" } }), engine);
+    expect(engineLoad.request.Exporter).toBe("moby");
+    expect(engineLoad.loadIntoDocker).toBeUndefined();
+  });
+
   it("refuses what the daemon cannot do, naming the endpoint", () => {
     expect(() => planSolve(spec({ output: { type: "image" } }), engine)).toThrowError(
       /engine-a .* cannot export a multi-platform image/,

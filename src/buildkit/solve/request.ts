@@ -20,6 +20,8 @@ export interface SolvePlan {
   readonly receive?: { readonly kind: "local" | "tar"; readonly dest: string };
   /** Image names the Engine must push after the build. */
   readonly pushAfter: readonly string[];
+  /** The image tar the daemon sends is loaded into the local Docker Engine (type=docker on buildkitd). */
+  readonly loadIntoDocker?: boolean;
 }
 
 function toPb(entries: readonly Entry[]): { Type: string; Attrs: Record<string, string> }[] {
@@ -121,6 +123,7 @@ export function planSolve(
 
   let exporter: { type: string; attrs: Record<string, string> } | undefined;
   let receive: SolvePlan["receive"];
+  let loadIntoDocker = false;
   const pushAfter: string[] = [];
   const out = spec.output;
   const names = out?.name ? out.name.split(",") : [...spec.tags];
@@ -144,9 +147,18 @@ export function planSolve(
           exporter = { type: "moby", attrs: names.length > 0 ? { name: names.join(",") } : {} };
           if (push) pushAfter.push(...names);
         } else if (type === "docker") {
-          throw new CapabilityError(
-            `output type=docker needs a Docker Engine; endpoint ${caps.endpoint} is a buildkitd (use type=image or type=registry)`,
-          );
+          // buildkitd's docker exporter sends an image tar: to a file with dest=, else
+          // into the local Docker Engine (as buildx's --load does).
+          if (rest.context)
+            throw new CapabilityError(
+              `output type=docker,context=${rest.context} is not supported by mbake: it loads into the Docker Engine of DOCKER_HOST; or write a tar with dest=`,
+            );
+          exporter = {
+            type: "docker",
+            attrs: { ...rest, ...(names.length > 0 ? { name: names.join(",") } : {}) },
+          };
+          if (dest) receive = { kind: "tar", dest };
+          else loadIntoDocker = true;
         } else {
           exporter = {
             type: "image",
@@ -183,5 +195,6 @@ export function planSolve(
     dirs,
     ...(receive ? { receive } : {}),
     pushAfter,
+    ...(loadIntoDocker ? { loadIntoDocker } : {}),
   };
 }

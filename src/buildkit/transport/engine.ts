@@ -2,6 +2,7 @@
  * The Docker Engine's HTTP API over its unix socket: plain requests, and the
  * connection upgrade (POST /grpc, POST /session) that hands the socket to HTTP/2.
  */
+import { createReadStream, statSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 
 export class EngineError extends Error {
@@ -87,6 +88,8 @@ export function engineRequest(
   options: {
     headers?: Record<string, string>;
     body?: string;
+    /** A file streamed as the body (application/x-tar), never read whole. */
+    bodyFile?: string;
     timeoutMs?: number;
     onLine?: (line: string) => void;
   } = {},
@@ -108,15 +111,22 @@ export function engineRequest(
     });
     socket.on("connect", () => {
       const body = options.body ?? "";
+      const length = options.bodyFile ? statSync(options.bodyFile).size : Buffer.byteLength(body);
       const lines = [
         `${method} ${path} HTTP/1.1`,
         "Host: docker",
         "Connection: close",
-        `Content-Length: ${Buffer.byteLength(body)}`,
+        `Content-Length: ${length}`,
       ];
-      if (body) lines.push("Content-Type: application/json");
+      if (options.bodyFile) lines.push("Content-Type: application/x-tar");
+      else if (body) lines.push("Content-Type: application/json");
       for (const [k, v] of Object.entries(options.headers ?? {})) lines.push(`${k}: ${v}`);
       socket.write(`${lines.join("\r\n")}\r\n\r\n${body}`);
+      if (options.bodyFile) {
+        createReadStream(options.bodyFile)
+          .on("error", (err) => socket.destroy(err))
+          .pipe(socket, { end: false });
+      }
     });
     socket.on("data", (chunk: Buffer) => {
       data = Buffer.concat([data, chunk]);
@@ -171,4 +181,30 @@ export async function isDockerEngine(socketPath: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Loads an image tar (docker save / buildkitd's docker exporter) into the Engine; returns the loaded names. */
+export async function loadImageTar(socketPath: string, tarPath: string): Promise<string[]> {
+  const loaded: string[] = [];
+  let error = "";
+  const res = await engineRequest(socketPath, "POST", "/images/load?quiet=1", {
+    bodyFile: tarPath,
+    timeoutMs: 600_000,
+    onLine: (line) => {
+      try {
+        const m = JSON.parse(line) as { stream?: string; error?: string };
+        if (m.error) error = m.error;
+        const name = /^Loaded image(?: ID)?: (.+)$/m.exec(m.stream ?? "")?.[1];
+        if (name) loaded.push(name.trim());
+      } catch {
+        // not a JSON line
+      }
+    },
+  });
+  if (res.status !== 200 || error) {
+    throw new EngineError(
+      `the Docker Engine at ${socketPath} could not load the image: ${error || res.body.slice(0, 300)}`,
+    );
+  }
+  return loaded;
 }
