@@ -1,6 +1,11 @@
 /**
  * A small client of the registry HTTP API (distribution v2): enough to read a
  * manifest and to push an index that joins single-platform images.
+ *
+ * It speaks HTTPS, trusting the CA certificates Docker would for the registry
+ * (certs.d, see registry-transport.ts); a registry on a loopback address that
+ * does not speak TLS is reached over plain HTTP instead, as Docker does for
+ * its default insecure range.
  */
 import { createHash } from "node:crypto";
 import {
@@ -9,6 +14,14 @@ import {
   joinPlatformImages,
   type ManifestStore,
 } from "./join.js";
+import {
+  type Env,
+  isNotTls,
+  isUntrustedCertificate,
+  registryCertsDirs,
+  send,
+  trustedCas,
+} from "./registry-transport.js";
 
 export interface RegistryAuth {
   readonly username: string;
@@ -73,17 +86,69 @@ function sha256(data: string | Uint8Array): string {
   return `sha256:${createHash("sha256").update(data).digest("hex")}`;
 }
 
+export interface RegistryClientOptions {
+  /** Where DOCKER_CONFIG (for certs.d) is read; process.env by default. */
+  readonly env?: Env;
+}
+
 export class RegistryClient implements ManifestStore {
   /** Bearer tokens by scope (a pull token does not allow a push). */
   private readonly tokens = new Map<string, string>();
+  private readonly env: Env;
+  /** CA certificates by host:port (undefined: Node's defaults). */
+  private readonly cas = new Map<string, { ca: string[]; files: string[] } | undefined>();
+  /** https until a loopback registry turns out to speak plain HTTP. */
+  private scheme: "https" | "http" = "https";
+  private schemeSettled = false;
 
   constructor(
     readonly host: string,
     private readonly auth?: RegistryAuth,
-  ) {}
+    options: RegistryClientOptions = {},
+  ) {
+    this.env = options.env ?? process.env;
+  }
 
   private base(): string {
-    return `${isLoopback(this.host) ? "http" : "https"}://${this.host}/v2`;
+    return `${this.scheme}://${this.host}/v2`;
+  }
+
+  private trusted(host: string): { ca: string[]; files: string[] } | undefined {
+    if (!this.cas.has(host)) this.cas.set(host, trustedCas(host, this.env));
+    return this.cas.get(host);
+  }
+
+  /** A network or TLS failure, said in the registry's terms. */
+  private failure(err: unknown, method: string, url: string): Error {
+    const target = new URL(url);
+    const cause = (err as Error).message;
+    if (isUntrustedCertificate(err)) {
+      const files = this.trusted(target.host)?.files ?? [];
+      const [system, user] = registryCertsDirs(target.host, this.env);
+      return new Error(
+        `registry ${this.host}: the TLS certificate of ${target.host} is not trusted (${cause}); ${
+          files.length > 0
+            ? `it does not chain to the CA certificates in ${files.join(", ")}`
+            : `put the registry's CA certificate in ${system}/ca.crt or ${user}/ca.crt`
+        }`,
+        { cause: err },
+      );
+    }
+    return new Error(`registry ${this.host}: ${method} ${target.href} failed: ${cause}`, {
+      cause: err,
+    });
+  }
+
+  /** One request to an absolute URL with the CAs for its host. */
+  private async send(
+    url: string,
+    init: { method: string; headers?: Record<string, string>; body?: string | Uint8Array },
+  ): Promise<Response> {
+    try {
+      return await send(url, init, (host) => this.trusted(host)?.ca);
+    } catch (err) {
+      throw this.failure(err, init.method, url);
+    }
   }
 
   private async token(challenge: string, scope: string): Promise<string> {
@@ -93,7 +158,10 @@ export class RegistryClient implements ManifestStore {
     const url = new URL(params.realm ?? "");
     if (params.service) url.searchParams.set("service", params.service);
     url.searchParams.set("scope", scope || params.scope || "");
-    const res = await fetch(url, this.auth ? { headers: { authorization: basic(this.auth) } } : {});
+    const res = await this.send(url.href, {
+      method: "GET",
+      ...(this.auth ? { headers: { authorization: basic(this.auth) } } : {}),
+    });
     if (!res.ok)
       throw new Error(
         `registry ${this.host}: the token request for ${scope} failed with HTTP ${res.status}${this.auth ? "" : " (no credentials for this registry; run docker login)"}`,
@@ -111,18 +179,33 @@ export class RegistryClient implements ManifestStore {
     init: { headers?: Record<string, string>; body?: string | Uint8Array } = {},
     scope = "",
   ): Promise<Response> {
-    const target = /^https?:/.test(url) ? url : `${this.base()}${url}`;
-    const send = (authorization: string | undefined) =>
-      fetch(target, {
+    const absolute = /^https?:/.test(url);
+    let target = absolute ? url : `${this.base()}${url}`;
+    const attempt = (authorization: string | undefined) =>
+      this.send(target, {
         method,
         headers: { ...init.headers, ...(authorization ? { authorization } : {}) },
         ...(init.body !== undefined ? { body: init.body } : {}),
       });
     const cached = this.tokens.get(scope);
-    let res = await send(cached ? `Bearer ${cached}` : this.auth ? basic(this.auth) : undefined);
+    const first = cached ? `Bearer ${cached}` : this.auth ? basic(this.auth) : undefined;
+    let res: Response;
+    if (this.schemeSettled || absolute) {
+      res = await attempt(first);
+    } else {
+      try {
+        res = await attempt(first);
+      } catch (err) {
+        if (!isLoopback(this.host) || !isNotTls((err as Error).cause)) throw err;
+        this.scheme = "http";
+        target = `${this.base()}${url}`;
+        res = await attempt(first);
+      }
+      this.schemeSettled = true;
+    }
     const challenge = res.headers.get("www-authenticate") ?? "";
     if (res.status === 401 && /^Bearer /i.test(challenge)) {
-      res = await send(`Bearer ${await this.token(challenge, scope)}`);
+      res = await attempt(`Bearer ${await this.token(challenge, scope)}`);
     }
     if (res.status === 401)
       throw new Error(
@@ -140,7 +223,9 @@ export class RegistryClient implements ManifestStore {
       `repository:${repo}:pull`,
     );
     if (!res.ok)
-      throw new Error(`registry ${this.host}: ${repo}:${reference} not found (HTTP ${res.status})`);
+      throw new Error(
+        `registry ${this.host}: ${repo}:${reference} ${res.status === 404 ? "not found" : "could not be read"} (HTTP ${res.status})`,
+      );
     const body = await res.text();
     return {
       descriptor: {
@@ -211,7 +296,9 @@ export class RegistryClient implements ManifestStore {
       `repository:${repo}:pull`,
     );
     if (!res.ok)
-      throw new Error(`registry ${this.host}: ${repo}:${reference} not found (HTTP ${res.status})`);
+      throw new Error(
+        `registry ${this.host}: ${repo}:${reference} ${res.status === 404 ? "not found" : "could not be read"} (HTTP ${res.status})`,
+      );
     return {
       digest: res.headers.get("docker-content-digest") ?? "",
       size: Number(res.headers.get("content-length") ?? 0),
