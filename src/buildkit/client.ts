@@ -26,9 +26,11 @@ import {
   prepareLocalCache,
   recordLocalCacheExports,
 } from "./session/local-cache.js";
+import { prepareOciContexts } from "./session/oci-contexts.js";
+import type { OciLayoutStore } from "./session/oci-layout-store.js";
 import { loadSecrets, secretsService } from "./session/secrets.js";
 import type { SessionService } from "./session/service.js";
-import { sshService, sshSockets } from "./session/ssh.js";
+import { prepareSshAgents, sshService } from "./session/ssh.js";
 import { planSolve } from "./solve/request.js";
 import type { BuildSpec, Capabilities } from "./solve/spec.js";
 import { dockerHostSocket, parseAddress, stdioCommand } from "./transport/address.js";
@@ -224,12 +226,21 @@ export class BuildkitClient {
     const caps = await this.capabilities();
     const localCache = prepareLocalCache(spec.cacheFrom, spec.cacheTo);
     for (const w of localCache.warnings) opts.onWarning?.(w);
+    // Without named contexts in the frontend, planSolve says why an oci-layout:// cannot be used.
+    const oci = caps.namedContexts
+      ? prepareOciContexts(spec.namedContexts)
+      : { namedContexts: spec.namedContexts, stores: new Map<string, OciLayoutStore>() };
     const plan = planSolve(
-      { ...spec, cacheFrom: localCache.cacheFrom, cacheTo: localCache.cacheTo },
+      {
+        ...spec,
+        cacheFrom: localCache.cacheFrom,
+        cacheTo: localCache.cacheTo,
+        namedContexts: oci.namedContexts,
+      },
       caps,
     );
+    const stores = new Map([...localCache.stores, ...oci.stores]);
     const secrets = loadSecrets(spec.secrets, opts.env);
-    const agents = sshSockets(spec.ssh ?? [], opts.env);
     let loadSocket: string | undefined;
     let loadTar: string | undefined;
     if (plan.loadIntoDocker) {
@@ -240,6 +251,7 @@ export class BuildkitClient {
         );
       loadTar = join(tmpdir(), `mbake-load-${randomUUID()}.tar`);
     }
+    const ssh = await prepareSshAgents(spec.ssh ?? [], opts.env);
     const receiver = plan.receive
       ? receiveOutput(plan.receive.kind, plan.receive.dest, opts.stdout)
       : loadTar
@@ -252,11 +264,17 @@ export class BuildkitClient {
       }),
       authService(opts.env, opts.userAgent),
       secretsService(secrets),
-      ...(agents.size > 0 ? [sshService(agents)] : []),
+      ...(ssh.sockets.size > 0 ? [sshService(ssh.sockets)] : []),
       ...(receiver ? [receiver.service] : []),
-      ...(localCache.stores.size > 0 ? [contentService(localCache.stores)] : []),
+      ...(stores.size > 0 ? [contentService(stores)] : []),
     ];
-    const session = await this.openSession(sharedKeyFor(spec.contextDir), services);
+    let session: OpenSession;
+    try {
+      session = await this.openSession(sharedKeyFor(spec.contextDir), services);
+    } catch (err) {
+      await ssh.close();
+      throw err;
+    }
     const ref = randomUUID().replace(/-/g, "").slice(0, 25);
     const controller = new AbortController();
     const abort = () => controller.abort();
@@ -324,6 +342,7 @@ export class BuildkitClient {
       controller.abort();
       session.close();
       closeLocalCache(localCache);
+      await ssh.close();
     }
   }
 

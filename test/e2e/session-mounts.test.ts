@@ -1,4 +1,5 @@
 /* biome-ignore-all lint/suspicious/noTemplateCurlyInString: Dockerfile text */
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -73,5 +74,28 @@ describe("secrets and ssh agents reach RUN --mount steps", () => {
     } finally {
       agent.close();
     }
+  });
+
+  it("serves a key file as an agent to RUN --mount=type=ssh,id=deploy", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mbake-sshkey-"));
+    const key = join(dir, "deploy_key");
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
+    writeFileSync(
+      join(dir, "docker-bake.hcl"),
+      `target "k" {\n  ssh = ["deploy=${key}"]\n  dockerfile-inline = ${JSON.stringify(`FROM ${env.baseImage}\nRUN --mount=type=ssh,id=deploy test -S "$SSH_AUTH_SOCK" && echo key-agent-ok-${Date.now()}\n`)}\n}\n`,
+    );
+    const r = await runMbake(["--progress=plain", "k"], {
+      cwd: dir,
+      env: { MBAKE_ENDPOINTS: endpoint, SSH_AUTH_SOCK: undefined, CI: "true" },
+    });
+    expect(r.stderr).toMatch(/key-agent-ok-\d+/);
+    expect(r.code).toBe(0);
+    writeFileSync(key, "not a key\n");
+    const bad = await runMbake(["--progress=plain", "k"], {
+      cwd: dir,
+      env: { MBAKE_ENDPOINTS: endpoint, CI: "true" },
+    });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain(`ssh "deploy": ${key} is not a private key mbake can read`);
   });
 });

@@ -1,13 +1,17 @@
 /**
  * SSH agent forwarding: `ssh = ["default"]` forwards SSH_AUTH_SOCK, `id=/path/agent.sock`
- * a named agent socket. BuildKit asks CheckAgent for an id, then opens a ForwardAgent
+ * a named agent socket, `id=/path/key[,/path/key2]` keys served by an agent of mbake's. BuildKit asks CheckAgent for an id, then opens a ForwardAgent
  * stream (id in the "buildkit.ssh.id" metadata) that mbake pipes to the agent socket.
  */
 import { existsSync, statSync } from "node:fs";
 import { connect } from "node:net";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { loadProto, lookupProto } from "../api/load.js";
 import type { SessionService } from "./service.js";
+import { type KeyAgent, startKeyAgent } from "./ssh-agent.js";
+import { readSshKey } from "./ssh-keys.js";
 
 const definition = (
   lookupProto(loadProto("ssh.proto"), "moby.sshforward.v1.SSH") as grpc.ServiceClientConstructor
@@ -22,30 +26,73 @@ export class SshError extends Error {
   override name = "SshError";
 }
 
-/** The agent socket of each id, checked now so a missing agent fails before the build. */
-export function sshSockets(
+export interface SshAgents {
+  /** The agent socket of each id. */
+  readonly sockets: Map<string, string>;
+  /** Stops the agents mbake started for key files. */
+  close(): Promise<void>;
+}
+
+function expandHome(path: string, env: Readonly<Record<string, string | undefined>>): string {
+  return path.startsWith("~/") ? join(env.HOME ?? homedir(), path.slice(2)) : path;
+}
+
+/**
+ * The agent socket of each id, checked now so a missing agent fails before the build:
+ * an agent socket (SSH_AUTH_SOCK for "default"), or key files that mbake serves from
+ * an agent of its own for the length of the build.
+ */
+export async function prepareSshAgents(
   specs: readonly SshSpec[],
   env: Readonly<Record<string, string | undefined>>,
-): Map<string, string> {
+): Promise<SshAgents> {
   const sockets = new Map<string, string>();
-  for (const s of specs) {
-    const path = s.paths?.[0] ?? (s.id === "default" ? env.SSH_AUTH_SOCK : undefined);
-    if (!path)
-      throw new SshError(
-        `ssh "${s.id}": no agent socket; set SSH_AUTH_SOCK or write ${s.id}=/path/to/agent.sock`,
-      );
-    if ((s.paths?.length ?? 0) > 1)
-      throw new SshError(
-        `ssh "${s.id}": give one agent socket (key files are not supported by mbake yet)`,
-      );
-    if (!existsSync(path) || !statSync(path).isSocket()) {
-      throw new SshError(
-        `ssh "${s.id}": ${path} is not an agent socket (key files are not supported by mbake yet; load the key into ssh-agent)`,
-      );
+  const started: KeyAgent[] = [];
+  const close = async () => {
+    await Promise.all(started.map((a) => a.close()));
+  };
+  try {
+    for (const s of specs) {
+      const paths = (s.paths ?? []).map((p) => expandHome(p, env));
+      if (paths.length === 0) {
+        const sock = s.id === "default" ? env.SSH_AUTH_SOCK : undefined;
+        if (!sock)
+          throw new SshError(
+            `ssh "${s.id}": no agent socket; set SSH_AUTH_SOCK or write ${s.id}=/path/to/agent.sock (or a key file)`,
+          );
+        if (!existsSync(sock) || !statSync(sock).isSocket())
+          throw new SshError(`ssh "${s.id}": SSH_AUTH_SOCK=${sock} is not an agent socket`);
+        sockets.set(s.id, sock);
+        continue;
+      }
+      const kinds = paths.map((p) => {
+        if (!existsSync(p)) throw new SshError(`ssh "${s.id}": ${p} does not exist`);
+        return statSync(p).isSocket() ? "socket" : "key";
+      });
+      if (kinds.includes("socket")) {
+        if (paths.length > 1)
+          throw new SshError(
+            `ssh "${s.id}": give either one agent socket or key files, not ${paths.join(", ")}`,
+          );
+        sockets.set(s.id, paths[0]!);
+        continue;
+      }
+      const keys = paths.map((p) => {
+        try {
+          return readSshKey(p);
+        } catch (err) {
+          throw new SshError(`ssh "${s.id}": ${(err as Error).message}`);
+        }
+      });
+      const agent = await startKeyAgent(keys);
+      started.push(agent);
+      sockets.set(s.id, agent.socketPath);
     }
-    sockets.set(s.id, path);
+  } catch (err) {
+    await close();
+    throw err;
   }
-  return sockets;
+  return { sockets, close };
 }
 
 export function sshService(sockets: ReadonlyMap<string, string>): SessionService {
