@@ -3,8 +3,10 @@
  * BuildSpec): paths resolved against the working folder, dependencies handed over
  * as images, the shared cache applied. Pure.
  */
+
 import { isAbsolute, resolve } from "node:path";
 import type { Target } from "../bake/model.js";
+import { formatOciLayoutRef, parseOciLayoutRef } from "../buildkit/session/oci-contexts.js";
 import type { BuildSpec, Capabilities, Entry } from "../buildkit/solve/spec.js";
 import { sharedCacheFor } from "../plan/shared-cache.js";
 import type { DependencyOutput } from "../scheduler/scheduler.js";
@@ -114,7 +116,11 @@ export function targetToSpec(t: Target, ctx: SpecContext): SpecResult {
         );
       namedContexts[name] = `docker-image://${image}`;
     } else if (value.startsWith("docker-image://")) namedContexts[name] = value;
-    else if (/^[a-z]+:\/\//.test(value))
+    else if (value.startsWith("oci-layout://")) {
+      // The folder is relative to where mbake runs; tag and digest stay as written.
+      const ref = parseOciLayoutRef(value)!;
+      namedContexts[name] = formatOciLayoutRef({ ...ref, path: resolve(ctx.cwd, ref.path) });
+    } else if (/^[a-z]+:\/\//.test(value))
       throw new TargetSpecError(
         `target "${t.name}": context "${name}" (${value}) is not supported by mbake yet`,
       );

@@ -42,6 +42,11 @@ function readIndex(dir: string): OciIndex | undefined {
   }
 }
 
+/** Every descriptor DIR/index.json lists (none when there is no index). */
+export function readIndexManifests(dir: string): readonly OciDescriptor[] {
+  return readIndex(dir)?.manifests ?? [];
+}
+
 /** The descriptor a tag names in DIR/index.json; undefined when there is no index or no such tag. */
 export function findTag(dir: string, tag: string): OciDescriptor | undefined {
   const index = readIndex(dir);

@@ -106,7 +106,8 @@ export function planSolve(
   if (Object.keys(spec.namedContexts).length > 0) {
     if (caps.namedContexts) {
       for (const [name, value] of Object.entries(spec.namedContexts)) {
-        if (value.startsWith("docker-image://")) attrs[`context:${name}`] = value;
+        if (value.startsWith("docker-image://") || value.startsWith("oci-layout://"))
+          attrs[`context:${name}`] = value;
         else {
           attrs[`context:${name}`] = `local:${name}`;
           dirs[name] = { kind: "fs", path: value };
