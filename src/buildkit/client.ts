@@ -313,8 +313,15 @@ export class BuildkitClient {
       return {
         exporterResponse: {
           ...response,
-          ...(digest && !response["containerimage.digest"]
-            ? { "containerimage.digest": digest }
+          // After an Engine push, the digest users need is the registry's manifest digest;
+          // the moby exporter's own "digest" is the image ID (its config digest).
+          ...(digest
+            ? {
+                "containerimage.digest": digest,
+                ...(response["containerimage.digest"] && !response["containerimage.config.digest"]
+                  ? { "containerimage.config.digest": response["containerimage.digest"] }
+                  : {}),
+              }
             : {}),
         },
         pushed,

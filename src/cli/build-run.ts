@@ -265,6 +265,7 @@ export async function runBuild(
           const client = new RegistryClient(
             ref.host === "registry-1.docker.io" ? "registry-1.docker.io" : ref.host,
             creds ? { username: creds.username, secret: creds.secret } : undefined,
+            { env: io.env },
           );
           const manifests = await Promise.all(
             parts.map(async (p) => {
