@@ -73,6 +73,7 @@ export const attributes: readonly AttributeSpec[] = [
   { name: "ulimits", field: "ulimits", kind: "strings", merge: "append" },
   { name: "call", field: "call", kind: "string", merge: "replace" },
   { name: "entitlements", field: "entitlements", kind: "strings", merge: "append" },
+  { name: "extra-hosts", field: "extraHosts", kind: "nullableMap", merge: "mapSkipNull" },
 ];
 
 /** Attributes a target block may have that are not printed target fields. */

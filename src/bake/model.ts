@@ -40,6 +40,8 @@ export interface Target {
   ulimits?: string[];
   call?: string;
   entitlements?: string[];
+  /** host name -> IP address, as add-hosts for RUN steps. */
+  extraHosts?: Record<string, string | null>;
 }
 
 export interface Group {

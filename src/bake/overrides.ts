@@ -45,6 +45,7 @@ export const overrideKeys = [
   "pull",
   "push",
   "load",
+  "extra-hosts",
 ] as const;
 
 export interface Override {
@@ -75,6 +76,9 @@ export function parseOverride(text: string): Override {
   }
   if ((key === "args" || key === "contexts" || key === "labels") && !subkey) {
     throw new OverrideError(`invalid override "${text}": expecting ${key}.<name>=<value>`);
+  }
+  if (key === "extra-hosts" && !subkey) {
+    throw new OverrideError(`invalid override "${text}": expecting extra-hosts.<hostname>=<ip>`);
   }
   return { pattern, key, ...(subkey ? { subkey } : {}), value: text.slice(eq + 1), text };
 }
@@ -155,6 +159,9 @@ export function applyOverrides(target: Target, overrides: readonly Override[]): 
         break;
       case "labels":
         t.labels = { ...(t.labels ?? {}), [o.subkey!]: o.value };
+        break;
+      case "extra-hosts":
+        t.extraHosts = { ...(t.extraHosts ?? {}), [o.subkey!]: o.value };
         break;
       case "contexts":
         t.contexts = { ...(t.contexts ?? {}), [o.subkey!]: o.value };

@@ -29,6 +29,8 @@ export interface SpecContext {
   readonly sharedCache?: { readonly repo: string; readonly dependencies: readonly Target[] };
   /** Entitlements the user allowed with --allow. */
   readonly allowed?: readonly string[];
+  /** BUILDX_NO_DEFAULT_ATTESTATIONS (or MBAKE_NO_DEFAULT_ATTESTATIONS) is set. */
+  readonly noDefaultAttestations?: boolean;
   /** Set for one platform of a split multi-platform push: the tag to push it under. */
   readonly partTag?: string;
 }
@@ -208,8 +210,12 @@ export function targetToSpec(t: Target, ctx: SpecContext): SpecResult {
       ...(t.network ? { network: t.network } : {}),
       ...(t.shmSize ? { shmSize: t.shmSize } : {}),
       ulimits: t.ulimits ?? [],
-      extraHosts: [],
+      extraHosts: Object.entries(t.extraHosts ?? {})
+        .filter((e): e is [string, string] => e[1] !== null)
+        .map(([host, ip]) => `${host}=${ip}`),
       namedContexts,
+      ...(t.attest && t.attest.length > 0 ? { attest: t.attest } : {}),
+      ...(ctx.noDefaultAttestations ? { noDefaultAttestations: true } : {}),
     },
     ...(handover ? { handover } : {}),
     notes,

@@ -165,6 +165,26 @@ target "app" {
     );
   });
 
+  it("reads extra-hosts: merged by inherits, set with --set, printed last", () => {
+    const out = JSON.parse(
+      print(
+        'target "base" {\n  extra-hosts = { "db.internal" = "10.0.0.5", "cache" = "10.0.0.6" }\n}\n' +
+          'target "app" {\n  inherits = ["base"]\n  extra-hosts = { "cache" = "10.0.0.7", "gone" = null }\n}\n',
+        ["app"],
+        ["app.extra-hosts.api=10.0.0.8"],
+      ),
+    );
+    expect(out.target.app["extra-hosts"]).toEqual({
+      cache: "10.0.0.7",
+      "db.internal": "10.0.0.5",
+      api: "10.0.0.8",
+    });
+    expect(Object.keys(out.target.app).at(-1)).toBe("extra-hosts");
+    expect(() => print('target "a" {}\n', ["a"], ["a.extra-hosts=x"])).toThrowError(
+      /expecting extra-hosts.<hostname>=<ip>/,
+    );
+  });
+
   it("pulls in target: contexts as cacheonly targets", () => {
     const out = JSON.parse(
       print('target "base" {}\ntarget "app" {\n contexts = { base = "target:base" }\n}\n', ["app"]),

@@ -98,4 +98,20 @@ describe("secrets and ssh agents reach RUN --mount steps", () => {
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain(`ssh "deploy": ${key} is not a private key mbake can read`);
   });
+
+  it("adds extra-hosts to the build's /etc/hosts", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mbake-hosts-"));
+    writeFileSync(
+      join(dir, "docker-bake.hcl"),
+      `target "h" {\n  extra-hosts = { "db.internal" = "10.9.8.7" }\n  dockerfile-inline = ${JSON.stringify(`FROM ${env.baseImage} AS b\nRUN grep db.internal /etc/hosts > /hosts.txt\nFROM scratch\nCOPY --from=b /hosts.txt /\n`)}\n  output = ["type=local,dest=out"]\n}\n`,
+    );
+    const r = await runMbake(["--progress=plain", "h"], {
+      cwd: dir,
+      env: { MBAKE_ENDPOINTS: endpoint, CI: "true" },
+    });
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(dir, "out", "hosts.txt"), "utf8")).toMatch(
+      /^10\.9\.8\.7\s+db\.internal$/m,
+    );
+  });
 });
