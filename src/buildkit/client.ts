@@ -200,6 +200,7 @@ export class BuildkitClient {
         cacheImporters: ["registry", "local"],
         namedContexts: modern,
         multiPlatformImages: true,
+        attestations: m ? Number(m[1]) > 0 || Number(m[2]) >= 11 : false,
       };
     }
     return this.caps;

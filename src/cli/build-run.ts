@@ -175,6 +175,7 @@ export async function runBuild(
             runId,
             caps: c.caps,
             allowed: o.allow,
+            noDefaultAttestations: noDefaultAttestations(io.env),
             platforms: job.job.platforms,
             dependencies: job.dependencies,
             isDependency: dependencyTargets.has(target.name),
@@ -319,4 +320,10 @@ export async function runBuild(
   } finally {
     await Promise.all(connected.map((c) => c.client.close().catch(() => {})));
   }
+}
+
+/** buildx's BUILDX_NO_DEFAULT_ATTESTATIONS (and mbake's own name for it), as a boolean. */
+function noDefaultAttestations(env: Readonly<Record<string, string | undefined>>): boolean {
+  const v = env.MBAKE_NO_DEFAULT_ATTESTATIONS ?? env.BUILDX_NO_DEFAULT_ATTESTATIONS;
+  return v !== undefined && /^(1|t|true)$/i.test(v.trim());
 }

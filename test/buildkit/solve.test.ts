@@ -93,6 +93,41 @@ describe("solve planning", () => {
     expect(engineLoad.loadIntoDocker).toBeUndefined();
   });
 
+  it("maps attest entries to attest:TYPE attributes, with buildx's default provenance", () => {
+    const modern = { ...buildkitd, attestations: true };
+    const plan = planSolve(
+      spec({
+        platforms: [],
+        attest: [
+          { type: "sbom", generator: "img/scanner:1" },
+          { type: "provenance", mode: "max", builder: "id=ci,run" },
+          { type: "sbom", generator: "ignored" },
+        ],
+      }),
+      modern,
+    );
+    expect(plan.request.FrontendAttrs["attest:sbom"]).toBe("type=sbom,generator=img/scanner:1");
+    expect(plan.request.FrontendAttrs["attest:provenance"]).toBe(
+      'type=provenance,"builder=id=ci,run",mode=max',
+    );
+    const dflt = planSolve(spec({ platforms: [] }), modern);
+    expect(dflt.request.FrontendAttrs["attest:provenance"]).toBe("mode=min,inline-only=true");
+    const off = planSolve(
+      spec({ platforms: [], attest: [{ type: "provenance", disabled: "true" }] }),
+      modern,
+    );
+    expect(off.request.FrontendAttrs["attest:provenance"]).toBeUndefined();
+    const none = planSolve(spec({ platforms: [], noDefaultAttestations: true }), modern);
+    expect(none.request.FrontendAttrs["attest:provenance"]).toBeUndefined();
+    // The Engine's BuildKit attaches none: no default, and asking for one is an error.
+    expect(planSolve(spec({ platforms: [] }), engine).request.FrontendAttrs).not.toHaveProperty(
+      "attest:provenance",
+    );
+    expect(() =>
+      planSolve(spec({ platforms: [], attest: [{ type: "sbom" }] }), engine),
+    ).toThrowError(/engine-a .* cannot attach attestations \(sbom\): they need BuildKit 0\.11/);
+  });
+
   it("refuses what the daemon cannot do, naming the endpoint", () => {
     expect(() => planSolve(spec({ output: { type: "image" } }), engine)).toThrowError(
       /engine-a .* cannot export a multi-platform image/,

@@ -74,6 +74,45 @@ export function assertCapable(spec: BuildSpec, caps: Capabilities): void {
   }
 }
 
+/** One key=value of an attest value, quoted as Go's csv writer does when needed. */
+function csvPair(key: string, value: string): string {
+  const pair = `${key}=${value}`;
+  return /[",\n\r]/.test(pair) ? `"${pair.replace(/"/g, '""')}"` : pair;
+}
+
+/**
+ * The frontend's attest:TYPE attributes for a target's attest entries (buildx's
+ * Attests.ToMap: the first entry of a type wins, disabled=true leaves it out), plus
+ * buildx's default provenance (mode=min) where the daemon can attach attestations.
+ */
+export function attestationAttrs(spec: BuildSpec, caps: Capabilities): Record<string, string> {
+  const byType = new Map<string, string | null>();
+  for (const e of spec.attest ?? []) {
+    const type = e.type ?? "";
+    if (byType.has(type)) continue;
+    if (e.disabled === "true") {
+      byType.set(type, null);
+      continue;
+    }
+    const rest = Object.keys(e)
+      .filter((k) => k !== "type" && k !== "disabled")
+      .sort()
+      .map((k) => csvPair(k, e[k]!));
+    byType.set(type, [csvPair("type", type), ...rest].join(","));
+  }
+  const wanted = [...byType].filter((e): e is [string, string] => e[1] !== null);
+  if (wanted.length > 0 && !caps.attestations) {
+    throw new CapabilityError(
+      `endpoint ${caps.endpoint} (${caps.version}) cannot attach attestations (${wanted.map(([t]) => t).join(", ")}): they need BuildKit 0.11 or newer; use a buildkitd endpoint or leave attest out`,
+    );
+  }
+  const attrs: Record<string, string> = {};
+  for (const [type, value] of wanted) attrs[`attest:${type}`] = value;
+  if (caps.attestations && !byType.has("provenance") && !spec.noDefaultAttestations)
+    attrs["attest:provenance"] = "mode=min,inline-only=true";
+  return attrs;
+}
+
 export function planSolve(
   spec: BuildSpec,
   caps: Capabilities,
@@ -94,6 +133,7 @@ export function planSolve(
   if (spec.extraHosts.length > 0) attrs["add-hosts"] = spec.extraHosts.join(",");
   if (spec.shmSize) attrs["shm-size"] = spec.shmSize;
   if (spec.ulimits.length > 0) attrs.ulimit = spec.ulimits.join(",");
+  Object.assign(attrs, attestationAttrs(spec, caps));
   const registryImports = spec.cacheFrom
     .filter((c) => c.type === "registry" && c.ref)
     .map((c) => c.ref!);

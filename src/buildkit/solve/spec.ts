@@ -30,6 +30,10 @@ export interface BuildSpec {
   readonly shmSize?: string;
   readonly ulimits: readonly string[];
   readonly extraHosts: readonly string[];
+  /** Attestations to produce (type=provenance|sbom, ...), as buildx's attest entries. */
+  readonly attest?: readonly Entry[];
+  /** Leave out the provenance attestation buildx adds by default. */
+  readonly noDefaultAttestations?: boolean;
   /** name -> "docker-image://REF" or an absolute folder path. */
   readonly namedContexts: Readonly<Record<string, string>>;
 }
@@ -45,4 +49,6 @@ export interface Capabilities {
   readonly cacheImporters: readonly string[];
   readonly namedContexts: boolean;
   readonly multiPlatformImages: boolean;
+  /** Whether the image exporter can attach attestations (BuildKit 0.11+). */
+  readonly attestations?: boolean;
 }
