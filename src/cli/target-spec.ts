@@ -215,6 +215,7 @@ export function targetToSpec(t: Target, ctx: SpecContext): SpecResult {
         .map(([host, ip]) => `${host}=${ip}`),
       namedContexts,
       ...(t.attest && t.attest.length > 0 ? { attest: t.attest } : {}),
+      ...(t.annotations && t.annotations.length > 0 ? { annotations: t.annotations } : {}),
       ...(ctx.noDefaultAttestations ? { noDefaultAttestations: true } : {}),
     },
     ...(handover ? { handover } : {}),

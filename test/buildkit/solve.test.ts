@@ -128,6 +128,35 @@ describe("solve planning", () => {
     ).toThrowError(/engine-a .* cannot attach attestations \(sbom\): they need BuildKit 0\.11/);
   });
 
+  it("passes annotations to the exporter as buildx names them", () => {
+    const plan = planSolve(
+      spec({
+        output: { type: "image" },
+        annotations: [
+          "org.opencontainers.image.title=app",
+          "index,manifest:org.opencontainers.image.vendor=acme, inc",
+          "manifest[linux/arm64]:note=arm",
+        ],
+      }),
+      buildkitd,
+    );
+    expect(plan.request.ExporterAttrs).toMatchObject({
+      "annotation.org.opencontainers.image.title": "app",
+      "annotation-index.org.opencontainers.image.vendor": "acme, inc",
+      "annotation-manifest.org.opencontainers.image.vendor": "acme, inc",
+      "annotation-manifest[linux/arm64].note": "arm",
+    });
+    expect(() =>
+      planSolve(spec({ output: { type: "image" }, annotations: ["layer:x=y"] }), buildkitd),
+    ).toThrowError(/unknown annotation type "layer"/);
+    expect(() =>
+      planSolve(
+        spec({ platforms: [], output: { type: "docker" }, annotations: ["index:x=y"] }),
+        engine,
+      ),
+    ).toThrowError(/index annotations do not apply/);
+  });
+
   it("refuses what the daemon cannot do, naming the endpoint", () => {
     expect(() => planSolve(spec({ output: { type: "image" } }), engine)).toThrowError(
       /engine-a .* cannot export a multi-platform image/,

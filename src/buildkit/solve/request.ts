@@ -74,6 +74,45 @@ export function assertCapable(spec: BuildSpec, caps: Capabilities): void {
   }
 }
 
+const annotationTypes = new Set(["index", "index-descriptor", "manifest", "manifest-descriptor"]);
+
+/**
+ * buildx's annotations to exporter attributes: `KEY=V` is annotation.KEY,
+ * `manifest[linux/arm64]:KEY=V` is annotation-manifest[linux/arm64].KEY, and
+ * `index,manifest:KEY=V` names several types at once.
+ */
+export function annotationAttrs(annotations: readonly string[]): Record<string, string> {
+  const attrs: Record<string, string> = {};
+  for (const text of annotations) {
+    if (text === "") continue;
+    const eq = text.indexOf("=");
+    if (eq < 0) throw new CapabilityError(`invalid annotation "${text}", expected key=value`);
+    const left = text.slice(0, eq);
+    const value = text.slice(eq + 1);
+    const colon = left.indexOf(":");
+    if (colon < 0) {
+      attrs[`annotation.${left}`] = value;
+      continue;
+    }
+    const key = left.slice(colon + 1);
+    for (const typed of left.slice(0, colon).split(",")) {
+      const m = /^([a-z-]+)(?:\[([A-Za-z0-9_/-]+)\])?$/.exec(typed);
+      if (!m)
+        throw new CapabilityError(
+          `invalid annotation type "${typed}" in "${text}", expected a type and an optional platform in square brackets`,
+        );
+      const [, type, platform] = m as unknown as [string, string, string | undefined];
+      if (!annotationTypes.has(type))
+        throw new CapabilityError(
+          `unknown annotation type "${type}" in "${text}" (use index, index-descriptor, manifest or manifest-descriptor)`,
+        );
+      const scoped = platform && type.startsWith("manifest") ? `[${platform}]` : "";
+      attrs[`annotation-${type}${scoped}.${key}`] = value;
+    }
+  }
+  return attrs;
+}
+
 /** One key=value of an attest value, quoted as Go's csv writer does when needed. */
 function csvPair(key: string, value: string): string {
   const pair = `${key}=${value}`;
@@ -168,6 +207,15 @@ export function planSolve(
   const pushAfter: string[] = [];
   const out = spec.output;
   const names = out?.name ? out.name.split(",") : [...spec.tags];
+  const annotations = annotationAttrs(spec.annotations ?? []);
+  if (
+    caps.kind === "docker-engine" &&
+    Object.keys(annotations).some((k) => k.startsWith("annotation-index"))
+  ) {
+    throw new CapabilityError(
+      `endpoint ${caps.endpoint} (${caps.version}) exports single-platform images to its store: index annotations do not apply; use manifest annotations`,
+    );
+  }
   if (out) {
     const { type, dest, ...rest } = out;
     switch (type) {
@@ -221,6 +269,8 @@ export function planSolve(
         break;
     }
   }
+  // As buildx does, every output gets the annotations (exporters that make no image ignore them).
+  if (exporter) exporter = { ...exporter, attrs: { ...exporter.attrs, ...annotations } };
   const cache = {
     Imports: toPb(spec.cacheFrom),
     Exports: toPb(spec.cacheTo),

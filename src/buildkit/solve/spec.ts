@@ -30,6 +30,8 @@ export interface BuildSpec {
   readonly shmSize?: string;
   readonly ulimits: readonly string[];
   readonly extraHosts: readonly string[];
+  /** OCI annotations for the image outputs ("[TYPE[PLATFORM],...:]KEY=VALUE", as buildx). */
+  readonly annotations?: readonly string[];
   /** Attestations to produce (type=provenance|sbom, ...), as buildx's attest entries. */
   readonly attest?: readonly Entry[];
   /** Leave out the provenance attestation buildx adds by default. */
