@@ -53,14 +53,35 @@ export interface Override {
   readonly key: string;
   readonly subkey?: string;
   readonly value: string;
+  /** `KEY+=VALUE`: append to the target's list instead of replacing it. */
+  readonly append?: boolean;
   /** The text as given, for errors. */
   readonly text: string;
 }
 
-export function parseOverride(text: string): Override {
-  const eq = text.indexOf("=");
-  if (eq < 0) throw new OverrideError(`invalid override "${text}": expected TARGET.KEY=VALUE`);
-  const left = text.slice(0, eq);
+/**
+ * Parses one --set. `TARGET.args.NAME` without a value takes NAME from the
+ * environment, and is left out (undefined) when NAME is not set, as in buildx.
+ */
+export function parseOverride(
+  text: string,
+  env: Readonly<Record<string, string | undefined>> = {},
+): Override | undefined {
+  let eq = text.indexOf("=");
+  let given = eq >= 0 ? text.slice(eq + 1) : undefined;
+  if (eq < 0) {
+    const parts = text.split(".");
+    if (parts.length === 3 && parts[1] === "args" && parts[0] && parts[2]) {
+      given = env[parts[2]];
+      if (given === undefined) return undefined;
+      eq = text.length;
+    } else {
+      throw new OverrideError(`invalid override "${text}": expected TARGET.KEY=VALUE`);
+    }
+  }
+  let left = text.slice(0, eq);
+  const append = left.endsWith("+");
+  if (append) left = left.slice(0, -1);
   const dot = left.indexOf(".");
   const pattern = dot < 0 ? left : left.slice(0, dot);
   const rest = dot < 0 ? "" : left.slice(dot + 1);
@@ -80,7 +101,14 @@ export function parseOverride(text: string): Override {
   if (key === "extra-hosts" && !subkey) {
     throw new OverrideError(`invalid override "${text}": expecting extra-hosts.<hostname>=<ip>`);
   }
-  return { pattern, key, ...(subkey ? { subkey } : {}), value: text.slice(eq + 1), text };
+  return {
+    pattern,
+    key,
+    ...(subkey ? { subkey } : {}),
+    value: given ?? "",
+    ...(append ? { append } : {}),
+    text,
+  };
 }
 
 /** Go's path.Match for target names. */
@@ -138,15 +166,33 @@ function setLoad(outputs: Entry[] | undefined, load: boolean): Entry[] | undefin
   return [...(outputs ?? []), { type: "docker" }];
 }
 
+/** List attributes whose --set values may be appended with +=. */
+const listFields: Partial<Record<string, keyof Target>> = {
+  tags: "tags",
+  platform: "platforms",
+  "cache-from": "cacheFrom",
+  "cache-to": "cacheTo",
+  secrets: "secret",
+  ssh: "ssh",
+  output: "output",
+};
+
 /** Applies the overrides that name this target, in order. */
 export function applyOverrides(target: Target, overrides: readonly Override[]): void {
   const lists = new Map<string, string[]>();
+  const originals = new Map<string, unknown>();
   for (const o of overrides) {
     if (!matchPattern(o.pattern, target.name)) continue;
     const listKey = o.key;
     const acc = [...(lists.get(listKey) ?? []), o.value];
     lists.set(listKey, acc);
     const t = target as { -readonly [K in keyof Target]: Target[K] };
+    // As buildx: the values given for a key accumulate, and the last --set of the key
+    // says whether they replace the target's list or are appended to it (+=).
+    const field = listFields[o.key];
+    if (field && !originals.has(o.key)) originals.set(o.key, t[field]);
+    const before = <T>(): T[] =>
+      o.append && field ? [...((originals.get(o.key) as T[] | undefined) ?? [])] : [];
     switch (o.key) {
       case "context":
         t.context = o.value;
@@ -167,16 +213,16 @@ export function applyOverrides(target: Target, overrides: readonly Override[]): 
         t.contexts = { ...(t.contexts ?? {}), [o.subkey!]: o.value };
         break;
       case "tags":
-        t.tags = acc;
+        t.tags = [...before<string>(), ...acc];
         break;
       case "platform":
-        t.platforms = acc.flatMap((v) => v.split(","));
+        t.platforms = [...before<string>(), ...acc.flatMap((v) => v.split(","))];
         break;
       case "cache-from":
-        t.cacheFrom = entries(acc, parseCache, o.key);
+        t.cacheFrom = dedupeEntries([...before<Entry>(), ...entries(acc, parseCache, o.key)]);
         break;
       case "cache-to":
-        t.cacheTo = entries(acc, parseCache, o.key);
+        t.cacheTo = dedupeEntries([...before<Entry>(), ...entries(acc, parseCache, o.key)]);
         break;
       case "target":
         t.target = o.value;
@@ -185,13 +231,16 @@ export function applyOverrides(target: Target, overrides: readonly Override[]): 
         t.call = o.value;
         break;
       case "secrets":
-        t.secret = entries(acc, parseSecret, o.key);
+        t.secret = dedupeEntries([...before<Entry>(), ...entries(acc, parseSecret, o.key)]);
         break;
       case "ssh":
-        t.ssh = entries(acc, parseSsh, o.key);
+        t.ssh = dedupeEntries([
+          ...before<ReturnType<typeof parseSsh>>(),
+          ...entries(acc, parseSsh, o.key),
+        ]);
         break;
       case "output":
-        t.output = entries(acc, parseOutput, o.key);
+        t.output = dedupeEntries([...before<Entry>(), ...entries(acc, parseOutput, o.key)]);
         break;
       case "entitlements":
         t.entitlements = [...(t.entitlements ?? []), o.value];

@@ -167,12 +167,13 @@ export function resolveProject(
     ...(flags.noCache ? ["*.no-cache=true"] : []),
     ...(flags.pull ? ["*.pull=true"] : []),
   ];
-  const overrides = overrideTexts.map(parseOverride);
+  const parse = (text: string) => parseOverride(text, options.env);
+  const overrides = overrideTexts.map(parse).filter((o): o is Override => o !== undefined);
   const names = options.names.length > 0 ? [...options.names] : ["default"];
   const groupMap = new Map<string, Group>();
   const requested: string[] = [];
   for (const name of names) expand(project, name, groupMap, requested, new Set());
-  for (const o of options.overrides.map(parseOverride)) {
+  for (const o of options.overrides.map(parse).filter((o): o is Override => o !== undefined)) {
     if (![...project.targets.keys()].some((t) => overrideMatches(o, t))) {
       throw new OverrideError(
         `could not find any target matching "${o.pattern}" (in --set ${o.text})`,

@@ -185,6 +185,36 @@ target "app" {
     );
   });
 
+  it("appends with += and reads a valueless args override from the environment, as buildx", () => {
+    const file =
+      'target "a" {\n  tags = ["a:1"]\n  platforms = ["linux/amd64"]\n  cache-from = ["type=registry,ref=r/c"]\n}\n';
+    const out = JSON.parse(
+      print(
+        file,
+        ["a"],
+        [
+          "a.tags+=a:2",
+          "a.tags+=a:3",
+          "a.platform+=linux/arm64",
+          "a.cache-from+=type=local,src=cache",
+          "a.args.FROM_ENV",
+          "a.args.NOT_SET",
+        ],
+        { FROM_ENV: "yes" },
+      ),
+    );
+    expect(out.target.a.tags).toEqual(["a:1", "a:2", "a:3"]);
+    expect(out.target.a.platforms).toEqual(["linux/amd64", "linux/arm64"]);
+    expect(out.target.a["cache-from"]).toEqual([
+      { type: "registry", ref: "r/c" },
+      { type: "local", src: "cache" },
+    ]);
+    expect(out.target.a.args).toEqual({ FROM_ENV: "yes" });
+    // Without +=, the values given replace the list.
+    expect(JSON.parse(print(file, ["a"], ["a.tags=b:1"])).target.a.tags).toEqual(["b:1"]);
+    expect(() => print(file, ["a"], ["a.tags"])).toThrowError(/expected TARGET.KEY=VALUE/);
+  });
+
   it("pulls in target: contexts as cacheonly targets", () => {
     const out = JSON.parse(
       print('target "base" {}\ntarget "app" {\n contexts = { base = "target:base" }\n}\n', ["app"]),
