@@ -1,5 +1,7 @@
+/* biome-ignore-all lint/suspicious/noTemplateCurlyInString: HCL source text is written in plain strings */
 // `npm run bench`: how fast mbake reads and prints bake files, as ratios to a bare
-// `node -e 0` and to HashiCorp's parser compiled to JavaScript (hcl2-parser).
+// `node -e 0` and to HashiCorp's parser compiled to JavaScript (hcl2-parser); on the
+// test environment, parallel builds and context upload (bench/context-upload.mjs).
 // Medians of several runs; needs `npm run build` first.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -7,6 +9,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { contextUploadBench } from "./context-upload.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const bin = join(root, "dist/cli/main.js");
@@ -110,7 +113,9 @@ console.log(
 // endpoint and on two (start it with scripts/test-env up; skipped when it is not up).
 const envFile = join(root, ".test-env", "env.json");
 if (!existsSync(envFile)) {
-  console.log("parallel builds: skipped (no test environment; run scripts/test-env up)");
+  console.log(
+    "parallel builds, context upload: skipped (no test environment; run scripts/test-env up)",
+  );
 } else {
   const testEnv = JSON.parse(readFileSync(envFile, "utf8"));
   const [a, b] = testEnv.engines;
@@ -158,4 +163,7 @@ if (!existsSync(envFile)) {
   // With one endpoint the builds run one after another: what is not build time is mbake's.
   const overhead = Math.max(0, one.wall - one.inDaemon) / targets.length;
   console.log(`mbake's own time per target (approx.)      ${fmt(overhead).padStart(10)}`);
+
+  // Context upload: 1 GiB of large files and 50,000 small files, against tar|cat.
+  await contextUploadBench(testEnv);
 }
