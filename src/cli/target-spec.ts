@@ -49,20 +49,22 @@ function sanitize(s: string): string {
 export function targetToSpec(t: Target, ctx: SpecContext): SpecResult {
   const notes: string[] = [];
   const context = t.context ?? ".";
-  if (/^(https?|git):\/\/|\.git(#|$)/.test(context))
-    throw new TargetSpecError(
-      `target "${t.name}": remote contexts (${context}) are not supported by mbake yet`,
-    );
-  const contextDir = resolve(ctx.cwd, context.replace(/^cwd:\/\//, ""));
+  // A git repository or an http(s) URL is fetched by the daemon (buildx's IsRemoteURL).
+  const remoteContext = /^(https?:\/\/|git:\/\/|git@|github\.com\/)/.test(context)
+    ? context
+    : undefined;
+  const contextDir = remoteContext ? ctx.cwd : resolve(ctx.cwd, context.replace(/^cwd:\/\//, ""));
   const dockerfile: BuildSpec["dockerfile"] =
     t.dockerfileInline !== undefined
       ? { kind: "inline", text: t.dockerfileInline }
-      : {
-          kind: "file",
-          path: isAbsolute(t.dockerfile ?? "Dockerfile")
-            ? t.dockerfile!
-            : resolve(contextDir, t.dockerfile ?? "Dockerfile"),
-        };
+      : remoteContext && !isAbsolute(t.dockerfile ?? "Dockerfile")
+        ? { kind: "in-context", path: t.dockerfile ?? "Dockerfile" }
+        : {
+            kind: "file",
+            path: isAbsolute(t.dockerfile ?? "Dockerfile")
+              ? t.dockerfile!
+              : resolve(contextDir, t.dockerfile ?? "Dockerfile"),
+          };
   if ((t.output?.length ?? 0) > 1) {
     throw new TargetSpecError(
       `target "${t.name}" has ${t.output!.length} outputs; mbake builds one output per target (several exporters need BuildKit v0.13+)`,
@@ -181,6 +183,7 @@ export function targetToSpec(t: Target, ctx: SpecContext): SpecResult {
   return {
     spec: {
       contextDir,
+      ...(remoteContext ? { remoteContext } : {}),
       dockerfile,
       ...(t.target ? { target: t.target } : {}),
       args: Object.fromEntries(

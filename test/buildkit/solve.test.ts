@@ -157,6 +157,29 @@ describe("solve planning", () => {
     ).toThrowError(/index annotations do not apply/);
   });
 
+  it("hands a remote context to the frontend, sending only a Dockerfile mbake has", () => {
+    const inRepo = planSolve(
+      spec({
+        platforms: [],
+        remoteContext: "git://host/repo.git#main",
+        dockerfile: { kind: "in-context", path: "docker/Dockerfile" },
+      }),
+      engine,
+    );
+    expect(inRepo.request.FrontendAttrs).toMatchObject({
+      context: "git://host/repo.git#main",
+      filename: "docker/Dockerfile",
+    });
+    expect(inRepo.request.FrontendAttrs.dockerfilekey).toBeUndefined();
+    expect(Object.keys(inRepo.dirs)).toEqual([]);
+    const inline = planSolve(
+      spec({ platforms: [], remoteContext: "http://host/ctx.tar.gz", namedContexts: {} }),
+      engine,
+    );
+    expect(inline.request.FrontendAttrs.dockerfilekey).toBe("dockerfile");
+    expect(Object.keys(inline.dirs)).toEqual(["dockerfile"]);
+  });
+
   it("refuses what the daemon cannot do, naming the endpoint", () => {
     expect(() => planSolve(spec({ output: { type: "image" } }), engine)).toThrowError(
       /engine-a .* cannot export a multi-platform image/,

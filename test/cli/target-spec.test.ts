@@ -60,7 +60,7 @@ describe("a bake target as a build", () => {
     ]);
   });
 
-  it("refuses several outputs and remote contexts clearly", () => {
+  it("refuses several outputs clearly", () => {
     expect(() =>
       targetToSpec(
         {
@@ -73,8 +73,20 @@ describe("a bake target as a build", () => {
         ctx,
       ),
     ).toThrowError(/has 2 outputs/);
-    expect(() =>
-      targetToSpec({ name: "x", context: "https://github.com/x/y.git" }, ctx),
-    ).toThrowError(/remote contexts/);
+  });
+
+  it("lets the daemon fetch a remote context, with its Dockerfile read from there", () => {
+    const git = targetToSpec(
+      { name: "x", context: "https://github.com/x/y.git#main", dockerfile: "build/Dockerfile" },
+      ctx,
+    );
+    expect(git.spec.remoteContext).toBe("https://github.com/x/y.git#main");
+    expect(git.spec.dockerfile).toEqual({ kind: "in-context", path: "build/Dockerfile" });
+    const inline = targetToSpec(
+      { name: "x", context: "git://host/repo.git", dockerfileInline: "FROM scratch\n" },
+      ctx,
+    );
+    expect(inline.spec.dockerfile).toEqual({ kind: "inline", text: "FROM scratch\n" });
+    expect(targetToSpec({ name: "x", context: "./svc" }, ctx).spec.remoteContext).toBeUndefined();
   });
 });

@@ -159,8 +159,18 @@ export function planSolve(
 ): SolvePlan {
   assertCapable(spec, caps);
   const attrs: Record<string, string> = {};
-  const filename = spec.dockerfile.kind === "file" ? basename(spec.dockerfile.path) : "Dockerfile";
+  const filename =
+    spec.dockerfile.kind === "file"
+      ? basename(spec.dockerfile.path)
+      : spec.dockerfile.kind === "in-context"
+        ? spec.dockerfile.path
+        : "Dockerfile";
   attrs.filename = filename;
+  if (spec.remoteContext) {
+    attrs.context = spec.remoteContext;
+    // A Dockerfile mbake sends (inline or local) wins over one in the remote context.
+    if (spec.dockerfile.kind !== "in-context") attrs.dockerfilekey = "dockerfile";
+  }
   if (spec.target) attrs.target = spec.target;
   for (const [k, v] of Object.entries(spec.args)) attrs[`build-arg:${k}`] = v;
   for (const [k, v] of Object.entries(spec.labels)) attrs[`label:${k}`] = v;
@@ -180,8 +190,14 @@ export function planSolve(
   if (spec.cacheFrom.length > 0) attrs["cache-imports"] = JSON.stringify(toPb(spec.cacheFrom));
 
   let dockerfileText =
-    spec.dockerfile.kind === "inline" ? spec.dockerfile.text : readText(spec.dockerfile.path);
-  const dirs: Record<string, SyncDir> = { context: { kind: "fs", path: spec.contextDir } };
+    spec.dockerfile.kind === "inline"
+      ? spec.dockerfile.text
+      : spec.dockerfile.kind === "file"
+        ? readText(spec.dockerfile.path)
+        : undefined;
+  const dirs: Record<string, SyncDir> = spec.remoteContext
+    ? {}
+    : { context: { kind: "fs", path: spec.contextDir } };
   if (Object.keys(spec.namedContexts).length > 0) {
     if (caps.namedContexts) {
       for (const [name, value] of Object.entries(spec.namedContexts)) {
@@ -192,14 +208,20 @@ export function planSolve(
           dirs[name] = { kind: "fs", path: value };
         }
       }
+    } else if (dockerfileText === undefined) {
+      throw new CapabilityError(
+        `named contexts on ${caps.endpoint} are written into the Dockerfile, which mbake cannot do for one read from the remote context ${spec.remoteContext}; give dockerfile-inline or a local dockerfile`,
+      );
     } else {
       dockerfileText = rewriteNamedContexts(dockerfileText, spec.namedContexts, caps.endpoint);
     }
   }
-  dirs.dockerfile = {
-    kind: "memory",
-    files: { [filename]: { data: Buffer.from(dockerfileText) } },
-  };
+  if (dockerfileText !== undefined) {
+    dirs.dockerfile = {
+      kind: "memory",
+      files: { [filename]: { data: Buffer.from(dockerfileText) } },
+    };
+  }
 
   let exporter: { type: string; attrs: Record<string, string> } | undefined;
   let receive: SolvePlan["receive"];

@@ -8,7 +8,14 @@ export interface BuildSpec {
   readonly contextDir: string;
   readonly dockerfile:
     | { readonly kind: "file"; readonly path: string }
-    | { readonly kind: "inline"; readonly text: string };
+    | { readonly kind: "inline"; readonly text: string }
+    /** A path inside a remote context: the daemon reads it from there. */
+    | { readonly kind: "in-context"; readonly path: string };
+  /**
+   * A git repository or an http(s) URL (a tarball, or one Dockerfile) that the daemon
+   * fetches itself as the build context; contextDir is then only the working folder.
+   */
+  readonly remoteContext?: string;
   readonly target?: string;
   readonly args: Readonly<Record<string, string>>;
   readonly labels: Readonly<Record<string, string>>;
