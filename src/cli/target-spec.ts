@@ -48,6 +48,11 @@ function sanitize(s: string): string {
 
 export function targetToSpec(t: Target, ctx: SpecContext): SpecResult {
   const notes: string[] = [];
+  if (t.call !== undefined && t.call !== "build") {
+    throw new TargetSpecError(
+      `target "${t.name}": call = "${t.call}" is not supported by mbake yet (it needs the Dockerfile frontend's subrequests); remove it to build the target`,
+    );
+  }
   const context = t.context ?? ".";
   // A git repository or an http(s) URL is fetched by the daemon (buildx's IsRemoteURL).
   const remoteContext = /^(https?:\/\/|git:\/\/|git@|github\.com\/)/.test(context)

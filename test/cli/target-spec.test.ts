@@ -75,6 +75,13 @@ describe("a bake target as a build", () => {
     ).toThrowError(/has 2 outputs/);
   });
 
+  it("builds call = build and refuses the other calls instead of building", () => {
+    expect(targetToSpec({ name: "x", call: "build" }, ctx).spec.contextDir).toBe("/work");
+    expect(() => targetToSpec({ name: "x", call: "check" }, ctx)).toThrowError(
+      /target "x": call = "check" is not supported by mbake yet/,
+    );
+  });
+
   it("lets the daemon fetch a remote context, with its Dockerfile read from there", () => {
     const git = targetToSpec(
       { name: "x", context: "https://github.com/x/y.git#main", dockerfile: "build/Dockerfile" },
