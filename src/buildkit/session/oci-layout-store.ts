@@ -13,6 +13,7 @@ import {
   openSync,
   readdirSync,
   renameSync,
+  rmdirSync,
   rmSync,
   statSync,
   writeSync,
@@ -82,6 +83,7 @@ export interface BlobWriter {
 export class OciLayoutStore {
   private readonly ingests = new Map<string, Ingest>();
   private readonly labels = new Map<string, Record<string, string>>();
+  private madeIngestFolder = false;
 
   constructor(readonly root: string) {}
 
@@ -192,6 +194,7 @@ export class OciLayoutStore {
     if (ingest?.fd !== undefined)
       throw new ContentError("unavailable", `ref ${ref} is locked by another writer`);
     if (!ingest) {
+      if (!existsSync(join(this.root, "ingest"))) this.madeIngestFolder = true;
       const dir = join(this.root, "ingest", createHash("sha256").update(ref).digest("hex"));
       rmSync(dir, { recursive: true, force: true });
       mkdirSync(dir, { recursive: true });
@@ -281,10 +284,16 @@ export class OciLayoutStore {
     };
   }
 
-  /** Removes ingests that were never committed (after the build). */
+  /** Removes ingests that were never committed (after the build), and their folder if this store made it. */
   dropIngests(): void {
     for (const ref of [...this.ingests.keys()]) this.abort(ref);
-    rmSync(join(this.root, "ingest"), { recursive: true, force: true });
+    if (this.madeIngestFolder) {
+      try {
+        rmdirSync(join(this.root, "ingest"));
+      } catch {
+        // not empty (someone else's) or gone: leave it
+      }
+    }
   }
 }
 

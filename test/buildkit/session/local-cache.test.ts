@@ -1,8 +1,9 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
+  closeLocalCache,
   LocalCacheError,
   prepareLocalCache,
   recordLocalCacheExports,
@@ -95,5 +96,23 @@ describe("local cache preparation", () => {
       }),
     });
     expect(findTag(dir, "main")).toMatchObject({ digest: digestA, size: 321 });
+  });
+
+  it("cleans up only the unfinished writes it made, never a folder that was there before", () => {
+    const fresh = layout(false);
+    const mine = prepareLocalCache([], [{ type: "local", dest: fresh }], "/");
+    const w = mine.stores.get(`local:${fresh}`)!.writer("half", 10, "");
+    w.write(Buffer.from("abc"), 0);
+    w.close();
+    expect(existsSync(join(fresh, "ingest"))).toBe(true);
+    closeLocalCache(mine);
+    expect(existsSync(join(fresh, "ingest"))).toBe(false);
+
+    const theirs = layout(true);
+    mkdirSync(join(theirs, "ingest", "keep"), { recursive: true });
+    putTag(theirs, { digest: digestA, size: 2 }, "latest");
+    const plan = prepareLocalCache([{ type: "local", src: theirs }], [], "/");
+    closeLocalCache(plan);
+    expect(existsSync(join(theirs, "ingest", "keep"))).toBe(true);
   });
 });
