@@ -16,11 +16,9 @@ export function defaultBakeFileNames(): string[] {
   ];
 }
 
-/** The default files that exist in `cwd`, in reading order. Compose files are not read by mbake. */
+/** The default files that exist in `cwd`, in reading order. */
 export function findDefaultBakeFiles(cwd: string, exists: (path: string) => boolean): string[] {
-  return defaultBakeFileNames()
-    .filter((name) => !/compose/.test(name))
-    .filter((name) => exists(join(cwd, name)));
+  return defaultBakeFileNames().filter((name) => exists(join(cwd, name)));
 }
 
 /** Files named by BUILDX_BAKE_FILE (separated by BUILDX_BAKE_PATH_SEPARATOR, default ":"). */

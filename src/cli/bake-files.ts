@@ -1,6 +1,7 @@
 /** Reads the bake files a run uses: -f FILE (or - for stdin), BUILDX_BAKE_FILE, or the defaults. */
 import { existsSync, readFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
+import { composeToBake, isComposeFile, parseDotEnv } from "../bake/compose.js";
 import { bakeFilesFromEnv, defaultBakeFileNames, findDefaultBakeFiles } from "../bake/files.js";
 import type { SourceFile } from "../diagnostics/source.js";
 import { UsageError } from "./args.js";
@@ -23,9 +24,7 @@ export async function readBakeFiles(
     names = findDefaultBakeFiles(cwd, existsSync);
     if (names.length === 0) {
       throw new UsageError(
-        `no bake file in ${cwd}: looked for ${defaultBakeFileNames()
-          .filter((n) => !n.includes("compose"))
-          .join(", ")}; name one with -f FILE`,
+        `no bake file in ${cwd}: looked for ${defaultBakeFileNames().join(", ")}; name one with -f FILE`,
       );
     }
   }
@@ -40,5 +39,15 @@ export async function readBakeFiles(
     const shown = relative(cwd, path) || name;
     files.push({ name: shown.startsWith("..") ? path : shown, text: readFileSync(path, "utf8") });
   }
-  return files;
+  return files.map((f) => (isComposeFile(f) ? composeToBake(f, composeEnv(cwd, env)) : f));
+}
+
+/** The environment compose files are interpolated with: .env in the working folder, then the process's. */
+function composeEnv(
+  cwd: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Readonly<Record<string, string | undefined>> {
+  const dotenv = resolve(cwd, ".env");
+  const fromFile = existsSync(dotenv) ? parseDotEnv(readFileSync(dotenv, "utf8")) : {};
+  return { ...fromFile, ...env };
 }

@@ -1,0 +1,349 @@
+/**
+ * Compose files as bake files, as buildx reads them: every service with a `build`
+ * section becomes a target (in the "default" group) and the file is handed on as the
+ * equivalent docker-bake.json. Compose's `${VAR}` interpolation (with :-, -, :?, ?, :+,
+ * + and $$) is applied first, from the environment given (the caller adds .env).
+ */
+import { type Document, isMap, isScalar, parseDocument } from "yaml";
+import { DiagnosticError, error } from "../diagnostics/diagnostic.js";
+import type { SourceFile } from "../diagnostics/source.js";
+
+export function isComposeFile(file: SourceFile): boolean {
+  return /\.ya?ml$/i.test(file.name);
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+class ComposeError extends Error {}
+
+/** Compose's variable interpolation in one string. */
+export function interpolate(text: string, env: Env, where: string): string {
+  let out = "";
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c !== "$") {
+      out += c;
+      i++;
+      continue;
+    }
+    const next = text[i + 1];
+    if (next === "$") {
+      out += "$";
+      i += 2;
+      continue;
+    }
+    if (next === "{") {
+      let depth = 1;
+      let j = i + 2;
+      while (j < text.length && depth > 0) {
+        if (text[j] === "{") depth++;
+        else if (text[j] === "}") depth--;
+        if (depth > 0) j++;
+      }
+      if (depth > 0) throw new ComposeError(`${where}: unclosed "\${" in "${text}"`);
+      out += substitute(text.slice(i + 2, j), env, where);
+      i = j + 1;
+      continue;
+    }
+    const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i + 1))?.[0];
+    if (name) {
+      out += env[name] ?? "";
+      i += 1 + name.length;
+      continue;
+    }
+    out += c;
+    i++;
+  }
+  return out;
+}
+
+function substitute(expr: string, env: Env, where: string): string {
+  const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([\s\S]*))?$/.exec(expr);
+  if (!m) throw new ComposeError(`${where}: invalid interpolation "\${${expr}}"`);
+  const [, name, op, rest] = m as unknown as [string, string, string | undefined, string];
+  const value = env[name!];
+  const emptyCounts = op?.startsWith(":");
+  const unset = value === undefined || (emptyCounts && value === "");
+  switch (op) {
+    case undefined:
+      return value ?? "";
+    case ":-":
+    case "-":
+      return unset ? interpolate(rest, env, where) : value!;
+    case ":?":
+    case "?":
+      if (unset)
+        throw new ComposeError(
+          `${where}: required variable ${name} is missing a value${rest ? `: ${interpolate(rest, env, where)}` : ""}`,
+        );
+      return value!;
+    case ":+":
+    case "+":
+      return unset ? "" : interpolate(rest, env, where);
+    default:
+      return value ?? "";
+  }
+}
+
+function interpolateAll(v: unknown, env: Env, where: string): Json {
+  if (typeof v === "string") return interpolate(v, env, where);
+  if (Array.isArray(v)) return v.map((x) => interpolateAll(x, env, where));
+  if (v && typeof v === "object") {
+    const o: { [k: string]: Json } = {};
+    for (const [k, x] of Object.entries(v)) o[k] = interpolateAll(x, env, `${where}.${k}`);
+    return o;
+  }
+  return (v ?? null) as Json;
+}
+
+const isObj = (v: Json | undefined): v is { [k: string]: Json } =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+function str(v: Json | undefined, where: string): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  throw new ComposeError(`${where} must be a string`);
+}
+
+function strList(v: Json | undefined, where: string): string[] {
+  if (v === undefined || v === null) return [];
+  if (typeof v === "string") return v.split(/\s+/).filter(Boolean);
+  if (!Array.isArray(v)) throw new ComposeError(`${where} must be a list of strings`);
+  return v.map((x, i) => str(x, `${where}[${i}]`) ?? "");
+}
+
+/** A compose mapping written as a map or as a list of KEY=VALUE (KEY alone: null). */
+function mapping(v: Json | undefined, where: string, sep = /=/): Record<string, string | null> {
+  if (v === undefined || v === null) return {};
+  if (Array.isArray(v)) {
+    const out: Record<string, string | null> = {};
+    for (const [i, item] of v.entries()) {
+      const s = str(item, `${where}[${i}]`) ?? "";
+      const m = sep.exec(s);
+      if (m) out[s.slice(0, m.index)] = s.slice(m.index + m[0].length);
+      else out[s] = null;
+    }
+    return out;
+  }
+  if (!isObj(v)) throw new ComposeError(`${where} must be a map or a list of KEY=VALUE`);
+  const out: Record<string, string | null> = {};
+  for (const [k, x] of Object.entries(v))
+    out[k] = x === null ? null : (str(x, `${where}.${k}`) ?? null);
+  return out;
+}
+
+/** buildx's target name for a service. */
+export function sanitizeTargetName(name: string): string {
+  return name.replace(/\./g, "_");
+}
+
+function namedContexts(m: Record<string, string | null>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(m)) {
+    if (v === null) continue;
+    const dep = /^(service|target):(.+)$/.exec(v);
+    out[k] = dep ? `target:${sanitizeTargetName(dep[2]!)}` : v;
+  }
+  return out;
+}
+
+function ulimits(v: Json | undefined, where: string): string[] {
+  if (!isObj(v)) return [];
+  return Object.entries(v).map(([name, x]) => {
+    if (typeof x === "number") return `${name}=${x}:${x}`;
+    if (isObj(x))
+      return `${name}=${str(x.soft, `${where}.${name}.soft`)}:${str(x.hard, `${where}.${name}.hard`)}`;
+    throw new ComposeError(`${where}.${name} must be a number or {soft, hard}`);
+  });
+}
+
+function serviceTarget(
+  name: string,
+  service: { [k: string]: Json },
+  topSecrets: { [k: string]: Json },
+  env: Env,
+): { [k: string]: Json } {
+  const where = `service "${name}"`;
+  const b = typeof service.build === "string" ? { context: service.build } : service.build;
+  if (!isObj(b)) throw new ComposeError(`${where}: build must be a path or a map`);
+  const t: { [k: string]: Json } = {};
+  const set = (key: string, v: Json | undefined) => {
+    if (v === undefined || v === null) return;
+    if (Array.isArray(v) && v.length === 0) return;
+    if (isObj(v) && Object.keys(v).length === 0) return;
+    t[key] = v;
+  };
+  set("context", str(b.context, `${where}: build.context`));
+  set("dockerfile", str(b.dockerfile, `${where}: build.dockerfile`));
+  set("dockerfile-inline", str(b.dockerfile_inline, `${where}: build.dockerfile_inline`));
+  set(
+    "contexts",
+    namedContexts(mapping(b.additional_contexts, `${where}: build.additional_contexts`)),
+  );
+  // Args without a value come from the service's environment, then the process's.
+  const serviceEnv = mapping(service.environment, `${where}: environment`);
+  const args: Record<string, string> = {};
+  for (const [k, v] of Object.entries(mapping(b.args, `${where}: build.args`))) {
+    const value = v ?? serviceEnv[k] ?? env[k];
+    if (value !== undefined && value !== null) args[k] = value;
+  }
+  set("args", args);
+  const labels: Record<string, string> = {};
+  for (const [k, v] of Object.entries(mapping(b.labels, `${where}: build.labels`)))
+    labels[k] = v ?? "";
+  set("labels", labels);
+  let tags = strList(b.tags, `${where}: build.tags`);
+  set("target", str(b.target, `${where}: build.target`));
+  set("platforms", strList(b.platforms, `${where}: build.platforms`));
+  set("cache-from", strList(b.cache_from, `${where}: build.cache_from`));
+  set("cache-to", strList(b.cache_to, `${where}: build.cache_to`));
+  set("network", str(b.network, `${where}: build.network`));
+  set("shm-size", str(b.shm_size, `${where}: build.shm_size`));
+  set("ulimits", ulimits(b.ulimits, `${where}: build.ulimits`));
+  const hosts = mapping(b.extra_hosts, `${where}: build.extra_hosts`, /[=:]/);
+  set("extra-hosts", Object.fromEntries(Object.entries(hosts).filter(([, v]) => v !== null)));
+  const ssh = Array.isArray(b.ssh)
+    ? strList(b.ssh, `${where}: build.ssh`)
+    : Object.entries(mapping(b.ssh, `${where}: build.ssh`)).map(([k, v]) => (v ? `${k}=${v}` : k));
+  set("ssh", ssh.sort());
+  const secrets: string[] = [];
+  for (const [i, s] of (Array.isArray(b.secrets) ? b.secrets : []).entries()) {
+    const source =
+      typeof s === "string"
+        ? s
+        : isObj(s)
+          ? str(s.source, `${where}: build.secrets[${i}].source`)
+          : undefined;
+    if (!source) throw new ComposeError(`${where}: build.secrets[${i}] needs a source`);
+    const top = topSecrets[source];
+    if (!isObj(top))
+      throw new ComposeError(
+        `${where}: secret "${source}" is not defined under the top-level secrets`,
+      );
+    if (top.external === true)
+      throw new ComposeError(`${where}: external secret "${source}" is not supported`);
+    const file = str(top.file, `secrets.${source}.file`);
+    const environment = str(top.environment, `secrets.${source}.environment`);
+    secrets.push(
+      `id=${source}${file ? `,src=${file}` : ""}${environment ? `,env=${environment}` : ""}`,
+    );
+  }
+  set("secret", secrets);
+  const attest: string[] = [];
+  for (const kind of ["sbom", "provenance"] as const) {
+    const v = b[kind];
+    if (v === undefined || v === null) continue;
+    if (v === true || v === "true") attest.push(`type=${kind}`);
+    else if (v === false || v === "false") attest.push(`type=${kind},disabled=true`);
+    else attest.push(`type=${kind},${str(v, `${where}: build.${kind}`)}`);
+  }
+  set("attest", attest);
+  if (b.no_cache === true) t["no-cache"] = true;
+  if (b.pull === true) t.pull = true;
+  // x-bake: fields compose's build section lacks.
+  const x = b["x-bake"];
+  if (isObj(x)) {
+    const xw = `${where}: build.x-bake`;
+    tags = [...new Set([...tags, ...strList(x.tags, `${xw}.tags`)])];
+    const append = (key: string, v: string[]) => {
+      if (v.length === 0) return;
+      t[key] = [...new Set([...((t[key] as string[] | undefined) ?? []), ...v])];
+    };
+    append("cache-from", strList(x["cache-from"], `${xw}.cache-from`));
+    append("cache-to", strList(x["cache-to"], `${xw}.cache-to`));
+    append("secret", strList(x.secret, `${xw}.secret`));
+    append("ssh", strList(x.ssh, `${xw}.ssh`));
+    append("platforms", strList(x.platforms, `${xw}.platforms`));
+    append("output", strList(x.output, `${xw}.output`));
+    append("no-cache-filter", strList(x["no-cache-filter"], `${xw}.no-cache-filter`));
+    if (typeof x.pull === "boolean") t.pull = x.pull;
+    if (typeof x["no-cache"] === "boolean") t["no-cache"] = x["no-cache"];
+    const contexts = namedContexts(mapping(x.contexts, `${xw}.contexts`));
+    if (Object.keys(contexts).length > 0)
+      t.contexts = { ...((t.contexts as Record<string, string>) ?? {}), ...contexts };
+  }
+  const image = str(service.image, `${where}: image`);
+  if (tags.length === 0 && image) tags = [image];
+  set("tags", tags);
+  return t;
+}
+
+/** Template markers in values must stay literal once the file is read as bake JSON. */
+function escapeTemplates(v: Json): Json {
+  if (typeof v === "string") return v.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
+  if (Array.isArray(v)) return v.map(escapeTemplates);
+  if (isObj(v))
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, escapeTemplates(x)]));
+  return v;
+}
+
+function yamlError(file: SourceFile, doc: Document.Parsed): never {
+  const e = doc.errors[0]!;
+  throw new DiagnosticError(
+    error(e.message.split("\n")[0]!, {
+      file,
+      start: e.pos[0],
+      end: Math.max(e.pos[1], e.pos[0] + 1),
+    }),
+  );
+}
+
+/** The compose file as the equivalent docker-bake.json. */
+export function composeToBake(file: SourceFile, env: Env): SourceFile {
+  const doc = parseDocument(file.text, { prettyErrors: false, uniqueKeys: true, merge: true });
+  if (doc.errors.length > 0) yamlError(file, doc);
+  const root = doc.contents;
+  if (!isMap(root) && !(isScalar(root) && root.value === null))
+    throw new DiagnosticError(error(`${file.name}: a compose file is a map with "services"`));
+  try {
+    const raw = interpolateAll(doc.toJS(), env, file.name);
+    const services = isObj(raw) ? raw.services : undefined;
+    if (!isObj(services) || Object.keys(services).length === 0)
+      throw new ComposeError(`${file.name} has no services`);
+    const topSecrets = isObj(raw) && isObj(raw.secrets) ? raw.secrets : {};
+    const targets: { [k: string]: Json } = {};
+    for (const [name, s] of Object.entries(services)) {
+      const service = isObj(s) ? s : {};
+      if (service.build === undefined || service.build === null) continue;
+      const targetName = sanitizeTargetName(name);
+      if (!/^[a-zA-Z0-9_-]+$/.test(targetName))
+        throw new ComposeError(
+          `invalid service name "${name}": use letters, digits, "_", "-" and "."`,
+        );
+      targets[targetName] = serviceTarget(name, service, topSecrets, env);
+    }
+    const bake: { [k: string]: Json } = {
+      group: { default: { targets: Object.keys(targets) } },
+      target: escapeTemplates(targets),
+    };
+    return { name: `${file.name}.json`, text: `${JSON.stringify(bake, null, 2)}\n` };
+  } catch (err) {
+    if (err instanceof ComposeError)
+      throw new DiagnosticError(error(`${file.name}: ${err.message}`));
+    throw err;
+  }
+}
+
+/** A .env file's KEY=VALUE lines (comments, `export`, single and double quotes). */
+export function parseDotEnv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) continue;
+    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$/.exec(line);
+    if (!m) continue;
+    let value = m[2]!;
+    const q = value[0];
+    if ((q === '"' || q === "'") && value.lastIndexOf(q) > 0) {
+      value = value.slice(1, value.lastIndexOf(q));
+      if (q === '"') value = value.replace(/\\n/g, "\n").replace(/\\(["\\])/g, "$1");
+    } else {
+      value = value.replace(/\s+#.*$/, "").trim();
+    }
+    out[m[1]!] = value;
+  }
+  return out;
+}
