@@ -15,7 +15,7 @@ const bakeHelp = (): string =>
     "Usage: mbake [OPTIONS] [TARGET|GROUP ...]",
     "       mbake COMMAND [OPTIONS]",
     "",
-    "Build the targets of a bake file (build.hcl, docker-bake.hcl, docker-bake.json, ...) on one",
+    "Build the targets of a bake file (build.hcl, docker-bake.hcl, docker-bake.json, compose.yaml, ...) on one",
     'or more BuildKit daemons. With no TARGET, the "default" group is built.',
     "",
     "Commands:",
