@@ -9,6 +9,11 @@
  */
 import { createHash } from "node:crypto";
 import {
+  fetchRegistryToken,
+  type RegistryToken,
+  RegistryTokenError,
+} from "../buildkit/session/registry-token.js";
+import {
   type Descriptor,
   type FetchedManifest,
   joinPlatformImages,
@@ -151,25 +156,44 @@ export class RegistryClient implements ManifestStore {
     }
   }
 
+  private unreadable(repo: string, reference: string, status: number): Error {
+    return new Error(
+      `registry ${this.host}: ${repo}:${reference} ${status === 404 ? "not found" : "could not be read"} (HTTP ${status})`,
+    );
+  }
+
+  /** A bearer token for `scope`, fetched the way the session fetches one for the daemon. */
   private async token(challenge: string, scope: string): Promise<string> {
     const params = Object.fromEntries(
       [...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]),
     );
-    const url = new URL(params.realm ?? "");
-    if (params.service) url.searchParams.set("service", params.service);
-    url.searchParams.set("scope", scope || params.scope || "");
-    const res = await this.send(url.href, {
-      method: "GET",
-      ...(this.auth ? { headers: { authorization: basic(this.auth) } } : {}),
-    });
-    if (!res.ok)
-      throw new Error(
-        `registry ${this.host}: the token request for ${scope} failed with HTTP ${res.status}${this.auth ? "" : " (no credentials for this registry; run docker login)"}`,
+    const wanted = scope || params.scope || "";
+    let token: RegistryToken;
+    try {
+      token = await fetchRegistryToken(
+        {
+          host: this.host,
+          realm: params.realm ?? "",
+          service: params.service ?? "",
+          scopes: wanted ? [wanted] : [],
+        },
+        this.auth,
+        "mbake",
+        (url, init) =>
+          this.send(url, {
+            method: init.method ?? "GET",
+            headers: { ...(init.headers as Record<string, string>) },
+            ...(typeof init.body === "string" ? { body: init.body } : {}),
+          }),
       );
-    const body = (await res.json()) as { token?: string; access_token?: string };
-    const token = body.token ?? body.access_token ?? "";
-    this.tokens.set(scope, token);
-    return token;
+    } catch (err) {
+      if (!(err instanceof RegistryTokenError)) throw err;
+      throw new Error(
+        `registry ${this.host}: the token request for ${wanted} failed: ${err.message}${this.auth ? "" : " (no credentials for this registry; run docker login)"}`,
+      );
+    }
+    this.tokens.set(scope, token.token);
+    return token.token;
   }
 
   /** One request, answering a Bearer challenge once; `url` is a path under /v2 or absolute. */
@@ -222,10 +246,7 @@ export class RegistryClient implements ManifestStore {
       { headers: { accept: manifestTypes } },
       `repository:${repo}:pull`,
     );
-    if (!res.ok)
-      throw new Error(
-        `registry ${this.host}: ${repo}:${reference} ${res.status === 404 ? "not found" : "could not be read"} (HTTP ${res.status})`,
-      );
+    if (!res.ok) throw this.unreadable(repo, reference, res.status);
     const body = await res.text();
     return {
       descriptor: {
@@ -295,10 +316,7 @@ export class RegistryClient implements ManifestStore {
       { headers: { accept: manifestTypes } },
       `repository:${repo}:pull`,
     );
-    if (!res.ok)
-      throw new Error(
-        `registry ${this.host}: ${repo}:${reference} ${res.status === 404 ? "not found" : "could not be read"} (HTTP ${res.status})`,
-      );
+    if (!res.ok) throw this.unreadable(repo, reference, res.status);
     return {
       digest: res.headers.get("docker-content-digest") ?? "",
       size: Number(res.headers.get("content-length") ?? 0),
