@@ -11,6 +11,7 @@ import * as https from "node:https";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import * as tls from "node:tls";
+import { dockerConfigDir } from "../buildkit/session/docker-config.js";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -19,8 +20,7 @@ export const systemCertsDir = "/etc/docker/certs.d";
 
 /** The certs.d directories for `host` (host[:port], as written in image references), in Docker's order. */
 export function registryCertsDirs(host: string, env: Env, home: string = homedir()): string[] {
-  const config = env.DOCKER_CONFIG || join(home, ".docker");
-  return [join(systemCertsDir, host), join(config, "certs.d", host)];
+  return [join(systemCertsDir, host), join(dockerConfigDir(env, home), "certs.d", host)];
 }
 
 /**

@@ -22,8 +22,16 @@ interface DockerConfig {
   credsStore?: string;
 }
 
+/** The Docker config folder: DOCKER_CONFIG, or ~/.docker. */
+export function dockerConfigDir(
+  env: Readonly<Record<string, string | undefined>>,
+  home: string = homedir(),
+): string {
+  return env.DOCKER_CONFIG || join(home, ".docker");
+}
+
 export function dockerConfigPath(env: Readonly<Record<string, string | undefined>>): string {
-  return join(env.DOCKER_CONFIG ?? join(homedir(), ".docker"), "config.json");
+  return join(dockerConfigDir(env), "config.json");
 }
 
 export function readDockerConfig(env: Readonly<Record<string, string | undefined>>): DockerConfig {
