@@ -6,7 +6,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { loadProto, lookupProto } from "../api/load.js";
 import { ContentError, type IngestStatus, type OciLayoutStore } from "./oci-layout-store.js";
-import type { SessionService } from "./service.js";
+import { metadataValues, type SessionService } from "./service.js";
 
 const definition = (
   lookupProto(
@@ -52,11 +52,11 @@ type Call = { metadata: grpc.Metadata };
 /** Serves the given stores, keyed by their id ("local:/abs/folder"). */
 export function contentService(stores: ReadonlyMap<string, OciLayoutStore>): SessionService {
   const choose = (call: Call): OciLayoutStore => {
-    const id = call.metadata.get(storeIdHeader)[0];
+    const id = metadataValues(call.metadata, storeIdHeader)[0];
     if (id === undefined)
       throw new ContentError("invalid-argument", `request lacks metadata ${storeIdHeader}`);
-    const store = stores.get(String(id));
-    if (!store) throw new ContentError("not-found", `unknown store ${String(id)}`);
+    const store = stores.get(id);
+    if (!store) throw new ContentError("not-found", `unknown store ${id}`);
     return store;
   };
   const infoMessage = (store: OciLayoutStore, digest: string) => {

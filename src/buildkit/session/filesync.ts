@@ -9,7 +9,7 @@ import * as grpc from "@grpc/grpc-js";
 import { loadProto, lookupProto } from "../api/load.js";
 import { goFileMode, PacketType, type StatMessage, statMessage } from "./fsutil.js";
 import { IgnoreMatcher } from "./ignore.js";
-import type { SessionService } from "./service.js";
+import { metadataValues, type SessionService } from "./service.js";
 
 export type SyncDir =
   | { readonly kind: "fs"; readonly path: string }
@@ -34,17 +34,6 @@ interface Entry {
 
 /** Bytes per DATA packet: well under gRPC's 4 MiB message limit, few packets per file. */
 const CHUNK = 1024 * 1024;
-
-/**
- * The values of a metadata key. The daemon sends each pattern as its own header
- * field; Node's HTTP/2 layer joins repeated fields with ", ", so split them again.
- */
-export function metadataList(md: grpc.Metadata, key: string): string[] {
-  return md
-    .get(key)
-    .flatMap((v) => v.toString().split(", "))
-    .filter((v) => v !== "");
-}
 
 /** Whether a directory could contain something an include pattern selects. */
 function mayContainIncluded(dir: string, includes: readonly string[]): boolean {
@@ -164,7 +153,7 @@ export function fileSyncService(
 ): SessionService {
   const diffCopy = (call: grpc.ServerDuplexStream<Packet, Packet>) => {
     const md = call.metadata;
-    const name = metadataList(md, "dir-name")[0] ?? "";
+    const name = metadataValues(md, "dir-name")[0] ?? "";
     const dir = dirs[name];
     if (!dir) {
       call.emit("error", {
@@ -175,12 +164,12 @@ export function fileSyncService(
     }
     let entries: Entry[];
     try {
-      const follow = metadataList(md, "followpaths");
+      const follow = metadataValues(md, "followpaths");
       const includes = [
-        ...metadataList(md, "include-patterns"),
+        ...metadataValues(md, "include-patterns"),
         ...(follow.length > 0 && dir.kind === "fs" ? followPaths(dir.path, follow) : follow),
       ];
-      entries = listEntries(dir, includes, metadataList(md, "exclude-patterns"));
+      entries = listEntries(dir, includes, metadataValues(md, "exclude-patterns"));
     } catch (err) {
       onError(err as Error);
       call.emit("error", { code: grpc.status.INTERNAL, details: (err as Error).message });

@@ -12,3 +12,14 @@ export interface SessionService {
 export function methodPaths(services: readonly SessionService[]): string[] {
   return services.flatMap((s) => Object.values(s.definition).map((m) => m.path));
 }
+
+/**
+ * The values of a metadata key the daemon sent. It sends each value as its own header
+ * field; Node's HTTP/2 layer joins repeated fields with ", ", so they are split again.
+ */
+export function metadataValues(md: grpc.Metadata, key: string): string[] {
+  return md
+    .get(key)
+    .flatMap((v) => v.toString().split(", "))
+    .filter((v) => v !== "");
+}

@@ -9,7 +9,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { loadProto, lookupProto } from "../api/load.js";
-import type { SessionService } from "./service.js";
+import { metadataValues, type SessionService } from "./service.js";
 import { type KeyAgent, startKeyAgent } from "./ssh-agent.js";
 import { readSshKey } from "./ssh-keys.js";
 
@@ -110,7 +110,7 @@ export function sshService(sockets: ReadonlyMap<string, string>): SessionService
         else cb(null, {});
       },
       ForwardAgent(call: grpc.ServerDuplexStream<{ data: Buffer }, { data: Buffer }>) {
-        const id = call.metadata.get("buildkit.ssh.id")[0]?.toString() || "default";
+        const id = metadataValues(call.metadata, "buildkit.ssh.id")[0] || "default";
         const path = sockets.get(id);
         if (!path) {
           call.emit("error", {

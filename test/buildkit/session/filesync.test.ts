@@ -1,19 +1,10 @@
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import * as grpc from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
-import { followPaths, listEntries, metadataList } from "../../../src/buildkit/session/filesync.js";
+import { followPaths, listEntries } from "../../../src/buildkit/session/filesync.js";
 
-describe("FileSync request metadata", () => {
-  it("splits repeated header fields that HTTP/2 joined with ', '", () => {
-    const md = new grpc.Metadata();
-    md.add("exclude-patterns", "*.key, *.log, !keep.log");
-    md.add("exclude-patterns", "tmp");
-    expect(metadataList(md, "exclude-patterns")).toEqual(["*.key", "*.log", "!keep.log", "tmp"]);
-    expect(metadataList(md, "include-patterns")).toEqual([]);
-  });
-
+describe("FileSync followpaths", () => {
   it("follows symlinked followpaths to their targets inside the folder", () => {
     const dir = mkdtempSync(join(tmpdir(), "mbake-follow-"));
     mkdirSync(join(dir, "config"));
