@@ -11,8 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BuildFailedError, BuildkitClient } from "../../src/buildkit/client.js";
-import type { BuildSpec } from "../../src/buildkit/solve/spec.js";
 import type { SolveStatus } from "../../src/progress/status.js";
+import { buildSpec } from "./support/build-spec.js";
 import { testEnv } from "./test-env.js";
 
 const env = testEnv();
@@ -25,26 +25,7 @@ afterAll(async () => {
   for (const c of clients) await c.close();
 });
 
-function spec(contextDir: string, dockerfile: string, extra: Partial<BuildSpec> = {}): BuildSpec {
-  return {
-    contextDir,
-    dockerfile: { kind: "inline", text: dockerfile },
-    args: { BASE: env.baseImage },
-    labels: {},
-    platforms: [],
-    tags: [],
-    cacheFrom: [],
-    cacheTo: [],
-    secrets: [],
-    noCache: false,
-    noCacheFilter: [],
-    pull: false,
-    ulimits: [],
-    extraHosts: [],
-    namedContexts: {},
-    ...extra,
-  };
-}
+const spec = buildSpec;
 
 function context(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), "mbake-ctx-"));

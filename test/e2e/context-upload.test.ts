@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BuildkitClient } from "../../src/buildkit/client.js";
-import type { BuildSpec } from "../../src/buildkit/solve/spec.js";
 import type { SolveStatus } from "../../src/progress/status.js";
+import { buildSpec } from "./support/build-spec.js";
 import { testEnv } from "./test-env.js";
 
 const env = testEnv();
@@ -19,28 +19,12 @@ afterAll(async () => {
   await client?.close();
 });
 
-function spec(contextDir: string, salt: string): BuildSpec {
-  return {
+function spec(contextDir: string, salt: string) {
+  return buildSpec(
     contextDir,
-    dockerfile: {
-      kind: "inline",
-      text: `ARG BASE\nFROM \${BASE}\nCOPY . /ctx\nRUN echo ${salt} && ls -l /ctx\n`,
-    },
-    args: { BASE: env.baseImage },
-    labels: {},
-    platforms: [],
-    output: { type: "cacheonly" },
-    tags: [],
-    cacheFrom: [],
-    cacheTo: [],
-    secrets: [],
-    noCache: false,
-    noCacheFilter: [],
-    pull: false,
-    ulimits: [],
-    extraHosts: [],
-    namedContexts: {},
-  };
+    `ARG BASE\nFROM \${BASE}\nCOPY . /ctx\nRUN echo ${salt} && ls -l /ctx\n`,
+    { output: { type: "cacheonly" } },
+  );
 }
 
 /** Bytes the daemon reported for "transferring context" in one build. */

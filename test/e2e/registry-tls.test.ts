@@ -22,6 +22,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mediaTypes } from "../../src/scheduler/join.js";
 import { runMbake } from "../cli/run-mbake.js";
 import { httpsGet, startTlsRegistry, type TlsRegistry } from "./support/tls-registry.js";
 import { testEnv } from "./test-env.js";
@@ -29,18 +30,8 @@ import { testEnv } from "./test-env.js";
 const env = testEnv();
 const [engineA, engineB] = env.engines as [(typeof env.engines)[0], (typeof env.engines)[0]];
 const one = (e: typeof engineA) => `${e.name}=${e.endpoint}`;
-const accept = [
-  "application/vnd.oci.image.index.v1+json",
-  "application/vnd.docker.distribution.manifest.list.v2+json",
-  "application/vnd.oci.image.manifest.v1+json",
-  "application/vnd.docker.distribution.manifest.v2+json",
-].join(", ");
-const imageTypes = [
-  "application/vnd.oci.image.manifest.v1+json",
-  "application/vnd.docker.distribution.manifest.v2+json",
-  "application/vnd.oci.image.index.v1+json",
-  "application/vnd.docker.distribution.manifest.list.v2+json",
-];
+const accept = Object.values(mediaTypes).join(", ");
+const imageTypes: readonly string[] = Object.values(mediaTypes);
 
 let registry: TlsRegistry;
 let work: string;

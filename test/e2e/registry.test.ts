@@ -1,12 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { mediaTypes } from "../../src/scheduler/join.js";
 import { testEnv } from "./test-env.js";
 
-const accept = [
-  "application/vnd.oci.image.index.v1+json",
-  "application/vnd.docker.distribution.manifest.list.v2+json",
-  "application/vnd.oci.image.manifest.v1+json",
-  "application/vnd.docker.distribution.manifest.v2+json",
-].join(", ");
+const accept = Object.values(mediaTypes).join(", ");
 
 interface Index {
   manifests: { digest: string; platform: { os: string; architecture: string } }[];

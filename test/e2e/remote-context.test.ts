@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runMbake } from "../cli/run-mbake.js";
+import { freePort } from "./support/registry-process.js";
 import { testEnv } from "./test-env.js";
 
 const env = testEnv();
@@ -21,17 +22,6 @@ let gitDaemon: ChildProcess;
 let gitPort = 0;
 let http: Server;
 let httpPort = 0;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function git(cwd: string, ...args: string[]): void {
   execFileSync("git", ["-c", "user.email=t@mbake.test", "-c", "user.name=t", ...args], { cwd });

@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BuildkitClient } from "../../src/buildkit/client.js";
-import type { BuildSpec } from "../../src/buildkit/solve/spec.js";
 import type { SolveStatus } from "../../src/progress/status.js";
 import { runMbake } from "../cli/run-mbake.js";
+import { buildSpec } from "./support/build-spec.js";
 import {
   makeCertificates,
   startTlsFront,
@@ -102,27 +102,11 @@ describe("tcp:// endpoints with TLS (buildctl's --tlscacert, --tlscert, --tlskey
     writeFileSync(join(ctx, "skip.log"), "ignored\n");
     writeFileSync(join(ctx, ".dockerignore"), "*.log\n");
     const out = join(mkdtempSync(join(tmpdir(), "mbake-out-")), "result");
-    const spec: BuildSpec = {
-      contextDir: ctx,
-      dockerfile: {
-        kind: "inline",
-        text: `ARG BASE\nFROM \${BASE} AS b\nCOPY . /src\nRUN ls /src > /listing && echo tls-${Date.now()}\nFROM scratch\nCOPY --from=b /listing /src/hello.txt /\n`,
-      },
-      args: { BASE: env.baseImage },
-      labels: {},
-      platforms: [],
-      output: { type: "local", dest: out },
-      tags: [],
-      cacheFrom: [],
-      cacheTo: [],
-      secrets: [],
-      noCache: false,
-      noCacheFilter: [],
-      pull: false,
-      ulimits: [],
-      extraHosts: [],
-      namedContexts: {},
-    };
+    const spec = buildSpec(
+      ctx,
+      `ARG BASE\nFROM \${BASE} AS b\nCOPY . /src\nRUN ls /src > /listing && echo tls-${Date.now()}\nFROM scratch\nCOPY --from=b /listing /src/hello.txt /\n`,
+      { output: { type: "local", dest: out } },
+    );
     const client = await BuildkitClient.connect(`tcp://127.0.0.1:${front.port}`, clientTls());
     const statuses: SolveStatus[] = [];
     try {

@@ -4,15 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadProto, lookupProto } from "../../../src/buildkit/api/load.js";
 import { authService } from "../../../src/buildkit/session/auth.js";
+import { type ServiceClient, serveSessionService } from "../../support/session-service.js";
 import { startTokenServer, type TokenServer } from "../../support/token-server.js";
 
-type Client = grpc.Client & Record<string, (...args: unknown[]) => unknown>;
-
 const dir = mkdtempSync(join(tmpdir(), "mbake-auth-"));
-let server: grpc.Server;
-let client: Client;
+let served: Awaited<ReturnType<typeof serveSessionService>>;
+let client: ServiceClient;
 let tokens: TokenServer;
 
 beforeAll(async () => {
@@ -25,24 +23,14 @@ beforeAll(async () => {
       auths: { "registry.test:5000": { auth: Buffer.from("bob:pw").toString("base64") } },
     }),
   );
-  const service = authService({ DOCKER_CONFIG: configDir }, "mbake/1.2.3");
-  server = new grpc.Server();
-  server.addService(service.definition, service.implementation);
-  const socket = join(dir, "auth.sock");
-  await new Promise<void>((resolve, reject) =>
-    server.bindAsync(`unix://${socket}`, grpc.ServerCredentials.createInsecure(), (err) =>
-      err ? reject(err) : resolve(),
-    ),
+  served = await serveSessionService(
+    authService({ DOCKER_CONFIG: configDir }, "mbake/1.2.3"),
+    "auth.proto",
   );
-  const Ctor = lookupProto(
-    loadProto("auth.proto"),
-    "moby.filesync.v1.Auth",
-  ) as grpc.ServiceClientConstructor;
-  client = new Ctor(`unix://${socket}`, grpc.credentials.createInsecure()) as unknown as Client;
+  client = served.client;
 });
 afterAll(async () => {
-  client?.close();
-  server?.forceShutdown();
+  served?.close();
   await tokens?.close();
 });
 

@@ -9,38 +9,24 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadProto, lookupProto } from "../../../src/buildkit/api/load.js";
 import { contentService, storeIdHeader } from "../../../src/buildkit/session/content.js";
 import { OciLayoutStore } from "../../../src/buildkit/session/oci-layout-store.js";
-
-type Client = grpc.Client & Record<string, (...args: unknown[]) => unknown>;
+import { type ServiceClient, serveSessionService } from "../../support/session-service.js";
 
 const dir = mkdtempSync(join(tmpdir(), "mbake-content-"));
 const storeDir = join(dir, "cache");
 const store = new OciLayoutStore(storeDir);
-let server: grpc.Server;
-let client: Client;
+let served: Awaited<ReturnType<typeof serveSessionService>>;
+let client: ServiceClient;
 
 beforeAll(async () => {
-  const service = contentService(new Map([[`local:${storeDir}`, store]]));
-  server = new grpc.Server();
-  server.addService(service.definition, service.implementation);
-  const socket = join(dir, "content.sock");
-  await new Promise<void>((resolve, reject) =>
-    server.bindAsync(`unix://${socket}`, grpc.ServerCredentials.createInsecure(), (err) =>
-      err ? reject(err) : resolve(),
-    ),
+  served = await serveSessionService(
+    contentService(new Map([[`local:${storeDir}`, store]])),
+    "content.proto",
   );
-  const Ctor = lookupProto(
-    loadProto("content.proto"),
-    "containerd.services.content.v1.Content",
-  ) as grpc.ServiceClientConstructor;
-  client = new Ctor(`unix://${socket}`, grpc.credentials.createInsecure()) as unknown as Client;
+  client = served.client;
 });
-afterAll(() => {
-  client?.close();
-  server?.forceShutdown();
-});
+afterAll(() => served?.close());
 
 function md(id = `local:${storeDir}`): grpc.Metadata {
   const m = new grpc.Metadata();
