@@ -5,7 +5,12 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { loadProto, lookupProto } from "../api/load.js";
-import { ContentError, type IngestStatus, type OciLayoutStore } from "./oci-layout-store.js";
+import {
+  type BlobInfo,
+  ContentError,
+  type IngestStatus,
+  type OciLayoutStore,
+} from "./oci-layout-store.js";
 import { metadataValues, type SessionService } from "./service.js";
 
 const definition = (
@@ -59,8 +64,7 @@ export function contentService(stores: ReadonlyMap<string, OciLayoutStore>): Ses
     if (!store) throw new ContentError("not-found", `unknown store ${id}`);
     return store;
   };
-  const infoMessage = (store: OciLayoutStore, digest: string) => {
-    const i = store.info(digest);
+  const infoMessage = (i: BlobInfo) => {
     return {
       digest: i.digest,
       size: i.size,
@@ -83,12 +87,14 @@ export function contentService(stores: ReadonlyMap<string, OciLayoutStore>): Ses
     name: "containerd.services.content.v1.Content",
     definition,
     implementation: {
-      Info: unary((store, req: { digest: string }) => ({ info: infoMessage(store, req.digest) })),
+      Info: unary((store, req: { digest: string }) => ({
+        info: infoMessage(store.info(req.digest)),
+      })),
       Update: unary(
         (store, req: { info?: { digest: string; labels?: Record<string, string> } }) => {
-          const digest = req.info?.digest ?? "";
-          store.update(digest, req.info?.labels ?? {});
-          return { info: infoMessage(store, digest) };
+          return {
+            info: infoMessage(store.update(req.info?.digest ?? "", req.info?.labels ?? {})),
+          };
         },
       ),
       Delete: unary((store, req: { digest: string }) => {
@@ -106,7 +112,7 @@ export function contentService(stores: ReadonlyMap<string, OciLayoutStore>): Ses
       List(call: grpc.ServerWritableStream<unknown, unknown>) {
         try {
           const store = choose(call);
-          const infos = store.list().map((i) => infoMessage(store, i.digest));
+          const infos = store.list().map(infoMessage);
           for (let i = 0; i < infos.length; i += 100) call.write({ info: infos.slice(i, i + 100) });
           call.end();
         } catch (err) {

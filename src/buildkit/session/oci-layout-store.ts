@@ -116,9 +116,9 @@ export class OciLayoutStore {
 
   /** Labels live as long as this store (the local store keeps none on disk either). */
   update(digest: string, labels: Readonly<Record<string, string>>): BlobInfo {
-    this.info(digest);
+    const info = this.info(digest);
     this.labels.set(digest, { ...labels });
-    return this.info(digest);
+    return { ...info, labels: { ...labels } };
   }
 
   list(): BlobInfo[] {
