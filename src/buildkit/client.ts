@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import type { SolveStatus } from "../progress/status.js";
+import { credentialsFor, readDockerConfig, registryHost } from "../support/docker-config.js";
 import { ControlApi, type UsageRecord, type WorkerInfo } from "./control/control.js";
 import { authService } from "./session/auth.js";
 import {
@@ -18,7 +19,6 @@ import {
   sharedKeyFor,
 } from "./session/connection.js";
 import { contentService } from "./session/content.js";
-import { credentialsFor, readDockerConfig, registryHost } from "./session/docker-config.js";
 import { receiveOutput } from "./session/filesend.js";
 import { fileSyncService } from "./session/filesync.js";
 import {

@@ -6,11 +6,6 @@ import { dirname, join, resolve } from "node:path";
 import type { Target } from "../bake/model.js";
 import type { BakeResolution } from "../bake/resolve.js";
 import { BuildFailedError, EndpointGoneError } from "../buildkit/client.js";
-import {
-  credentialsFor,
-  readDockerConfig,
-  registryHost,
-} from "../buildkit/session/docker-config.js";
 import { CapabilityError } from "../buildkit/solve/request.js";
 import type { TargetGraph } from "../graph/graph.js";
 import { describePlan, type PlanTarget, planJobs } from "../plan/plan.js";
@@ -32,6 +27,7 @@ import {
   JobFailedError,
   runPlan,
 } from "../scheduler/scheduler.js";
+import { credentialsFor, readDockerConfig, registryHost } from "../support/docker-config.js";
 import { createTuiRenderer } from "../ui/tui.js";
 import type { BakeOptions } from "./args.js";
 import { loadConfig } from "./config-file.js";

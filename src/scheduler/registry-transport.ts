@@ -11,7 +11,7 @@ import * as https from "node:https";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import * as tls from "node:tls";
-import { dockerConfigDir } from "../buildkit/session/docker-config.js";
+import { dockerConfigDir } from "../support/docker-config.js";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 

@@ -12,7 +12,7 @@ import {
   fetchRegistryToken,
   type RegistryToken,
   RegistryTokenError,
-} from "../buildkit/session/registry-token.js";
+} from "../support/registry-token.js";
 import {
   type Descriptor,
   type FetchedManifest,

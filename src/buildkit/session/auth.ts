@@ -1,8 +1,8 @@
 /** The Auth session service: registry credentials for the host the daemon asks about. */
 import * as grpc from "@grpc/grpc-js";
+import { credentialsFor, readDockerConfig } from "../../support/docker-config.js";
+import { fetchRegistryToken, RegistryTokenError } from "../../support/registry-token.js";
 import { loadProto, lookupProto } from "../api/load.js";
-import { credentialsFor, readDockerConfig } from "./docker-config.js";
-import { fetchRegistryToken, RegistryTokenError } from "./registry-token.js";
 import type { SessionService } from "./service.js";
 
 const definition = (

@@ -1,9 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  fetchRegistryToken,
-  RegistryTokenError,
-} from "../../../src/buildkit/session/registry-token.js";
-import { startTokenServer, type TokenServer } from "../../support/token-server.js";
+import { fetchRegistryToken, RegistryTokenError } from "../../src/support/registry-token.js";
+import { startTokenServer, type TokenServer } from "./token-server.js";
 
 let oauth: TokenServer;
 let getOnly: TokenServer;
