@@ -6,6 +6,7 @@ import { dirname, join, resolve } from "node:path";
 import type { Target } from "../bake/model.js";
 import type { BakeResolution } from "../bake/resolve.js";
 import { BuildFailedError, EndpointGoneError } from "../buildkit/client.js";
+import { checkOutputDest, OutputDestError } from "../buildkit/session/output-dest.js";
 import { CapabilityError } from "../buildkit/solve/request.js";
 import type { TargetGraph } from "../graph/graph.js";
 import { describePlan, type PlanTarget, planJobs } from "../plan/plan.js";
@@ -56,12 +57,39 @@ function pushes(t: Target): boolean {
   return !!o && (o.type === "registry" || o.push === "true");
 }
 
+/** Output paths are checked before any endpoint is contacted, so bad ones cost nothing. */
+function checkOutputDests(resolution: BakeResolution, cwd: string): void {
+  for (const [name, t] of Object.entries(resolution.targets)) {
+    for (const out of t.output ?? []) {
+      const dest = out.dest;
+      if (dest === undefined || dest === "-") continue;
+      const kind =
+        out.type === "local"
+          ? "local"
+          : ["tar", "oci", "docker"].includes(out.type ?? "")
+            ? "tar"
+            : undefined;
+      if (!kind) continue;
+      try {
+        checkOutputDest(kind, resolve(cwd, dest));
+      } catch (err) {
+        if (err instanceof OutputDestError)
+          throw new OutputDestError(
+            `target "${name}": ${err.message.replace(resolve(cwd, dest), dest)}`,
+          );
+        throw err;
+      }
+    }
+  }
+}
+
 export async function runBuild(
   o: BakeOptions,
   io: CliIo,
   resolution: BakeResolution,
   graph: TargetGraph,
 ): Promise<number> {
+  checkOutputDests(resolution, io.cwd);
   const config = loadConfig(io.cwd, o.files[0]);
   const cacheSetting = o.cache ?? config?.cache;
   const sharedCacheRepo = cacheSetting ? parseSharedCache(cacheSetting) : undefined;

@@ -59,6 +59,7 @@ function isInputError(err: unknown): boolean {
       "AddressError",
       "SharedCacheError",
       "TargetSpecError",
+      "OutputDestError",
     ].includes(err.name)
   );
 }

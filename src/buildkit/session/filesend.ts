@@ -1,27 +1,25 @@
 /**
  * FileSend.DiffCopy: receives a `local` output (an fsutil packet stream: mbake asks
- * for each file) or a `tar` output (raw bytes) into a temporary sibling of the
- * destination. commit() renames it into place after the solve succeeded;
- * discard() removes it, so a failed or cancelled build leaves no half output.
+ * for each file) or a `tar` output (raw bytes) into a staging place of the destination
+ * (see output-dest.ts). commit() moves what was received into place after the solve
+ * succeeded, leaving every other file alone; discard() removes only what mbake made,
+ * so a failed or cancelled build leaves no half output.
  */
 
-import { randomBytes } from "node:crypto";
 import {
   chmodSync,
   createWriteStream,
-  existsSync,
   mkdirSync,
-  renameSync,
-  rmSync,
   symlinkSync,
   utimesSync,
   type WriteStream,
 } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type * as grpc from "@grpc/grpc-js";
 import protobuf from "protobufjs";
 import { isGoDir, isGoRegular, isGoSymlink, PacketType, unixPermissions } from "./fsutil.js";
+import { stageLocalDest, stageTarDest } from "./output-dest.js";
 import type { SessionService } from "./service.js";
 
 const root = protobuf.loadSync(fileURLToPath(new URL("../api/fsutil.proto", import.meta.url)));
@@ -73,11 +71,8 @@ export function receiveOutput(
   dest: string,
   stdout: NodeJS.WritableStream = process.stdout,
 ): OutputReceiver {
-  const target = dest === "-" ? "-" : resolve(dest);
-  const temp =
-    target === "-"
-      ? ""
-      : join(dirname(target), `.${basename(target)}.mbake-tmp-${randomBytes(4).toString("hex")}`);
+  const staged =
+    dest === "-" ? undefined : kind === "tar" ? stageTarDest(dest) : stageLocalDest(dest);
   let settle: { resolve: () => void; reject: (e: Error) => void } = {
     resolve: () => {},
     reject: () => {},
@@ -91,10 +86,15 @@ export function receiveOutput(
   const handleTar = (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {
     received = true;
     let out: NodeJS.WritableStream;
-    if (target === "-") out = stdout;
+    if (!staged) out = stdout;
     else {
-      mkdirSync(dirname(temp), { recursive: true });
-      out = createWriteStream(temp);
+      try {
+        out = createWriteStream(staged.stagingPath());
+      } catch (e) {
+        settle.reject(e as Error);
+        call.destroy(e as Error);
+        return;
+      }
     }
     call.on("data", (b: Buffer) => {
       const m = BytesMessage.decode(b) as unknown as { data?: Uint8Array };
@@ -110,9 +110,18 @@ export function receiveOutput(
 
   const handleLocal = (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {
     received = true;
-    mkdirSync(temp, { recursive: true });
+    let temp: string;
+    try {
+      if (!staged) throw new Error("a local output needs a folder");
+      temp = staged.stagingPath();
+    } catch (e) {
+      settle.reject(e as Error);
+      call.destroy(e as Error);
+      return;
+    }
     const files: { id: number; path: string; mode: number; mtimeNs: bigint }[] = [];
     const dirs: { path: string; mode: number; mtimeNs: bigint }[] = [];
+    const links = new Set<string>();
     let id = 0;
     let statsDone = false;
     let current:
@@ -160,8 +169,13 @@ export function receiveOutput(
           }
           const thisId = id++;
           const rel = p.stat.path;
-          if (rel.split("/").includes("..")) {
+          // No "..", and nothing below a symlink the daemon sent: a write never leaves
+          // the staging folder.
+          const parts = rel.split("/");
+          const underLink = parts.some((_, i) => i > 0 && links.has(parts.slice(0, i).join("/")));
+          if (parts.includes("..") || underLink) {
             settle.reject(new Error(`the daemon sent an unsafe path "${rel}"`));
+            call.destroy();
             return;
           }
           const abs = join(temp, rel);
@@ -172,6 +186,7 @@ export function receiveOutput(
           } else if (isGoSymlink(p.stat.mode)) {
             mkdirSync(dirname(abs), { recursive: true });
             symlinkSync(p.stat.linkname ?? "", abs);
+            links.add(parts.filter((x) => x !== "" && x !== ".").join("/"));
           } else if (isGoRegular(p.stat.mode)) {
             mkdirSync(dirname(abs), { recursive: true });
             files.push({ id: thisId, path: rel, mode: p.stat.mode, mtimeNs });
@@ -222,13 +237,10 @@ export function receiveOutput(
     service,
     done,
     commit() {
-      if (target === "-" || !received) return;
-      if (existsSync(target)) rmSync(target, { recursive: true, force: true });
-      mkdirSync(dirname(target), { recursive: true });
-      renameSync(temp, target);
+      if (received) staged?.commit();
     },
     discard() {
-      if (temp) rmSync(temp, { recursive: true, force: true });
+      staged?.discard();
     },
   };
 }
