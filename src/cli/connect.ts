@@ -1,8 +1,9 @@
 /** Reaches the configured (or discovered) endpoints and learns what each can do. */
 import { BuildkitClient, discoverEndpoint } from "../buildkit/client.js";
 import type { Capabilities } from "../buildkit/solve/spec.js";
+import { parseAddress } from "../buildkit/transport/address.js";
 import type { EndpointInfo } from "../plan/plan.js";
-import type { EndpointConfig } from "./endpoint-config.js";
+import { type EndpointConfig, parseEndpointSpec } from "./endpoint-config.js";
 
 export interface ConnectedEndpoint {
   readonly config: EndpointConfig;
@@ -23,7 +24,10 @@ export function endpointsToTry(
   if (configured.length > 0) return { endpoints: [...configured], tried: [] };
   const found = discoverEndpoint(env);
   if (!found.address) return { endpoints: [], tried: found.tried };
-  return { endpoints: [{ name: "default", address: found.address }], tried: found.tried };
+  // BUILDKIT_HOST takes the same ?ca=&cert=&key=&servername= options as --endpoint.
+  const spec = parseEndpointSpec(found.address, 0);
+  parseAddress(spec.address, env);
+  return { endpoints: [{ ...spec, name: "default" }], tried: found.tried };
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

@@ -6,6 +6,7 @@
 
 import { readFileSync } from "node:fs";
 import { Ajv } from "ajv";
+import { parseAddress, startsProgram } from "../buildkit/transport/address.js";
 
 export interface EndpointTls {
   readonly ca?: string;
@@ -28,6 +29,8 @@ export interface MbakeConfig {
   readonly cache?: string;
   readonly registry?: string;
   readonly maxParallel?: number;
+  /** The file it was read from. */
+  readonly file?: string;
 }
 
 export class ConfigError extends Error {
@@ -166,6 +169,7 @@ export function parseMbakeConfig(text: string, fileName: string): MbakeConfig {
   }
   return {
     ...data,
+    file: fileName,
     ...(data.endpoints
       ? {
           endpoints: data.endpoints.map((e, i) => ({
@@ -183,11 +187,21 @@ export function selectEndpoints(
   env: Readonly<Record<string, string | undefined>>,
   config: MbakeConfig | undefined,
 ): EndpointConfig[] {
+  const configFile = config?.file ?? "mbake.json";
   let chosen: EndpointConfig[];
+  const fromProject = flags.length === 0 && !env.MBAKE_ENDPOINTS?.trim();
   if (flags.length > 0) chosen = flags.map(parseEndpointSpec);
   else if (env.MBAKE_ENDPOINTS?.trim())
     chosen = parseEndpointList(env.MBAKE_ENDPOINTS).map(parseEndpointSpec);
   else chosen = [...(config?.endpoints ?? [])];
+  // Every address is checked before anything is dialled or started.
+  for (const e of chosen) {
+    const address = parseAddress(e.address, env);
+    if (fromProject && startsProgram(address))
+      throw new ConfigError(
+        `${configFile}: endpoint ${e.name} (${e.address}) would start ${address.kind === "kube-pod" ? "kubectl" : address.kind === "ssh" ? "ssh" : "docker"}; endpoints that start a program are taken only from your own settings (--endpoint, MBAKE_ENDPOINTS, BUILDKIT_HOST), never from a project's files`,
+      );
+  }
   const seen = new Map<string, number>();
   return chosen.map((e) => {
     const n = seen.get(e.name) ?? 0;

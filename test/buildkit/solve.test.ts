@@ -256,8 +256,7 @@ describe("endpoint addresses", () => {
       args: ["exec", "-i", "bk", "buildctl", "dial-stdio"],
     });
     expect(stdioCommand(parseAddress("kube-pod://p?namespace=n"))?.args).toEqual([
-      "--namespace",
-      "n",
+      "--namespace=n",
       "exec",
       "-i",
       "p",
@@ -267,8 +266,8 @@ describe("endpoint addresses", () => {
     ]);
     expect(stdioCommand(parseAddress("ssh://u@h"))?.args).toEqual([
       "-T",
-      "u@h",
       "--",
+      "u@h",
       "buildctl",
       "dial-stdio",
     ]);

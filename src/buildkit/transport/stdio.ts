@@ -32,6 +32,14 @@ export function spawnStdio(command: string, args: readonly string[]): Promise<Du
         if (!duplex.push(d)) child.stdout.pause();
       });
       child.stdout.on("end", () => duplex.push(null));
+      // A program that exits early (ssh to an unknown host) closes its stdin: a write
+      // then fails with EPIPE, which ends this stream with the program's own words.
+      const fail = (err: Error) =>
+        duplex.destroy(
+          new Error(`${command} ${args.join(" ")} failed: ${stderr.trim() || err.message}`),
+        );
+      child.stdin.on("error", fail);
+      child.stdout.on("error", fail);
       child.once("exit", (code) => {
         if (code && code !== 0)
           duplex.destroy(
