@@ -7,6 +7,7 @@ import type { Target } from "../bake/model.js";
 import type { BakeResolution } from "../bake/resolve.js";
 import { BuildFailedError, EndpointGoneError } from "../buildkit/client.js";
 import { checkOutputDest, OutputDestError } from "../buildkit/session/output-dest.js";
+import { secretTextsToMask } from "../buildkit/session/secrets.js";
 import { CapabilityError } from "../buildkit/solve/request.js";
 import type { TargetGraph } from "../graph/graph.js";
 import { describePlan, type PlanTarget, planJobs } from "../plan/plan.js";
@@ -145,20 +146,17 @@ export async function runBuild(
       return ExitCode.buildFailed;
     }
 
-    const secretValues: string[] = [];
-    for (const t of Object.values(resolution.targets)) {
-      for (const s of t.secret ?? []) {
-        const v =
-          s.env !== undefined
-            ? io.env[s.env]
-            : s.src
-              ? existsSync(resolve(io.cwd, s.src))
-                ? readFileSync(resolve(io.cwd, s.src), "utf8")
-                : undefined
-              : undefined;
-        if (v) secretValues.push(v.trim(), v);
-      }
-    }
+    const secretValues = secretTextsToMask(
+      Object.values(resolution.targets).flatMap((t) =>
+        (t.secret ?? []).map((e) => ({
+          id: e.id ?? "",
+          ...(e.src !== undefined ? { src: e.src } : {}),
+          ...(e.env !== undefined ? { env: e.env } : {}),
+        })),
+      ),
+      io.env,
+      io.cwd,
+    );
     const masker = createMasker(secretValues);
     const mode = chooseProgressMode(o.progress, io.stdout.isTTY === true, io.env);
     const writeErr = (t: string) => io.stderr.write(t);

@@ -33,6 +33,29 @@ describe("secrets and ssh agents reach RUN --mount steps", () => {
     expect(r.stderr).toContain("****");
   });
 
+  it.each(["plain", "rawjson", "quiet"])(
+    "masks a secret given by id alone (from the environment, or a file named by the id) in --progress=%s",
+    async (progress) => {
+      const dir = mkdtempSync(join(tmpdir(), "mbake-secret-id-"));
+      writeFileSync(join(dir, "FILETOK"), "file-by-id-s3cr3t\n");
+      writeFileSync(
+        join(dir, "docker-bake.hcl"),
+        `target "s" {\n  secret = ["id=TOK", "id=FILETOK"]\n  dockerfile-inline = ${JSON.stringify(
+          `FROM ${env.baseImage}\nRUN --mount=type=secret,id=TOK --mount=type=secret,id=FILETOK cat /run/secrets/TOK /run/secrets/FILETOK && echo ${Date.now()}-${progress}\n`,
+        )}\n}\n`,
+      );
+      const r = await runMbake([`--progress=${progress}`, "s"], {
+        cwd: dir,
+        env: { MBAKE_ENDPOINTS: endpoint, TOK: "id-only-t0ken-value", CI: "true" },
+      });
+      expect(r.code, r.stderr).toBe(0);
+      const all = r.stdout + r.stderr;
+      expect(all).not.toContain("id-only-t0ken-value");
+      expect(all).not.toContain("file-by-id-s3cr3t");
+      if (progress === "plain") expect(all).toContain("****");
+    },
+  );
+
   it("fails clearly when a secret's environment variable is missing", async () => {
     const dir = mkdtempSync(join(tmpdir(), "mbake-secret-"));
     writeFileSync(
