@@ -9,7 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import type { SolveStatus } from "../progress/status.js";
+import { throwIfAborted, whenAborted } from "../support/abort.js";
 import { credentialsFor, readDockerConfig, registryHost } from "../support/docker-config.js";
+import { markWorkStarted } from "../support/work-started.js";
 import { ControlApi, type UsageRecord, type WorkerInfo } from "./control/control.js";
 import { authService } from "./session/auth.js";
 import {
@@ -88,6 +90,11 @@ function describeGrpcError(err: unknown): string {
   return e?.details || e?.message || String(err);
 }
 
+/** Before the solve's own cancellation scope exists, an abort ends the build as cancelled. */
+function stopIfCancelled(signal: AbortSignal): void {
+  if (signal.aborted) throw new BuildFailedError("cancelled");
+}
+
 export class BuildkitClient {
   private caps: Capabilities | undefined;
 
@@ -105,6 +112,7 @@ export class BuildkitClient {
     env: Readonly<Record<string, string | undefined>> = process.env,
   ): Promise<BuildkitClient> {
     const a = parseAddress(address, env);
+    markWorkStarted();
     switch (a.kind) {
       case "docker":
         return BuildkitClient.engine(address, a.socketPath);
@@ -224,7 +232,11 @@ export class BuildkitClient {
 
   /** Builds one spec: session, Solve and Status share one cancellation. */
   async build(spec: BuildSpec, opts: BuildOptions): Promise<BuildResult> {
+    // Every await below is a cancellation point: an abort that came before a listener
+    // was attached must still stop the build before it starts new work.
+    stopIfCancelled(opts.signal);
     const caps = await this.capabilities();
+    stopIfCancelled(opts.signal);
     const localCache = prepareLocalCache(spec.cacheFrom, spec.cacheTo);
     for (const w of localCache.warnings) opts.onWarning?.(w);
     // Without named contexts in the frontend, planSolve says why an oci-layout:// cannot be used.
@@ -246,13 +258,19 @@ export class BuildkitClient {
     let loadTar: string | undefined;
     if (plan.loadIntoDocker) {
       loadSocket = dockerHostSocket(opts.env);
-      if (!(await isDockerEngine(loadSocket)))
+      const engineAnswers = await isDockerEngine(loadSocket);
+      stopIfCancelled(opts.signal);
+      if (!engineAnswers)
         throw new BuildFailedError(
           `output type=docker on ${this.address} loads the image into the local Docker Engine, but none answers at ${loadSocket}; start it, set DOCKER_HOST, or write a tar with dest=`,
         );
       loadTar = join(tmpdir(), `mbake-load-${randomUUID()}.tar`);
     }
     const ssh = await prepareSshAgents(spec.ssh ?? [], opts.env);
+    if (opts.signal.aborted) {
+      await ssh.close();
+      throw new BuildFailedError("cancelled");
+    }
     const receiver = plan.receive
       ? receiveOutput(plan.receive.kind, plan.receive.dest, opts.stdout)
       : loadTar
@@ -279,7 +297,7 @@ export class BuildkitClient {
     const ref = randomUUID().replace(/-/g, "").slice(0, 25);
     const controller = new AbortController();
     const abort = () => controller.abort();
-    opts.signal.addEventListener("abort", abort, { once: true });
+    const detachAbort = whenAborted(opts.signal, abort);
     let lastError: { step?: string; message?: string } = {};
     const statusDone = this.control.status(
       ref,
@@ -296,6 +314,8 @@ export class BuildkitClient {
       );
       if (receiver) await Promise.race([receiver.done, new Promise((r) => setTimeout(r, 30_000))]);
       await Promise.race([statusDone, new Promise((r) => setTimeout(r, 2000))]);
+      // Cancelled while the daemon finished: nothing is put in place or pushed.
+      throwIfAborted(opts.signal);
       receiver?.commit();
       let loaded: string[] = [];
       if (loadSocket && loadTar) {
@@ -308,6 +328,7 @@ export class BuildkitClient {
       recordLocalCacheExports(localCache, response);
       const pushed: Record<string, string> = {};
       for (const name of plan.pushAfter) {
+        throwIfAborted(opts.signal);
         pushed[name] = await this.pushImage(name, opts.env, controller.signal);
       }
       const digest = Object.values(pushed)[0];
@@ -346,7 +367,7 @@ export class BuildkitClient {
       );
     } finally {
       if (loadTar) rmSync(loadTar, { force: true });
-      opts.signal.removeEventListener("abort", abort);
+      detachAbort();
       controller.abort();
       session.close();
       closeLocalCache(localCache);

@@ -29,6 +29,7 @@ import {
   JobFailedError,
   runPlan,
 } from "../scheduler/scheduler.js";
+import { throwIfAborted, untilAborted } from "../support/abort.js";
 import { credentialsFor, readDockerConfig, registryHost } from "../support/docker-config.js";
 import { createTuiRenderer } from "../ui/tui.js";
 import type { BakeOptions } from "./args.js";
@@ -91,6 +92,7 @@ export async function runBuild(
   graph: TargetGraph,
 ): Promise<number> {
   checkOutputDests(resolution, io.cwd);
+  throwIfAborted(io.signal);
   const config = loadConfig(io.cwd, o.files[0]);
   const cacheSetting = o.cache ?? config?.cache;
   const sharedCacheRepo = cacheSetting ? parseSharedCache(cacheSetting) : undefined;
@@ -104,11 +106,9 @@ export async function runBuild(
     );
   }
   const warnings: string[] = [];
-  const connected = await connectEndpoints(
-    toTry,
-    io.env,
-    (m) => warnings.push(m),
-    config?.maxParallel ?? 4,
+  const connected = await untilAborted(
+    connectEndpoints(toTry, io.env, (m) => warnings.push(m), config?.maxParallel ?? 4),
+    io.signal,
   );
   for (const w of warnings) write(io.stderr, `WARNING: ${w}`);
   if (connected.length === 0) {

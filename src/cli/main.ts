@@ -1,34 +1,48 @@
 #!/usr/bin/env node
-/** The `mbake` executable: wires the process (argv, env, signals, exit code) to run(). */
-import { ExitCode } from "./exit-codes.js";
-import { run } from "./run.js";
+/**
+ * The `mbake` executable: wires the process (argv, env, signals, exit code) to run().
+ * Signal handlers are installed before anything heavy loads, so a Ctrl-C in the first
+ * moments is never lost; the rest of mbake is imported afterwards.
+ */
 
 // Node's deprecation notices are for mbake's developers, not its users (grpc-js, for
 // one, sets a TLS server name to an IP address when an endpoint is tcp://IP:PORT).
 process.noDeprecation = true;
 
+import { workStarted } from "../support/work-started.js";
+
+/** 128 + SIGINT, as shells report it (cli/exit-codes.ts names it too). */
+const CANCELLED = 130;
 const controller = new AbortController();
 let interrupts = 0;
 function onSignal(): void {
   interrupts++;
   if (interrupts > 1) {
     // A second Ctrl-C: the user does not want to wait for a clean stop.
-    process.exit(ExitCode.cancelled);
+    process.exit(CANCELLED);
+  }
+  if (!workStarted()) {
+    // Nothing reached a daemon yet: nothing to stop, so no reason to wait.
+    process.stderr.write("mbake: cancelled\n", () => process.exit(CANCELLED));
+    return;
   }
   controller.abort();
 }
 process.on("SIGINT", onSignal);
 process.on("SIGTERM", onSignal);
 
-const code = await run({
-  argv: process.argv.slice(2),
-  env: process.env,
-  cwd: process.cwd(),
-  stdout: process.stdout,
-  stderr: process.stderr,
-  stdin: process.stdin,
-  signal: controller.signal,
-});
+const { run } = await import("./run.js");
+const code = controller.signal.aborted
+  ? (process.stderr.write("mbake: cancelled\n"), CANCELLED)
+  : await run({
+      argv: process.argv.slice(2),
+      env: process.env,
+      cwd: process.cwd(),
+      stdout: process.stdout,
+      stderr: process.stderr,
+      stdin: process.stdin,
+      signal: controller.signal,
+    });
 process.exitCode = code;
 // Leave as soon as everything written is flushed: gRPC channels and session servers
 // may keep timers alive for a while after they are closed.

@@ -8,6 +8,7 @@ import PQueue from "p-queue";
 import type { Job, Plan } from "../plan/plan.js";
 import type { JobOutcome, JobRef, RunEvent } from "../progress/events.js";
 import type { SolveStatus } from "../progress/status.js";
+import { whenAborted } from "../support/abort.js";
 
 /** A finished dependency, as its dependents can use it. */
 export interface DependencyOutput {
@@ -154,7 +155,8 @@ export async function runPlan(
     for (const a of j.after) dependents.set(a, [...(dependents.get(a) ?? []), j]);
   const runController = new AbortController();
   const onAbort = () => runController.abort();
-  options.signal.addEventListener("abort", onAbort, { once: true });
+  // An abort that came before the run began (Ctrl-C while connecting) counts too.
+  const detachAbort = whenAborted(options.signal, onAbort);
   const running = new Map<string, Promise<void>>();
   /** Builds under way on a daemon right now. */
   const inFlight = new Set<Promise<unknown>>();
@@ -519,7 +521,7 @@ export async function runPlan(
       [...running.entries()].filter(([k]) => k.startsWith("join:")).map(([, p]) => p),
     );
   }
-  options.signal.removeEventListener("abort", onAbort);
+  detachAbort();
   const outcome = options.signal.aborted
     ? "cancelled"
     : failed || [...results.values()].some((r) => r.state !== "done")

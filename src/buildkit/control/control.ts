@@ -1,6 +1,7 @@
 /** Typed calls of BuildKit's Control service over grpc-js. */
 import * as grpc from "@grpc/grpc-js";
 import type { SolveStatus } from "../../progress/status.js";
+import { whenAborted } from "../../support/abort.js";
 import { loadProto, lookupProto } from "../api/load.js";
 import { decodeStatus } from "./decode.js";
 
@@ -141,7 +142,7 @@ export class ControlApi {
         deadlineMs ? { deadline: Date.now() + deadlineMs } : {},
         (err, res) => (err ? reject(err) : resolve(res)),
       );
-      signal?.addEventListener("abort", () => call.cancel(), { once: true });
+      if (signal) whenAborted(signal, () => call.cancel());
     });
   }
 
@@ -196,7 +197,7 @@ export class ControlApi {
   status(ref: string, onStatus: (s: SolveStatus) => void, signal: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       const stream = this.raw.Status({ Ref: ref });
-      signal.addEventListener("abort", () => stream.cancel(), { once: true });
+      whenAborted(signal, () => stream.cancel());
       stream.on("data", (raw) => onStatus(decodeStatus(raw)));
       stream.on("error", () => resolve());
       stream.on("end", () => resolve());

@@ -1,0 +1,43 @@
+/**
+ * Cancellation without races: an abort that happened before anyone listened is still
+ * seen. Every place that reacts to an AbortSignal goes through these.
+ */
+
+/** Runs `fn` once when `signal` aborts, or now if it already has; returns the detach. */
+export function whenAborted(signal: AbortSignal, fn: () => void): () => void {
+  if (signal.aborted) {
+    fn();
+    return () => {};
+  }
+  signal.addEventListener("abort", fn, { once: true });
+  return () => signal.removeEventListener("abort", fn);
+}
+
+export class CancelledError extends Error {
+  override name = "CancelledError";
+  constructor(message = "cancelled") {
+    super(message);
+  }
+}
+
+/** Throws CancelledError if `signal` has aborted: call it after every await of a long job. */
+export function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw new CancelledError();
+}
+
+/** Settles like `work`, or rejects with CancelledError as soon as `signal` aborts. */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const detach = whenAborted(signal, () => reject(new CancelledError()));
+    work.then(
+      (v) => {
+        detach();
+        resolve(v);
+      },
+      (e: unknown) => {
+        detach();
+        reject(e);
+      },
+    );
+  });
+}
