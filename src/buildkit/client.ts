@@ -298,6 +298,10 @@ export class BuildkitClient {
     const controller = new AbortController();
     const abort = () => controller.abort();
     const detachAbort = whenAborted(opts.signal, abort);
+    // An output that cannot be written (disk full) ends the solve now, not when the daemon gives up.
+    receiver?.done.catch(() => {
+      if (receiver.failure()) controller.abort();
+    });
     let lastError: { step?: string; message?: string } = {};
     const statusDone = this.control.status(
       ref,
@@ -352,6 +356,10 @@ export class BuildkitClient {
     } catch (err) {
       receiver?.discard();
       if (opts.signal.aborted) throw new BuildFailedError("cancelled");
+      // The output could not be written here (disk full, read-only): say that, not the
+      // daemon's view of the broken stream; another endpoint would fail the same way.
+      const outputFailure = receiver?.failure();
+      if (outputFailure) throw new BuildFailedError(outputFailure.message);
       if (err instanceof BuildFailedError || err instanceof EndpointGoneError) throw err;
       const code = (err as grpc.ServiceError).code;
       const message = describeGrpcError(err);

@@ -61,6 +61,8 @@ export interface OutputReceiver {
   commit(): void;
   /** Removes whatever was received. */
   discard(): void;
+  /** Why writing the output failed, if it did (disk full, not writable). */
+  failure(): Error | undefined;
   /** Resolves when the daemon finished sending. */
   readonly done: Promise<void>;
 }
@@ -82,6 +84,24 @@ export function receiveOutput(
   });
   done.catch(() => {});
   let received = false;
+  let failure: Error | undefined;
+  /** A write to the destination failed (disk full, not writable): the output is abandoned. */
+  const writeFailed = (call: grpc.ServerDuplexStream<Buffer, Buffer>, e: NodeJS.ErrnoException) => {
+    const why =
+      e.code === "ENOSPC"
+        ? "no space left on the device"
+        : e.code === "EACCES" || e.code === "EPERM"
+          ? "permission denied"
+          : e.code === "EROFS"
+            ? "read-only file system"
+            : e.message;
+    const err = new Error(
+      `cannot write the output to ${dest}: ${why}${e.code ? ` (${e.code})` : ""}`,
+    );
+    failure ??= err;
+    settle.reject(err);
+    call.destroy(err);
+  };
 
   const handleTar = (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {
     received = true;
@@ -89,7 +109,9 @@ export function receiveOutput(
     if (!staged) out = stdout;
     else {
       try {
-        out = createWriteStream(staged.stagingPath());
+        const file = createWriteStream(staged.stagingPath());
+        file.on("error", (e: NodeJS.ErrnoException) => writeFailed(call, e));
+        out = file;
       } catch (e) {
         settle.reject(e as Error);
         call.destroy(e as Error);
@@ -136,7 +158,10 @@ export function receiveOutput(
       if (f) {
         current = {
           ...f,
-          stream: createWriteStream(join(temp, f.path), { mode: unixPermissions(f.mode) }),
+          stream: createWriteStream(join(temp, f.path), { mode: unixPermissions(f.mode) }).on(
+            "error",
+            (e: NodeJS.ErrnoException) => writeFailed(call, e),
+          ),
         };
         send({ type: PacketType.REQ, ID: f.id });
         return;
@@ -156,6 +181,13 @@ export function receiveOutput(
       }
     };
     call.on("data", (b: Buffer) => {
+      try {
+        onPacket(b);
+      } catch (e) {
+        writeFailed(call, e as NodeJS.ErrnoException);
+      }
+    });
+    const onPacket = (b: Buffer) => {
       const p = PacketMessage.toObject(PacketMessage.decode(b), {
         longs: String,
         defaults: true,
@@ -223,7 +255,7 @@ export function receiveOutput(
           );
           return;
       }
-    });
+    };
     call.on("end", () => settle.resolve());
     call.on("error", (e: Error) => settle.reject(e));
   };
@@ -236,6 +268,7 @@ export function receiveOutput(
   return {
     service,
     done,
+    failure: () => failure,
     commit() {
       if (received) staged?.commit();
     },

@@ -10,7 +10,9 @@
 
 import { randomBytes } from "node:crypto";
 import {
+  accessSync,
   chmodSync,
+  constants,
   copyFileSync,
   lstatSync,
   mkdirSync,
@@ -85,6 +87,14 @@ export function checkOutputDest(kind: "local" | "tar", dest: string): void {
   const anc = statOrUndefined(up);
   if (anc && !anc.isDirectory())
     throw new OutputDestError(`output dest=${dest}: ${up} is not a folder`);
+  try {
+    accessSync(up, constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new OutputDestError(
+      `output dest=${dest}: ${up} is not writable (${code === "EROFS" ? "read-only file system" : code === "EACCES" ? "permission denied" : (err as Error).message})`,
+    );
+  }
 }
 
 /** Makes `dir` and any missing parents; returns the folders it made, outermost first. */
