@@ -61,7 +61,9 @@ describe("an output that cannot be written fails cleanly", () => {
       env: { MBAKE_ENDPOINTS: `${engine.name}=${engine.endpoint}`, CI: "true" },
     });
     expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toMatch(/target "big": output dest=disk: .*disk is not writable \(read-only file system\)/);
+    expect(r.stderr).toMatch(
+      /target "big": output dest=disk: .*disk is not writable \(read-only file system\)/,
+    );
     expect(r.stderr).not.toMatch(/Unhandled|\n\s+at /);
     expect(readdirSync(disk)).toEqual([]);
   });
