@@ -601,3 +601,138 @@ describe("scheduler balance", () => {
     expect([a.started.length, b.started.length]).toEqual([2, 2]);
   });
 });
+
+describe("scheduler: an abort starts no new work", () => {
+  it("starts nothing when the signal is already aborted", async () => {
+    const plan = setup({ x: {}, y: { contexts: { x: "target:x" } }, z: {} }, [amd]);
+    const a = new FakeEndpoint("a");
+    const controller = new AbortController();
+    controller.abort();
+    const events: RunEvent[] = [];
+    const result = await runPlan(plan, [a], {
+      signal: controller.signal,
+      emit: (e) => events.push(e),
+      cancelGraceMs: 100,
+    });
+    expect(a.started).toEqual([]);
+    expect(result.outcome).toBe("cancelled");
+    expect(result.jobs.map((j) => [j.job.id, j.state])).toEqual([
+      ["x", "cancelled"],
+      ["y", "cancelled"],
+      ["z", "cancelled"],
+    ]);
+    expect(events.map((e) => e.type)).not.toContain("job-started");
+  });
+
+  it("starts no queued job once the run is aborted", async () => {
+    const plan = setup({ x: {}, y: {}, z: {} }, [{ ...amd, maxParallel: 1 }]);
+    const a = new FakeEndpoint("a", 1);
+    const controller = new AbortController();
+    const run = runPlan(plan, [a], { signal: controller.signal, emit: () => {} });
+    await a.untilStarted(1);
+    controller.abort();
+    const result = await run;
+    await tick();
+    expect(a.started).toHaveLength(1);
+    expect(result.jobs.map((j) => j.state)).toEqual(["cancelled", "cancelled", "cancelled"]);
+  });
+
+  it("does not start a dependent whose dependency finishes as the run is aborted", async () => {
+    const plan = setup({ x: {}, y: { contexts: { x: "target:x" } } }, [amd]);
+    const a = new FakeEndpoint("a");
+    const controller = new AbortController();
+    const run = runPlan(plan, [a], { signal: controller.signal, emit: () => {} });
+    await a.untilStarted(1);
+    a.succeed("x");
+    controller.abort();
+    const result = await run;
+    await tick();
+    expect(a.started).toEqual(["x"]);
+    expect(result.outcome).toBe("cancelled");
+    expect(result.jobs.map((j) => [j.job.id, j.state])).toEqual([
+      ["x", "done"],
+      ["y", "cancelled"],
+    ]);
+  });
+
+  it("does not build a job when the abort comes as it starts", async () => {
+    const plan = setup({ x: {}, y: {} }, [amd]);
+    const a = new FakeEndpoint("a", 2);
+    const controller = new AbortController();
+    const result = await runPlan(plan, [a], {
+      signal: controller.signal,
+      emit: (e) => {
+        if (e.type === "job-started") controller.abort();
+      },
+      cancelGraceMs: 100,
+    });
+    await tick();
+    expect(a.started).toEqual([]);
+    expect(result.jobs.map((j) => j.state)).toEqual(["cancelled", "cancelled"]);
+  });
+
+  it("does not join the platform images when the run is aborted as the last part finishes", async () => {
+    const plan = setup({ img: { platforms: ["linux/amd64", "linux/arm64"], pushes: true } });
+    const a = new FakeEndpoint("a");
+    const b = new FakeEndpoint("b");
+    const controller = new AbortController();
+    const joins: string[] = [];
+    const run = runPlan(plan, [a, b], {
+      signal: controller.signal,
+      emit: () => {},
+      join: async (target) => {
+        joins.push(target);
+        return { exporterResponse: {}, digest: "sha256:index" };
+      },
+    });
+    await a.untilStarted(1);
+    await b.untilStarted(1);
+    a.succeed("img@linux/amd64");
+    await tick();
+    b.succeed("img@linux/arm64");
+    controller.abort();
+    const result = await run;
+    await tick();
+    expect(joins).toEqual([]);
+    expect(result.outcome).toBe("cancelled");
+    expect(result.joins).toEqual([]);
+  });
+
+  it("does not start the dependents of a split target whose join ends after the abort", async () => {
+    const plan = setup({
+      img: { platforms: ["linux/amd64", "linux/arm64"], pushes: true },
+      app: { contexts: { img: "target:img" }, platforms: ["linux/amd64"] },
+    });
+    const a = new FakeEndpoint("a");
+    const b = new FakeEndpoint("b");
+    const controller = new AbortController();
+    let releaseJoin: () => void = () => {};
+    const joinPushed = new Promise<void>((r) => {
+      releaseJoin = r;
+    });
+    let joining = false;
+    const run = runPlan(plan, [a, b], {
+      signal: controller.signal,
+      emit: () => {},
+      cancelGraceMs: 50,
+      join: async () => {
+        joining = true;
+        await joinPushed;
+        return { exporterResponse: { "image.name": "registry.test:5000/img:1" } };
+      },
+    });
+    await a.untilStarted(1);
+    await b.untilStarted(1);
+    a.succeed("img@linux/amd64");
+    b.succeed("img@linux/arm64");
+    await tick();
+    expect(joining).toBe(true);
+    controller.abort();
+    releaseJoin();
+    const result = await run;
+    await tick();
+    expect([...a.started, ...b.started]).not.toContain("app");
+    expect(result.outcome).toBe("cancelled");
+    expect(result.jobs.find((j) => j.job.id === "app")!.state).toBe("cancelled");
+  });
+});
