@@ -22,7 +22,7 @@ import {
   createRawJsonRenderer,
 } from "../progress/plain.js";
 import { chooseProgressMode, type Renderer } from "../progress/renderer.js";
-import { RegistryClient, splitReference } from "../scheduler/registry.js";
+import { RegistryClient, splitReference } from "../registry/client.js";
 import {
   type BuildEndpoint,
   EndpointUnavailableError,

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { type Descriptor, joinPlatformImages, mediaTypes } from "../../src/scheduler/join.js";
-import { RegistryClient } from "../../src/scheduler/registry.js";
+import { RegistryClient } from "../../src/registry/client.js";
+import { type Descriptor, joinPlatformImages, mediaTypes } from "../../src/registry/join.js";
 import { testEnv } from "./test-env.js";
 
 const accept = Object.values(mediaTypes).join(", ");

@@ -22,7 +22,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mediaTypes } from "../../src/scheduler/join.js";
+import { mediaTypes } from "../../src/registry/join.js";
 import { runMbake } from "../cli/run-mbake.js";
 import { httpsGet, startTlsRegistry, type TlsRegistry } from "./support/tls-registry.js";
 import { testEnv } from "./test-env.js";

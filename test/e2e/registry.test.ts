@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mediaTypes } from "../../src/scheduler/join.js";
+import { mediaTypes } from "../../src/registry/join.js";
 import { testEnv } from "./test-env.js";
 
 const accept = Object.values(mediaTypes).join(", ");

@@ -3,7 +3,7 @@
  * manifest and to push an index that joins single-platform images.
  *
  * It speaks HTTPS, trusting the CA certificates Docker would for the registry
- * (certs.d, see registry-transport.ts); a registry on a loopback address that
+ * (certs.d, see transport.ts); a registry on a loopback address that
  * does not speak TLS is reached over plain HTTP instead, as Docker does for
  * its default insecure range.
  */
@@ -26,7 +26,7 @@ import {
   registryCertsDirs,
   send,
   trustedCas,
-} from "./registry-transport.js";
+} from "./transport.js";
 
 export interface RegistryAuth {
   readonly username: string;

@@ -5,7 +5,7 @@ import {
   JoinError,
   mediaTypes,
   parsePlatform,
-} from "../../src/scheduler/join.js";
+} from "../../src/registry/join.js";
 
 function image(digest: string, mediaType: string = mediaTypes.ociManifest): FetchedManifest {
   return { descriptor: { mediaType, digest, size: 100 }, body: "{}" };

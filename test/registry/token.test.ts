@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RegistryClient } from "../../src/scheduler/registry.js";
+import { RegistryClient } from "../../src/registry/client.js";
 import { startTokenServer, type TokenServer } from "../support/token-server.js";
 
 const manifest = JSON.stringify({ schemaVersion: 2, mediaType: "test" });

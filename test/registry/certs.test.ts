@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tls from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RegistryClient } from "../../src/scheduler/registry.js";
+import { RegistryClient } from "../../src/registry/client.js";
 import {
   isNotTls,
   isUntrustedCertificate,
@@ -15,7 +15,7 @@ import {
   registryCaFiles,
   registryCertsDirs,
   trustedCas,
-} from "../../src/scheduler/registry-transport.js";
+} from "../../src/registry/transport.js";
 import { makeCertificates, type TestCertificates } from "../e2e/support/tls-front.js";
 
 describe("registryCertsDirs", () => {
