@@ -9,8 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import type { SolveStatus } from "../progress/status.js";
+import { parseReference, tagOf } from "../registry/reference.js";
 import { throwIfAborted, whenAborted } from "../support/abort.js";
-import { credentialsFor, readDockerConfig, registryHost } from "../support/docker-config.js";
+import { credentialsFor, readDockerConfig } from "../support/docker-config.js";
 import { markWorkStarted } from "../support/work-started.js";
 import { ControlApi, type UsageRecord, type WorkerInfo } from "./control/control.js";
 import { authService } from "./session/auth.js";
@@ -390,11 +391,10 @@ export class BuildkitClient {
     signal?: AbortSignal,
   ): Promise<string> {
     if (!this.engineSocket) throw new Error("pushImage is only for Docker Engine endpoints");
-    const lastColon = name.lastIndexOf(":");
-    const hasTag = lastColon > name.lastIndexOf("/");
-    const repo = hasTag ? name.slice(0, lastColon) : name;
-    const tag = hasTag ? name.slice(lastColon + 1) : "latest";
-    const host = registryHost(repo);
+    const ref = parseReference(name);
+    const repo = ref.name;
+    const tag = tagOf(ref);
+    const host = ref.host;
     const creds = credentialsFor(readDockerConfig(env), host);
     // The Engine decodes X-Registry-Auth as padded URL-safe base64 (Go's base64.URLEncoding).
     const auth = Buffer.from(

@@ -22,7 +22,8 @@ import {
   createRawJsonRenderer,
 } from "../progress/plain.js";
 import { chooseProgressMode, type Renderer } from "../progress/renderer.js";
-import { RegistryClient, splitReference } from "../registry/client.js";
+import { RegistryClient } from "../registry/client.js";
+import { apiHost, parseReference, pinned, platformTag, tagOf } from "../registry/reference.js";
 import {
   type BuildEndpoint,
   EndpointUnavailableError,
@@ -30,7 +31,7 @@ import {
   runPlan,
 } from "../scheduler/scheduler.js";
 import { throwIfAborted, untilAborted } from "../support/abort.js";
-import { credentialsFor, readDockerConfig, registryHost } from "../support/docker-config.js";
+import { credentialsFor, readDockerConfig } from "../support/docker-config.js";
 import { createTuiRenderer } from "../ui/tui.js";
 import type { BakeOptions } from "./args.js";
 import { loadConfig } from "./config-file.js";
@@ -188,7 +189,7 @@ export async function runBuild(
         const target = resolution.targets[job.job.target]!;
         const partTag =
           job.job.part && target.tags?.[0]
-            ? `${target.tags[0]}-mbake-${job.job.platforms[0]!.replace(/\//g, "-")}`
+            ? platformTag(target.tags[0], job.job.platforms[0]!)
             : undefined;
         let result: ReturnType<typeof targetToSpec>;
         try {
@@ -244,7 +245,7 @@ export async function runBuild(
             ? result.handover.kind === "pushed"
               ? {
                   pushedImage: pushedDigest
-                    ? `${result.handover.image.replace(/:[^:/]+$/, "")}@${pushedDigest}`
+                    ? pinned(result.handover.image, pushedDigest)
                     : result.handover.image,
                 }
               : { localImage: result.handover.image }
@@ -283,25 +284,21 @@ export async function runBuild(
         const docker = readDockerConfig(io.env);
         let digest = "";
         for (const tag of t.tags ?? []) {
-          const ref = splitReference(tag);
-          const creds = credentialsFor(docker, registryHost(tag));
+          const ref = parseReference(tag);
+          const creds = credentialsFor(docker, ref.host);
           const client = new RegistryClient(
-            ref.host === "registry-1.docker.io" ? "registry-1.docker.io" : ref.host,
+            apiHost(ref.host),
             creds ? { username: creds.username, secret: creds.secret } : undefined,
             { env: io.env },
           );
           const manifests = await Promise.all(
             parts.map(async (p) => {
-              const partRef = splitReference(
-                `${tag}-mbake-${p.job.platforms[0]!.replace(/\//g, "-")}`,
-              );
-              return {
-                manifest: await client.manifest(partRef.repo, partRef.tag!),
-                platform: p.job.platforms[0]!,
-              };
+              const platform = p.job.platforms[0]!;
+              const part = parseReference(platformTag(tag, platform));
+              return { manifest: await client.manifest(part.repository, tagOf(part)), platform };
             }),
           );
-          digest = await client.putIndex(ref.repo, ref.tag ?? "latest", manifests);
+          digest = await client.putIndex(ref.repository, tagOf(ref), manifests);
         }
         return {
           exporterResponse: {

@@ -46,39 +46,6 @@ const manifestTypes = [
   "application/vnd.oci.image.index.v1+json",
 ].join(", ");
 
-export function splitReference(ref: string): {
-  host: string;
-  repo: string;
-  tag?: string;
-  digest?: string;
-} {
-  const at = ref.indexOf("@");
-  const digest = at >= 0 ? ref.slice(at + 1) : undefined;
-  let rest = at >= 0 ? ref.slice(0, at) : ref;
-  let tag: string | undefined;
-  const colon = rest.lastIndexOf(":");
-  if (colon > rest.lastIndexOf("/")) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
-  }
-  const slash = rest.indexOf("/");
-  const first = slash >= 0 ? rest.slice(0, slash) : "";
-  if (slash < 0 || !(first.includes(".") || first.includes(":") || first === "localhost")) {
-    return {
-      host: "registry-1.docker.io",
-      repo: slash < 0 ? `library/${rest}` : rest,
-      ...(tag ? { tag } : {}),
-      ...(digest ? { digest } : {}),
-    };
-  }
-  return {
-    host: first,
-    repo: rest.slice(slash + 1),
-    ...(tag ? { tag } : {}),
-    ...(digest ? { digest } : {}),
-  };
-}
-
 function isLoopback(host: string): boolean {
   return /^(127\.|localhost(:|$)|\[::1\])/.test(host);
 }

@@ -90,11 +90,3 @@ export function credentialsFor(
   if (config.credsStore) return fromHelper(config.credsStore, host);
   return undefined;
 }
-
-/** The registry host of an image reference ("docker.io" when none is written). */
-export function registryHost(ref: string): string {
-  const first = ref.split("/")[0]!;
-  if (ref.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost"))
-    return first;
-  return "docker.io";
-}
