@@ -5,6 +5,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { dirname, join, resolve } from "node:path";
 import type { Target } from "../bake/model.js";
 import type { BakeResolution } from "../bake/resolve.js";
+import { metadataFor } from "../build/metadata.js";
+import { targetToSpec } from "../build/target-spec.js";
 import { BuildFailedError, EndpointGoneError } from "../buildkit/client.js";
 import { checkOutputDest, OutputDestError } from "../buildkit/session/output-dest.js";
 import { secretTextsToMask } from "../buildkit/session/secrets.js";
@@ -39,8 +41,6 @@ import { connectEndpoints, endpointsToTry, NoEndpointError } from "./connect.js"
 import { selectEndpoints } from "./endpoint-config.js";
 import { ExitCode } from "./exit-codes.js";
 import { type CliIo, write } from "./io.js";
-import { metadataFor } from "./metadata.js";
-import { targetToSpec } from "./target-spec.js";
 import { mbakeVersion } from "./version.js";
 
 function writeAtomically(path: string, text: string): void {

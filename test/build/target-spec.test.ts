@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Target } from "../../src/bake/model.js";
+import { type SpecContext, targetToSpec } from "../../src/build/target-spec.js";
 import type { Capabilities } from "../../src/buildkit/solve/spec.js";
-import { type SpecContext, targetToSpec } from "../../src/cli/target-spec.js";
 
 const caps: Capabilities = {
   endpoint: "e",
