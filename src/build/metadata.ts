@@ -1,5 +1,20 @@
 /** The --metadata-file: buildx's keys per target plus mbake's own. */
+import { cachedSteps, type JobView } from "../progress/model.js";
 import type { RunResult } from "../scheduler/scheduler.js";
+import { writeAtomically } from "./files.js";
+
+/** Writes the metadata file, with each target's cached and total steps as progress counted them. */
+export function writeMetadata(path: string, result: RunResult, jobs: readonly JobView[]): void {
+  const metadata = metadataFor(result);
+  for (const job of jobs) {
+    const entry = metadata[job.target];
+    if (!entry) continue;
+    const { cached, total } = cachedSteps(job);
+    entry["mbake.cached_steps"] = Number(entry["mbake.cached_steps"] ?? 0) + cached;
+    entry["mbake.total_steps"] = Number(entry["mbake.total_steps"] ?? 0) + total;
+  }
+  writeAtomically(path, `${JSON.stringify(metadata, null, 2)}\n`);
+}
 
 export function metadataFor(result: RunResult): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};

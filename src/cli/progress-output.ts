@@ -1,0 +1,62 @@
+/** Picks the progress renderer for this run and keeps the run's progress state beside it. */
+import type { RunEvent } from "../progress/events.js";
+import type { Masker } from "../progress/mask.js";
+import { initialState, type JobView, reduce } from "../progress/model.js";
+import {
+  createPlainRenderer,
+  createQuietRenderer,
+  createRawJsonRenderer,
+} from "../progress/plain.js";
+import { chooseProgressMode, type ProgressMode, type Renderer } from "../progress/renderer.js";
+import { createTuiRenderer } from "../ui/tui.js";
+import type { CliIo } from "./io.js";
+
+export interface ProgressOutput {
+  readonly emit: (e: RunEvent) => void;
+  /** Draws the summary and releases the terminal. */
+  readonly finish: () => Promise<void>;
+  /** The jobs as the events so far describe them (steps, cache hits). */
+  readonly jobs: () => readonly JobView[];
+}
+
+function createRenderer(
+  requested: ProgressMode,
+  io: CliIo,
+  masker: Masker,
+  showEndpoint: boolean,
+): Renderer {
+  const writeErr = (t: string) => io.stderr.write(t);
+  const mode = chooseProgressMode(requested, io.stdout.isTTY === true, io.env);
+  switch (mode) {
+    case "tty":
+      return createTuiRenderer({
+        stdout: io.stdout as NodeJS.WriteStream,
+        color: !io.env.NO_COLOR,
+        masker,
+      });
+    case "rawjson":
+      return createRawJsonRenderer((t) => io.stdout.write(t), masker);
+    case "quiet":
+      return createQuietRenderer(writeErr, masker);
+    case "plain":
+      return createPlainRenderer(writeErr, { showEndpoint, masker });
+  }
+}
+
+export function startProgress(
+  requested: ProgressMode,
+  io: CliIo,
+  masker: Masker,
+  showEndpoint: boolean,
+): ProgressOutput {
+  const renderer = createRenderer(requested, io, masker, showEndpoint);
+  let state = initialState();
+  return {
+    emit(e) {
+      state = reduce(state, e);
+      renderer.onEvent(e);
+    },
+    finish: () => renderer.finish(),
+    jobs: () => state.jobs,
+  };
+}
