@@ -46,70 +46,78 @@ function sanitize(s: string): string {
   return s.toLowerCase().replace(/[^a-z0-9._-]/g, "-");
 }
 
-export function targetToSpec(t: Target, ctx: SpecContext): SpecResult {
-  const notes: string[] = [];
+/** Refuses what mbake cannot build yet, before anything else is worked out. */
+function checkSupported(t: Target): void {
   if (t.call !== undefined && t.call !== "build") {
     throw new TargetSpecError(
       `target "${t.name}": call = "${t.call}" is not supported by mbake yet (it needs the Dockerfile frontend's subrequests); remove it to build the target`,
     );
   }
-  const context = t.context ?? ".";
-  // A git repository or an http(s) URL is fetched by the daemon (buildx's IsRemoteURL).
-  const remoteContext = /^(https?:\/\/|git:\/\/|git@|github\.com\/)/.test(context)
-    ? context
-    : undefined;
-  const contextDir = remoteContext ? ctx.cwd : resolve(ctx.cwd, context.replace(/^cwd:\/\//, ""));
-  const dockerfile: BuildSpec["dockerfile"] =
-    t.dockerfileInline !== undefined
-      ? { kind: "inline", text: t.dockerfileInline }
-      : remoteContext && !isAbsolute(t.dockerfile ?? "Dockerfile")
-        ? { kind: "in-context", path: t.dockerfile ?? "Dockerfile" }
-        : {
-            kind: "file",
-            path: isAbsolute(t.dockerfile ?? "Dockerfile")
-              ? t.dockerfile!
-              : resolve(contextDir, t.dockerfile ?? "Dockerfile"),
-          };
   if ((t.output?.length ?? 0) > 1) {
     throw new TargetSpecError(
       `target "${t.name}" has ${t.output!.length} outputs; mbake builds one output per target (several exporters need BuildKit v0.13+)`,
     );
   }
-  let output: Entry | undefined = t.output?.[0];
-  let tags = [...(t.tags ?? [])];
-  let handover: SpecResult["handover"];
-  if (output?.type === "cacheonly") output = undefined;
-  if (ctx.partTag) {
-    output = { type: "registry" };
-    tags = [ctx.partTag];
-  } else if (ctx.isDependency) {
-    if (!output) {
-      if (ctx.handoverRegistry) {
-        const image = `${ctx.handoverRegistry}/mbake-handover/${sanitize(t.name)}:${ctx.runId}`;
-        output = { type: "registry" };
-        tags = [image];
-        handover = { kind: "pushed", image };
-      } else if (ctx.caps.kind === "docker-engine") {
-        const image = `mbake-local/${sanitize(t.name)}:${ctx.runId}`;
-        output = { type: "docker" };
-        tags = [image];
-        handover = { kind: "local", image };
-      } else {
-        throw new TargetSpecError(
-          `target "${t.name}" is used as a target: context, which needs a registry to hand it over on ${ctx.caps.endpoint}; set "registry" in mbake.json or --cache registry://HOST/REPO`,
-        );
-      }
-    } else if (["image", "registry", "docker"].includes(output.type ?? "") && tags[0]) {
-      handover = {
-        kind: output.type === "registry" || output.push === "true" ? "pushed" : "local",
-        image: tags[0],
-      };
-    } else {
-      throw new TargetSpecError(
-        `target "${t.name}" is used as a target: context but its output is ${output.type}; give it an image output (or none) so mbake can hand it over`,
-      );
+}
+
+/** The build context (a local folder, or a git/http URL the daemon fetches) and the Dockerfile. */
+function contextOf(
+  t: Target,
+  cwd: string,
+): Pick<BuildSpec, "contextDir" | "remoteContext" | "dockerfile"> {
+  const context = t.context ?? ".";
+  // A git repository or an http(s) URL is fetched by the daemon (buildx's IsRemoteURL).
+  const remoteContext = /^(https?:\/\/|git:\/\/|git@|github\.com\/)/.test(context)
+    ? context
+    : undefined;
+  const contextDir = remoteContext ? cwd : resolve(cwd, context.replace(/^cwd:\/\//, ""));
+  const file = t.dockerfile ?? "Dockerfile";
+  const dockerfile: BuildSpec["dockerfile"] =
+    t.dockerfileInline !== undefined
+      ? { kind: "inline", text: t.dockerfileInline }
+      : remoteContext && !isAbsolute(file)
+        ? { kind: "in-context", path: file }
+        : { kind: "file", path: isAbsolute(file) ? file : resolve(contextDir, file) };
+  return { contextDir, ...(remoteContext ? { remoteContext } : {}), dockerfile };
+}
+
+/**
+ * Where the build's result goes and under which names: the target's own output, one
+ * platform's part tag of a split push, or, for a target others use as a target:
+ * context, an image they can reach (the hand-over).
+ */
+function outputOf(
+  t: Target,
+  ctx: SpecContext,
+): { output?: Entry; tags: string[]; handover?: SpecResult["handover"] } {
+  const own = t.output?.[0]?.type === "cacheonly" ? undefined : t.output?.[0];
+  const tags = [...(t.tags ?? [])];
+  if (ctx.partTag) return { output: { type: "registry" }, tags: [ctx.partTag] };
+  if (!ctx.isDependency) return { ...(own ? { output: own } : {}), tags };
+  if (!own) {
+    if (ctx.handoverRegistry) {
+      const image = `${ctx.handoverRegistry}/mbake-handover/${sanitize(t.name)}:${ctx.runId}`;
+      return { output: { type: "registry" }, tags: [image], handover: { kind: "pushed", image } };
     }
+    if (ctx.caps.kind === "docker-engine") {
+      const image = `mbake-local/${sanitize(t.name)}:${ctx.runId}`;
+      return { output: { type: "docker" }, tags: [image], handover: { kind: "local", image } };
+    }
+    throw new TargetSpecError(
+      `target "${t.name}" is used as a target: context, which needs a registry to hand it over on ${ctx.caps.endpoint}; set "registry" in mbake.json or --cache registry://HOST/REPO`,
+    );
   }
+  if (["image", "registry", "docker"].includes(own.type ?? "") && tags[0]) {
+    const pushed = own.type === "registry" || own.push === "true";
+    return { output: own, tags, handover: { kind: pushed ? "pushed" : "local", image: tags[0] } };
+  }
+  throw new TargetSpecError(
+    `target "${t.name}" is used as a target: context but its output is ${own.type}; give it an image output (or none) so mbake can hand it over`,
+  );
+}
+
+/** Named contexts as the frontend reads them: dependencies as images, local paths resolved. */
+function namedContextsOf(t: Target, ctx: SpecContext): Record<string, string> {
   const namedContexts: Record<string, string> = {};
   for (const [name, value] of Object.entries(t.contexts ?? {})) {
     if (value.startsWith("target:")) {
@@ -135,6 +143,15 @@ export function targetToSpec(t: Target, ctx: SpecContext): SpecResult {
       );
     else namedContexts[name] = resolve(ctx.cwd, value);
   }
+  return namedContexts;
+}
+
+/** Cache imports and exports, with the shared cache applied (which may add tags and a note). */
+function cacheOf(
+  t: Target,
+  ctx: SpecContext,
+  output: Entry | undefined,
+): { cacheFrom: Entry[]; cacheTo: Entry[]; extraTags: readonly string[]; note?: string } {
   // Local cache folders are relative to where mbake runs (as buildx's are).
   const localPaths = (e: Entry): Entry =>
     e.type === "local"
@@ -144,39 +161,42 @@ export function targetToSpec(t: Target, ctx: SpecContext): SpecResult {
           ...(e.dest !== undefined ? { dest: resolve(ctx.cwd, e.dest) } : {}),
         }
       : e;
-  let cacheFrom: Entry[] = (t.cacheFrom ?? []).map(localPaths);
-  let cacheTo: Entry[] = (t.cacheTo ?? []).map(localPaths);
-  if (ctx.sharedCache) {
-    const exportsImage =
-      output !== undefined &&
-      ["image", "registry"].includes(output.type ?? "") &&
-      (output.type === "registry" || output.push === "true");
-    const decision = sharedCacheFor(
-      ctx.sharedCache.repo,
-      {
-        name: t.name,
-        platforms: ctx.platforms,
-        exportsImage,
-        ...(t.cacheFrom ? { cacheFrom: t.cacheFrom } : {}),
-        ...(t.cacheTo ? { cacheTo: t.cacheTo } : {}),
-      },
-      ctx.sharedCache.dependencies.map((d) => ({
-        name: d.name,
-        platforms: ctx.platforms,
-        exportsImage: false,
-      })),
-      ctx.caps.cacheExporters.includes("registry"),
-    );
-    cacheFrom = [...decision.cacheFrom];
-    cacheTo = [...decision.cacheTo];
-    tags = [...tags, ...decision.extraTags];
-    if (decision.note) notes.push(decision.note);
-  }
-  const secrets = (t.secret ?? []).map((s) => ({
-    id: s.id ?? "",
-    ...(s.src !== undefined ? { src: resolve(ctx.cwd, s.src) } : {}),
-    ...(s.env !== undefined ? { env: s.env } : {}),
-  }));
+  if (!ctx.sharedCache)
+    return {
+      cacheFrom: (t.cacheFrom ?? []).map(localPaths),
+      cacheTo: (t.cacheTo ?? []).map(localPaths),
+      extraTags: [],
+    };
+  const exportsImage =
+    output !== undefined &&
+    ["image", "registry"].includes(output.type ?? "") &&
+    (output.type === "registry" || output.push === "true");
+  const decision = sharedCacheFor(
+    ctx.sharedCache.repo,
+    {
+      name: t.name,
+      platforms: ctx.platforms,
+      exportsImage,
+      ...(t.cacheFrom ? { cacheFrom: t.cacheFrom } : {}),
+      ...(t.cacheTo ? { cacheTo: t.cacheTo } : {}),
+    },
+    ctx.sharedCache.dependencies.map((d) => ({
+      name: d.name,
+      platforms: ctx.platforms,
+      exportsImage: false,
+    })),
+    ctx.caps.cacheExporters.includes("registry"),
+  );
+  return {
+    cacheFrom: [...decision.cacheFrom],
+    cacheTo: [...decision.cacheTo],
+    extraTags: decision.extraTags,
+    ...(decision.note ? { note: decision.note } : {}),
+  };
+}
+
+/** The entitlements the target asks for, each of which the user must have allowed with --allow. */
+function entitlementsOf(t: Target, ctx: SpecContext): string[] {
   const requested = t.entitlements ?? [];
   const allowed = new Set((ctx.allowed ?? []).map((a) => a.split("=")[0]));
   const missing = requested.filter((e) => !allowed.has(e.split("=")[0]!));
@@ -185,23 +205,38 @@ export function targetToSpec(t: Target, ctx: SpecContext): SpecResult {
       `target "${t.name}" asks for ${missing.join(", ")}; allow it with ${missing.map((m) => `--allow ${m}`).join(" ")}`,
     );
   }
+  return requested;
+}
+
+/** The entries of a map whose value is not null (a null value unsets an inherited one). */
+function withoutNulls(
+  map: Readonly<Record<string, string | null>> | undefined,
+): [string, string][] {
+  return Object.entries(map ?? {}).filter((e): e is [string, string] => e[1] !== null);
+}
+
+export function targetToSpec(t: Target, ctx: SpecContext): SpecResult {
+  checkSupported(t);
+  const { output, tags, handover } = outputOf(t, ctx);
+  const namedContexts = namedContextsOf(t, ctx);
+  const cache = cacheOf(t, ctx, output);
+  const requested = entitlementsOf(t, ctx);
+  const secrets = (t.secret ?? []).map((s) => ({
+    id: s.id ?? "",
+    ...(s.src !== undefined ? { src: resolve(ctx.cwd, s.src) } : {}),
+    ...(s.env !== undefined ? { env: s.env } : {}),
+  }));
   return {
     spec: {
-      contextDir,
-      ...(remoteContext ? { remoteContext } : {}),
-      dockerfile,
+      ...contextOf(t, ctx.cwd),
       ...(t.target ? { target: t.target } : {}),
-      args: Object.fromEntries(
-        Object.entries(t.args ?? {}).filter((e): e is [string, string] => e[1] !== null),
-      ),
-      labels: Object.fromEntries(
-        Object.entries(t.labels ?? {}).filter((e): e is [string, string] => e[1] !== null),
-      ),
+      args: Object.fromEntries(withoutNulls(t.args)),
+      labels: Object.fromEntries(withoutNulls(t.labels)),
       platforms: [...ctx.platforms],
       ...(output ? { output } : {}),
-      tags,
-      cacheFrom,
-      cacheTo,
+      tags: [...tags, ...cache.extraTags],
+      cacheFrom: cache.cacheFrom,
+      cacheTo: cache.cacheTo,
       secrets,
       ...(requested.length > 0 ? { entitlements: requested.filter((e) => !e.includes("=")) } : {}),
       ...(t.ssh && t.ssh.length > 0
@@ -218,15 +253,13 @@ export function targetToSpec(t: Target, ctx: SpecContext): SpecResult {
       ...(t.network ? { network: t.network } : {}),
       ...(t.shmSize ? { shmSize: t.shmSize } : {}),
       ulimits: t.ulimits ?? [],
-      extraHosts: Object.entries(t.extraHosts ?? {})
-        .filter((e): e is [string, string] => e[1] !== null)
-        .map(([host, ip]) => `${host}=${ip}`),
+      extraHosts: withoutNulls(t.extraHosts).map(([host, ip]) => `${host}=${ip}`),
       namedContexts,
       ...(t.attest && t.attest.length > 0 ? { attest: t.attest } : {}),
       ...(t.annotations && t.annotations.length > 0 ? { annotations: t.annotations } : {}),
       ...(ctx.noDefaultAttestations ? { noDefaultAttestations: true } : {}),
     },
     ...(handover ? { handover } : {}),
-    notes,
+    notes: cache.note ? [cache.note] : [],
   };
 }
