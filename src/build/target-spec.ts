@@ -8,10 +8,11 @@ import { isAbsolute, resolve } from "node:path";
 import type { Target } from "../bake/model.js";
 import { formatOciLayoutRef, parseOciLayoutRef } from "../buildkit/session/oci-contexts.js";
 import type { BuildSpec, Capabilities, Entry } from "../buildkit/solve/spec.js";
+import { InputError } from "../diagnostics/error-kind.js";
 import { sharedCacheFor } from "../plan/shared-cache.js";
 import type { DependencyOutput } from "../scheduler/scheduler.js";
 
-export class TargetSpecError extends Error {
+export class TargetSpecError extends InputError {
   override name = "TargetSpecError";
 }
 

@@ -3,8 +3,9 @@
  * usage errors that name the flag and suggest the closest one.
  */
 import { didYouMean } from "../diagnostics/did-you-mean.js";
+import { InputError } from "../diagnostics/error-kind.js";
+import { type ProgressMode, progressModes } from "../progress/renderer.js";
 
-export type ProgressMode = "auto" | "tty" | "plain" | "rawjson" | "quiet";
 export type GraphFormat = "dot" | "mermaid";
 
 export interface BakeOptions {
@@ -54,7 +55,7 @@ export type Command =
     };
 
 /** A mistake on the command line: printed with the usage hint, exit code 2. */
-export class UsageError extends Error {
+export class UsageError extends InputError {
   constructor(
     message: string,
     readonly command?: string,
@@ -68,6 +69,7 @@ export const subcommands = ["endpoints", "du", "prune", "completion", "help", "v
 
 type FlagKind = "bool" | "string" | "list";
 interface FlagSpec {
+  /** Without the dashes; a flag table is declared `as const`, so its names are types. */
   readonly name: string;
   readonly short?: string;
   readonly kind: FlagKind;
@@ -76,7 +78,7 @@ interface FlagSpec {
 }
 
 /** The flags of the bake command, in the order --help lists them. */
-export const bakeFlags: readonly FlagSpec[] = [
+export const bakeFlags = [
   {
     name: "file",
     short: "f",
@@ -150,22 +152,36 @@ export const bakeFlags: readonly FlagSpec[] = [
   },
   { name: "help", short: "h", kind: "bool", help: "Show this help" },
   { name: "version", kind: "bool", help: "Print the mbake version" },
-];
+] as const satisfies readonly FlagSpec[];
 
-const progressModes: readonly ProgressMode[] = ["auto", "tty", "plain", "rawjson", "quiet"];
+/** The names of the flags of one kind in a flag table. */
+type FlagNames<F extends readonly FlagSpec[], K extends FlagKind> = Extract<
+  F[number],
+  { readonly kind: K }
+>["name"];
 
-interface RawFlags {
-  bools: Set<string>;
-  strings: Map<string, string>;
-  lists: Map<string, string[]>;
+/** The flags as given, by kind; only names of the table's flags of that kind type-check. */
+interface RawFlags<F extends readonly FlagSpec[]> {
+  bools: Set<FlagNames<F, "bool">>;
+  strings: Map<FlagNames<F, "string">, string>;
+  lists: Map<FlagNames<F, "list">, string[]>;
   positionals: string[];
 }
 
 /** Splits argv by a flag table: `--name=value`, `--name value`, `-f value`, `-fvalue`, `--` ends flags. */
-function scanFlags(argv: readonly string[], specs: readonly FlagSpec[], command: string): RawFlags {
+function scanFlags<const F extends readonly FlagSpec[]>(
+  argv: readonly string[],
+  specs: F,
+  command: string,
+): RawFlags<F> {
   const byName = new Map(specs.map((s) => [s.name, s]));
   const byShort = new Map(specs.filter((s) => s.short).map((s) => [s.short!, s]));
-  const raw: RawFlags = { bools: new Set(), strings: new Map(), lists: new Map(), positionals: [] };
+  const raw = {
+    bools: new Set<string>(),
+    strings: new Map<string, string>(),
+    lists: new Map<string, string[]>(),
+    positionals: [] as string[],
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--") {
@@ -216,7 +232,11 @@ function scanFlags(argv: readonly string[], specs: readonly FlagSpec[], command:
     if (spec.kind === "string") raw.strings.set(spec.name, value);
     else raw.lists.set(spec.name, [...(raw.lists.get(spec.name) ?? []), value]);
   }
-  return raw;
+  return raw as RawFlags<F>;
+}
+
+function isProgressMode(text: string): text is ProgressMode {
+  return (progressModes as readonly string[]).includes(text);
 }
 
 function parsePositiveInt(text: string, flag: string, command: string): number {
@@ -230,8 +250,8 @@ function parseBake(argv: readonly string[]): Command {
   const raw = scanFlags(argv, bakeFlags, "bake");
   if (raw.bools.has("help")) return { kind: "help" };
   if (raw.bools.has("version")) return { kind: "version" };
-  const progress = (raw.strings.get("progress") ?? "auto") as ProgressMode;
-  if (!progressModes.includes(progress)) {
+  const progress = raw.strings.get("progress") ?? "auto";
+  if (!isProgressMode(progress)) {
     throw new UsageError(
       `invalid --progress "${progress}": use one of ${progressModes.join(", ")}${didYouMean(progress, progressModes)}`,
       "bake",
@@ -279,25 +299,30 @@ function parseBake(argv: readonly string[]): Command {
   };
 }
 
-const endpointFlag: FlagSpec = {
+const endpointFlag = {
   name: "endpoint",
   kind: "list",
   value: "ADDRESS",
   help: "BuildKit endpoint (repeatable); default: configured or discovered endpoints",
-};
-const helpFlag: FlagSpec = { name: "help", short: "h", kind: "bool", help: "Show this help" };
+} as const satisfies FlagSpec;
+const helpFlag = {
+  name: "help",
+  short: "h",
+  kind: "bool",
+  help: "Show this help",
+} as const satisfies FlagSpec;
 
-export const endpointsFlags: readonly FlagSpec[] = [
+export const endpointsFlags = [
   endpointFlag,
   { name: "json", kind: "bool", help: "Print JSON instead of a table" },
   helpFlag,
-];
-export const duFlags: readonly FlagSpec[] = [
+] as const satisfies readonly FlagSpec[];
+export const duFlags = [
   endpointFlag,
   { name: "verbose", short: "v", kind: "bool", help: "List every cache record" },
   helpFlag,
-];
-export const pruneFlags: readonly FlagSpec[] = [
+] as const satisfies readonly FlagSpec[];
+export const pruneFlags = [
   endpointFlag,
   {
     name: "all",
@@ -319,7 +344,7 @@ export const pruneFlags: readonly FlagSpec[] = [
     help: "Keep this much storage (e.g. 10GB, 512MB)",
   },
   helpFlag,
-];
+] as const satisfies readonly FlagSpec[];
 
 /** Parses argv (without node and script). Throws UsageError for mistakes. */
 export function parseArgs(argv: readonly string[]): Command {

@@ -1,17 +1,43 @@
 /** `mbake [TARGET...]`: read, resolve, and print, list or graph; building lives in build-run.ts. */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import { EntryError } from "../bake/entries.js";
 import { listTargets, listVariables } from "../bake/list.js";
 import { loadBake } from "../bake/load.js";
+import { OverrideError } from "../bake/overrides.js";
 import { printBake } from "../bake/print.js";
-import { resolveProject } from "../bake/resolve.js";
+import { resolveProject, UnknownTargetError } from "../bake/resolve.js";
+import { InputError } from "../diagnostics/error-kind.js";
 import { buildGraph, toDot, toMermaid } from "../graph/graph.js";
 import { type BakeOptions, UsageError } from "./args.js";
 import { readBakeFiles } from "./bake-files.js";
 import { ExitCode } from "./exit-codes.js";
 import { type CliIo, write } from "./io.js";
 
+/** bake's own errors in what the user wrote, as input errors (they do not extend InputError yet). */
+function asInputError(err: unknown): unknown {
+  if (
+    !(
+      err instanceof OverrideError ||
+      err instanceof UnknownTargetError ||
+      err instanceof EntryError
+    )
+  )
+    return err;
+  const input = new InputError(err.message, { cause: err });
+  input.name = err.name;
+  return input;
+}
+
 export async function bakeCommand(o: BakeOptions, io: CliIo): Promise<number> {
+  try {
+    return await bake(o, io);
+  } catch (err) {
+    throw asInputError(err);
+  }
+}
+
+async function bake(o: BakeOptions, io: CliIo): Promise<number> {
   const files = await readBakeFiles(o.files, io.cwd, io.env, io.stdin);
   const project = loadBake({ files, env: io.env });
   if (o.list !== undefined) {

@@ -2,7 +2,9 @@
  * Shell completion scripts. Target names are completed by asking mbake itself
  * (`mbake --list targets`), so they follow the bake file in the current folder.
  */
-import { bakeFlags } from "./args.js";
+import { type FlagSpec, bakeFlags as flagTable } from "./args.js";
+
+const bakeFlags: readonly FlagSpec[] = flagTable;
 
 const commands = ["endpoints", "du", "prune", "completion", "help"];
 

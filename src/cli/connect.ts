@@ -1,7 +1,9 @@
 /** Reaches the configured (or discovered) endpoints and learns what each can do. */
+
 import { BuildkitClient, discoverEndpoint } from "../buildkit/client.js";
 import type { Capabilities } from "../buildkit/solve/spec.js";
 import { parseAddress } from "../buildkit/transport/address.js";
+import { EndpointError } from "../diagnostics/error-kind.js";
 import type { EndpointInfo } from "../plan/plan.js";
 import { type EndpointConfig, parseEndpointSpec } from "./endpoint-config.js";
 
@@ -12,7 +14,7 @@ export interface ConnectedEndpoint {
   readonly info: EndpointInfo;
 }
 
-export class NoEndpointError extends Error {
+export class NoEndpointError extends EndpointError {
   override name = "NoEndpointError";
 }
 

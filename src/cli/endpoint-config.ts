@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { Ajv } from "ajv";
 import { parseAddress, startsProgram } from "../buildkit/transport/address.js";
+import { InputError } from "../diagnostics/error-kind.js";
 
 export interface EndpointTls {
   readonly ca?: string;
@@ -33,7 +34,7 @@ export interface MbakeConfig {
   readonly file?: string;
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends InputError {
   override name = "ConfigError";
 }
 

@@ -1,6 +1,7 @@
 /** The composition root: turns a parsed command into work and an exit code. */
 import { DiagnosticError, renderDiagnostic } from "../diagnostics/diagnostic.js";
 import { didYouMean } from "../diagnostics/did-you-mean.js";
+import { type ErrorKind, kindOf } from "../diagnostics/error-kind.js";
 import { type Command, parseArgs, UsageError } from "./args.js";
 import { completionScript } from "./completion.js";
 import { ExitCode } from "./exit-codes.js";
@@ -47,47 +48,47 @@ export async function run(io: CliIo): Promise<number> {
   }
 }
 
-/** Errors in what the user wrote (bake files, --set, config), as opposed to failed builds. */
-function isInputError(err: unknown): boolean {
-  return (
-    err instanceof Error &&
-    [
-      "OverrideError",
-      "UnknownTargetError",
-      "ConfigError",
-      "EntryError",
-      "AddressError",
-      "SharedCacheError",
-      "TargetSpecError",
-      "OutputDestError",
-    ].includes(err.name)
-  );
+/**
+ * The kind of a failure: errors say it themselves (src/diagnostics/error-kind.ts); after
+ * the run was aborted anything but an input error is a cancellation; an error that
+ * says no kind is a failed build.
+ */
+function failureKind(err: unknown, aborted: boolean): ErrorKind {
+  const kind = kindOf(err);
+  if (kind === "input") return kind;
+  if (aborted) return "cancelled";
+  return kind ?? "build";
+}
+
+function exitCodeFor(kind: ErrorKind): ExitCode {
+  switch (kind) {
+    case "input":
+      return ExitCode.usage;
+    case "build":
+    case "endpoint":
+      return ExitCode.buildFailed;
+    case "cancelled":
+      return ExitCode.cancelled;
+  }
 }
 
 /** Prints an error as the user should read it and picks the exit code. */
 export function reportError(err: unknown, io: CliIo): number {
+  const kind = failureKind(err, io.signal.aborted);
   if (err instanceof UsageError) {
     write(io.stderr, `mbake: ${err.message}`);
     write(
       io.stderr,
       `Run 'mbake ${err.command && err.command !== "bake" ? `${err.command} ` : ""}--help' for usage.`,
     );
-    return ExitCode.usage;
-  }
-  if (err instanceof DiagnosticError) {
+  } else if (err instanceof DiagnosticError) {
     write(io.stderr, err.diagnostics.map(renderDiagnostic).join("\n\n"));
-    return ExitCode.usage;
-  }
-  if (isInputError(err)) {
-    write(io.stderr, `mbake: ${(err as Error).message}`);
-    return ExitCode.usage;
-  }
-  if (io.signal.aborted) {
+  } else if (kind === "cancelled") {
     write(io.stderr, "mbake: cancelled");
-    return ExitCode.cancelled;
+  } else {
+    write(io.stderr, `mbake: ${err instanceof Error ? err.message : String(err)}`);
+    if (kind !== "input" && io.env.MBAKE_DEBUG && err instanceof Error && err.stack)
+      write(io.stderr, err.stack);
   }
-  const message = err instanceof Error ? err.message : String(err);
-  write(io.stderr, `mbake: ${message}`);
-  if (io.env.MBAKE_DEBUG && err instanceof Error && err.stack) write(io.stderr, err.stack);
-  return ExitCode.buildFailed;
+  return exitCodeFor(kind);
 }

@@ -1,3 +1,4 @@
+import { InputError } from "./error-kind.js";
 import { formatPosition, lineColumnAt, lineText, type SourceRange } from "./source.js";
 
 export type Severity = "error" | "warning";
@@ -19,7 +20,7 @@ export interface Diagnostic {
  * Thrown to carry diagnostics out of a stage that cannot go on.
  * The CLI renders them and exits non-zero; any other exception is a bug.
  */
-export class DiagnosticError extends Error {
+export class DiagnosticError extends InputError {
   readonly diagnostics: readonly Diagnostic[];
   constructor(diagnostics: Diagnostic | readonly Diagnostic[]) {
     const list = Array.isArray(diagnostics) ? diagnostics : [diagnostics as Diagnostic];

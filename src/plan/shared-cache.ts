@@ -6,6 +6,7 @@
  * BuildKit), the image carries inline cache instead: an image target is also
  * pushed under its cache ref, and a target without an image output gets none.
  */
+import { InputError } from "../diagnostics/error-kind.js";
 
 /** One cache import or export entry, as bake writes it: a type and its attributes. */
 export type CacheEntry = Readonly<Record<string, string>>;
@@ -28,7 +29,7 @@ export interface SharedCacheDecision {
   readonly note?: string;
 }
 
-export class SharedCacheError extends Error {
+export class SharedCacheError extends InputError {
   override name = "SharedCacheError";
 }
 

@@ -7,7 +7,9 @@ export interface Renderer {
   finish(): Promise<void>;
 }
 
-export type ProgressMode = "auto" | "tty" | "plain" | "rawjson" | "quiet";
+/** The --progress modes; "auto" picks tty or plain. */
+export const progressModes = ["auto", "tty", "plain", "rawjson", "quiet"] as const;
+export type ProgressMode = (typeof progressModes)[number];
 
 /** auto: the TUI on a terminal, plain lines in pipes and CI. */
 export function chooseProgressMode(

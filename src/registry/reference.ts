@@ -4,6 +4,7 @@
  * is "localhost", or has capitals); otherwise the image is on Docker Hub, and a
  * one-part name there lives under library/. Pure; the one place mbake parses them.
  */
+import { InputError } from "../diagnostics/error-kind.js";
 
 /** Docker Hub's name in references and in the Docker config. */
 export const dockerHub = "docker.io";
@@ -21,7 +22,7 @@ export interface ImageReference {
   readonly digest?: string;
 }
 
-export class ImageReferenceError extends Error {
+export class ImageReferenceError extends InputError {
   override name = "ImageReferenceError";
 }
 

@@ -27,8 +27,9 @@ import {
   utimesSync,
 } from "node:fs";
 import { basename, dirname, join, parse, relative, resolve, sep } from "node:path";
+import { InputError } from "../../diagnostics/error-kind.js";
 
-export class OutputDestError extends Error {
+export class OutputDestError extends InputError {
   override name = "OutputDestError";
 }
 

@@ -2,6 +2,7 @@
  * BuildKit endpoint addresses as buildctl and BUILDKIT_HOST write them, plus Docker
  * Engine sockets. Pure parsing; dialing lives in dial.ts.
  */
+import { InputError } from "../../diagnostics/error-kind.js";
 export type EndpointAddress =
   | { readonly kind: "unix"; readonly path: string }
   | { readonly kind: "tcp"; readonly host: string; readonly port: number }
@@ -22,7 +23,7 @@ export type EndpointAddress =
       readonly socket?: string;
     };
 
-export class AddressError extends Error {
+export class AddressError extends InputError {
   override name = "AddressError";
 }
 
