@@ -346,6 +346,12 @@ export const pruneFlags = [
   helpFlag,
 ] as const satisfies readonly FlagSpec[];
 
+/** For subcommands that take flags only. */
+function noPositionals(positionals: readonly string[], command: string): void {
+  if (positionals.length > 0)
+    throw new UsageError(`unexpected argument "${positionals[0]}"`, command);
+}
+
 /** Parses argv (without node and script). Throws UsageError for mistakes. */
 export function parseArgs(argv: readonly string[]): Command {
   const first = argv[0];
@@ -388,8 +394,7 @@ export function parseArgs(argv: readonly string[]): Command {
     case "du": {
       const raw = scanFlags(argv.slice(1), duFlags, "du");
       if (raw.bools.has("help")) return { kind: "help", topic: "du" };
-      if (raw.positionals.length > 0)
-        throw new UsageError(`unexpected argument "${raw.positionals[0]}"`, "du");
+      noPositionals(raw.positionals, "du");
       return {
         kind: "du",
         endpoints: raw.lists.get("endpoint") ?? [],
@@ -399,8 +404,7 @@ export function parseArgs(argv: readonly string[]): Command {
     case "prune": {
       const raw = scanFlags(argv.slice(1), pruneFlags, "prune");
       if (raw.bools.has("help")) return { kind: "help", topic: "prune" };
-      if (raw.positionals.length > 0)
-        throw new UsageError(`unexpected argument "${raw.positionals[0]}"`, "prune");
+      noPositionals(raw.positionals, "prune");
       return {
         kind: "prune",
         endpoints: raw.lists.get("endpoint") ?? [],

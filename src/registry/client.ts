@@ -123,10 +123,23 @@ export class RegistryClient implements ManifestStore {
     }
   }
 
-  private unreadable(repo: string, reference: string, status: number): Error {
-    return new Error(
-      `registry ${this.host}: ${repo}:${reference} ${status === 404 ? "not found" : "could not be read"} (HTTP ${status})`,
+  /** GET or HEAD of a manifest in any of the media types mbake reads; fails unless found. */
+  private async readManifest(
+    method: "GET" | "HEAD",
+    repo: string,
+    reference: string,
+  ): Promise<Response> {
+    const res = await this.request(
+      method,
+      `/${repo}/manifests/${reference}`,
+      { headers: { accept: manifestTypes } },
+      `repository:${repo}:pull`,
     );
+    if (!res.ok)
+      throw new Error(
+        `registry ${this.host}: ${repo}:${reference} ${res.status === 404 ? "not found" : "could not be read"} (HTTP ${res.status})`,
+      );
+    return res;
   }
 
   /** A bearer token for `scope`, fetched the way the session fetches one for the daemon. */
@@ -207,13 +220,7 @@ export class RegistryClient implements ManifestStore {
 
   /** Fetches a manifest (image or index) with its exact bytes. */
   async getManifest(repo: string, reference: string): Promise<FetchedManifest> {
-    const res = await this.request(
-      "GET",
-      `/${repo}/manifests/${reference}`,
-      { headers: { accept: manifestTypes } },
-      `repository:${repo}:pull`,
-    );
-    if (!res.ok) throw this.unreadable(repo, reference, res.status);
+    const res = await this.readManifest("GET", repo, reference);
     const body = await res.text();
     return {
       descriptor: {
@@ -276,14 +283,9 @@ export class RegistryClient implements ManifestStore {
     return { digest, size: data.byteLength };
   }
 
+  /** A manifest's descriptor without its body (HEAD). */
   async manifest(repo: string, reference: string): Promise<ManifestInfo> {
-    const res = await this.request(
-      "HEAD",
-      `/${repo}/manifests/${reference}`,
-      { headers: { accept: manifestTypes } },
-      `repository:${repo}:pull`,
-    );
-    if (!res.ok) throw this.unreadable(repo, reference, res.status);
+    const res = await this.readManifest("HEAD", repo, reference);
     return {
       digest: res.headers.get("docker-content-digest") ?? "",
       size: Number(res.headers.get("content-length") ?? 0),
@@ -291,7 +293,6 @@ export class RegistryClient implements ManifestStore {
     };
   }
 
-  /** Pushes an index of the given manifests (each with its platform) under `tag`; returns its digest. */
   /**
    * Pushes an index of the given manifests (each with its platform) under `tag`; returns
    * its digest. A part that is itself an index (BuildKit adds attestations) contributes
