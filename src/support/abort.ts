@@ -2,6 +2,7 @@
  * Cancellation without races: an abort that happened before anyone listened is still
  * seen. Every place that reacts to an AbortSignal goes through these.
  */
+import type { ErrorKind } from "../diagnostics/error-kind.js";
 
 /** Runs `fn` once when `signal` aborts, or now if it already has; returns the detach. */
 export function whenAborted(signal: AbortSignal, fn: () => void): () => void {
@@ -13,8 +14,10 @@ export function whenAborted(signal: AbortSignal, fn: () => void): () => void {
   return () => signal.removeEventListener("abort", fn);
 }
 
+/** The run was cancelled: exit 130. */
 export class CancelledError extends Error {
   override name = "CancelledError";
+  readonly kind = "cancelled" satisfies ErrorKind;
   constructor(message = "cancelled") {
     super(message);
   }

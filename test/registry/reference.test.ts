@@ -80,6 +80,9 @@ describe("image references", () => {
   it("pins a reference to a digest in place of its tag", () => {
     expect(pinned("localhost:5000/app:1", "sha256:ab")).toBe("localhost:5000/app@sha256:ab");
     expect(pinned("app", "sha256:ab")).toBe("app@sha256:ab");
+    expect(pinned("localhost:5000/app:1@sha256:old", "sha256:new")).toBe(
+      "localhost:5000/app@sha256:new",
+    );
   });
 
   it("builds the per-platform tag of a split image in the same repository", () => {
