@@ -60,8 +60,8 @@ async function connect(
     connectEndpoints(toTry, io.env, (m) => warnings.push(m), config?.maxParallel ?? 4),
     io.signal,
   );
-  for (const w of warnings) write(io.stderr, `WARNING: ${w}`);
   if (connected.length === 0) {
+    for (const w of warnings) write(io.stderr, `WARNING: ${w}`);
     throw new NoEndpointError(
       `none of the endpoints could be reached: ${toTry.map((e) => `${e.name} (${e.address})`).join(", ")}`,
     );
@@ -101,6 +101,9 @@ export async function runBuild(
       connected.map((c) => c.info),
       { warmth, ...(handoverRegistry && several ? { registry: handoverRegistry } : {}) },
     );
+    // Without a build, no progress view shows the warnings: they go to stderr here.
+    if (o.dryRun || plan.problems.length > 0)
+      for (const w of warnings) write(io.stderr, `WARNING: ${w}`);
     if (o.dryRun) write(io.stdout, describePlan(plan));
     else for (const p of plan.problems) write(io.stderr, `mbake: ${p}`);
     if (o.dryRun || plan.problems.length > 0)

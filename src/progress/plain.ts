@@ -167,6 +167,9 @@ export function createQuietRenderer(write: (text: string) => void, masker?: Mask
       plain.onEvent(e);
       state = reduce(state, e);
       if (e.type === "job-failed") write(`${mask(`ERROR: ${e.job.target}: ${e.error}`)}\n`);
+      // Warnings (an endpoint left out, a setting mbake cannot honour) are never quiet.
+      if (e.type === "warning")
+        write(`${mask(`WARNING: ${e.target ? `${e.target}: ` : ""}${e.message}`)}\n`);
     },
     async finish() {
       for (const j of state.jobs) {
