@@ -16,7 +16,15 @@ import type {
   TemplateExpr,
   TemplatePart,
 } from "./ast.js";
-import { isIdentPart, isIdentStart, Scanner, type Token } from "./lexer.js";
+import {
+  heredocOpener,
+  heredocShape,
+  isIdentPart,
+  isIdentStart,
+  Scanner,
+  type TemplateMode,
+  type Token,
+} from "./lexer.js";
 
 export interface ParseResult {
   readonly body: Body;
@@ -24,8 +32,6 @@ export interface ParseResult {
 }
 
 class ParseAbort extends Error {}
-
-const stopAtEnd: ReadonlySet<"eof"> = new Set(["eof"]);
 
 const binaryLevels: readonly (readonly BinaryOperator[])[] = [
   ["||"],
@@ -41,27 +47,33 @@ const binaryLevel: ReadonlyMap<string, number> = new Map(
   binaryLevels.flatMap((ops, level) => ops.map((op) => [op, level] as const)),
 );
 
-type MutablePart =
-  | { kind: "TemplateLiteral"; value: string; range: SourceRange }
-  | Exclude<TemplatePart, { kind: "TemplateLiteral" }>;
+type DirectiveKeyword = "else" | "endif" | "endfor" | "end";
 
-interface HeredocMode {
-  readonly marker: string;
-  readonly indent: number;
-}
-
+/** Where a template's parts stopped: at its end, or at a directive that ends a nested body. */
 interface DirectiveEnd {
-  readonly keyword: "else" | "endif" | "endfor" | "eof";
+  readonly keyword: DirectiveKeyword;
   readonly start: number;
   readonly end: number;
+  /** Whether it closed with `~}` (strip the whitespace after it). */
+  readonly strip: boolean;
 }
+
+/** What a `${...}` or `%{...}` sequence gave: a part, or the end of a directive's body. */
+type TemplateStep =
+  | { readonly kind: "part"; readonly part: TemplatePart; readonly stripAfter: boolean }
+  | { readonly kind: "end"; readonly end: DirectiveEnd };
+
+const QUOTED: TemplateMode = { kind: "quoted" };
+const BARE: TemplateMode = { kind: "bare" };
+const END_ONLY: ReadonlySet<DirectiveKeyword> = new Set(["end"]);
+const ELSE_OR_ENDIF: ReadonlySet<DirectiveKeyword> = new Set(["else", "endif"]);
+const ENDIF: ReadonlySet<DirectiveKeyword> = new Set(["endif"]);
+const ENDFOR: ReadonlySet<DirectiveKeyword> = new Set(["endfor"]);
 
 class Parser {
   private readonly scanner: Scanner;
   private peeked: Token | undefined;
   private newlineSkip = 0;
-  /** Scanning a delimiter-less template (a JSON string): the end of text ends it. */
-  rawMode = false;
   readonly diagnostics: Diagnostic[] = [];
 
   constructor(readonly file: SourceFile) {
@@ -248,12 +260,12 @@ class Parser {
       }
       if (t.kind === "quote") {
         this.take();
-        this.skipQuotedRaw();
+        this.scanner.skipQuoted();
         continue;
       }
       if (t.kind === "heredoc") {
         this.take();
-        this.skipHeredocRaw(t);
+        this.scanner.skipHeredoc(t);
         continue;
       }
       if (t.kind === "punct") {
@@ -267,30 +279,6 @@ class Parser {
       }
       this.take();
     }
-  }
-
-  /** Skips a heredoc's lines up to its closing marker (during error recovery). */
-  skipHeredocRaw(opener: Token): void {
-    const marker = /^<<-?([^\s]+)/.exec(opener.text)?.[1] ?? "";
-    const text = this.file.text;
-    let pos = opener.end;
-    while (pos < text.length) {
-      const nl = text.indexOf("\n", pos);
-      const lineEnd = nl < 0 ? text.length : nl;
-      if (text.slice(pos, lineEnd).trim() === marker) {
-        this.resumeAt(lineEnd);
-        return;
-      }
-      pos = lineEnd + 1;
-    }
-    this.resumeAt(text.length);
-  }
-
-  skipQuotedRaw(): void {
-    const text = this.file.text;
-    let i = this.scanner.pos;
-    while (i < text.length && text[i] !== '"' && text[i] !== "\n") i += text[i] === "\\" ? 2 : 1;
-    this.resumeAt(Math.min(text.length, text[i] === '"' ? i + 1 : i));
   }
 
   parseBodyItem(): Attribute | Block {
@@ -573,30 +561,34 @@ class Parser {
     return after.kind === "ident";
   }
 
-  parseForIntro(): { keyVar?: string; valueVar: string; collection: Expression } {
-    this.take(); // for
+  /** `for x in` or `for k, v in` (after the `for`); `what` names the construct in errors. */
+  parseForVariables(what: string): { keyVar?: string; valueVar: string } {
     const first = this.take();
     if (first.kind !== "ident")
-      this.unexpected(first, "Invalid for expression; Expected an iterator variable name");
+      this.unexpected(first, `${what}; Expected an iterator variable name`);
     let keyVar: string | undefined;
     let valueVar = first.text;
     if (this.isPunct(this.peek(), ",")) {
       this.take();
       const second = this.take();
       if (second.kind !== "ident")
-        this.unexpected(
-          second,
-          "Invalid for expression; Expected a value variable name after the comma",
-        );
+        this.unexpected(second, `${what}; Expected a value variable name after the comma`);
       keyVar = first.text;
       valueVar = second.text;
     }
     const inTok = this.take();
     if (inTok.kind !== "ident" || inTok.text !== "in")
-      this.unexpected(inTok, 'Invalid for expression; Expected "in"');
+      this.unexpected(inTok, `${what}; Expected "in"`);
+    return { ...(keyVar !== undefined ? { keyVar } : {}), valueVar };
+  }
+
+  /** `for ... in collection :` of a for expression. */
+  parseForIntro(): { keyVar?: string; valueVar: string; collection: Expression } {
+    this.take(); // for
+    const vars = this.parseForVariables("Invalid for expression");
     const collection = this.parseExpression();
     this.expectPunct(":", 'Invalid for expression; Expected ":" after the collection');
-    return { ...(keyVar !== undefined ? { keyVar } : {}), valueVar, collection };
+    return { ...vars, collection };
   }
 
   parseTupleOrFor(open: Token): Expression {
@@ -862,234 +854,74 @@ class Parser {
 
   // ---------------------------------------------------------------- templates
 
+  /** A quoted string, after its opening quote. */
   parseQuotedTemplate(start: number): TemplateExpr {
-    this.peeked = undefined;
-    // A quoted string inside a bare template's interpolation is an ordinary quoted string.
-    const outerRaw = this.rawMode;
-    this.rawMode = false;
-    try {
-      return this.parseQuotedTemplateBody(start);
-    } finally {
-      this.rawMode = outerRaw;
-    }
-  }
-
-  private parseQuotedTemplateBody(start: number): TemplateExpr {
-    {
-      // Fast path: a plain string without escapes, interpolations or directives.
-      const text = this.file.text;
-      const from = this.scanner.pos;
-      let i = from;
-      for (;;) {
-        const c = text.charCodeAt(i);
-        if (c === 34) {
-          this.resumeAt(i + 1);
-          const parts: TemplatePart[] =
-            i > from
-              ? [
-                  {
-                    kind: "TemplateLiteral",
-                    value: text.slice(from, i),
-                    range: this.range(from, i),
-                  },
-                ]
-              : [];
-          return { kind: "Template", parts, range: this.range(start, i + 1) };
-        }
-        // Anything that may need decoding (or an unterminated string) takes the full path.
-        if (c === 10 || c === 36 || c === 37 || c === 92 || Number.isNaN(c)) break;
-        i++;
-      }
-    }
-    const { parts, end } = this.parseTemplateSequence(undefined, stopAtEnd);
+    const { parts, end } = this.parseTemplateParts(QUOTED, END_ONLY, false);
     return { kind: "Template", parts, range: this.range(start, end) };
   }
 
   parseHeredoc(opener: Token): TemplateExpr {
-    const m = /^<<(-?)([^\s]+)/.exec(opener.text)!;
-    const flush = m[1] === "-";
-    const marker = m[2]!;
-    const text = this.file.text;
-    // Find the closing marker line to learn the common indentation of a flush heredoc.
-    let indent = Number.POSITIVE_INFINITY;
-    let pos = opener.end;
-    let closed = false;
-    while (pos <= text.length) {
-      const nl = text.indexOf("\n", pos);
-      const lineEnd = nl < 0 ? text.length : nl;
-      const line = text.slice(pos, lineEnd).replace(/\r$/, "");
-      if (line.trim() === marker) {
-        closed = true;
-        break;
-      }
-      if (flush && line.trim() !== "") indent = Math.min(indent, /^[ \t]*/.exec(line)![0].length);
-      if (nl < 0) break;
-      pos = nl + 1;
-    }
-    if (!closed) {
+    const { marker, flush } = heredocOpener(opener);
+    const shape = heredocShape(this.file.text, opener.end, marker, flush);
+    if (!shape) {
       this.fail(
         `Unterminated template string; There is no closing marker for the heredoc "${marker}" before the end of the file.`,
         opener.start,
         opener.end,
       );
     }
-    this.peeked = undefined;
-    const mode: HeredocMode = { marker, indent: flush && Number.isFinite(indent) ? indent : 0 };
-    const { parts, end } = this.parseTemplateSequence(mode, stopAtEnd);
+    const mode: TemplateMode = { kind: "heredoc", marker, indent: shape.indent };
+    const { parts, end } = this.parseTemplateParts(mode, END_ONLY, false);
     return { kind: "Template", parts, heredoc: true, range: this.range(opener.start, end) };
   }
 
   /**
-   * Scans template text from the scanner position up to the closing quote or
-   * heredoc marker, or up to a `%{else}`/`%{endif}`/`%{endfor}` directive when
-   * nested. Returns the parts and where it stopped.
+   * The parts of a template from the scanner position up to its end, or up to
+   * a `%{else}`/`%{endif}`/`%{endfor}` in `stops` when nested in a directive.
+   * `stripLeading`: what came before ended with `~}`, so the first literal
+   * loses its leading whitespace.
    */
-  parseTemplateSequence(
-    heredoc: HeredocMode | undefined,
-    stops: ReadonlySet<DirectiveEnd["keyword"]>,
+  parseTemplateParts(
+    mode: TemplateMode,
+    stops: ReadonlySet<DirectiveKeyword>,
+    stripLeading: boolean,
   ): { parts: TemplatePart[]; end: number; stoppedAt: DirectiveEnd } {
-    const text = this.file.text;
-    const parts: MutablePart[] = [];
-    let literal = "";
-    let literalStart = this.scanner.pos;
-    let stripNextLeading = false;
-    let atLineStart = heredoc !== undefined;
-    const flushLiteral = (end: number, stripTrailing: boolean) => {
-      let value = literal;
-      if (stripTrailing) value = value.replace(/\s+$/u, "");
-      if (value !== "")
-        parts.push({ kind: "TemplateLiteral", value, range: this.range(literalStart, end) });
-      literal = "";
-    };
-    let pos = this.scanner.pos;
+    this.peeked = undefined;
+    const parts: TemplatePart[] = [];
+    let strip = stripLeading;
     for (;;) {
-      if (heredoc && atLineStart) {
-        // The closing marker ends the heredoc.
-        const nl = text.indexOf("\n", pos);
-        const lineEnd = nl < 0 ? text.length : nl;
-        const line = text.slice(pos, lineEnd).replace(/\r$/, "");
-        if (line.trim() === heredoc.marker) {
-          if (stripNextLeading) literal = literal.replace(/^\s+/u, "");
-          flushLiteral(pos, false);
-          this.resumeAt(lineEnd);
-          return {
-            parts: finishParts(parts),
-            end: lineEnd,
-            stoppedAt: { keyword: "eof", start: pos, end: lineEnd },
-          };
+      const tok = this.scanner.scanTemplate(mode);
+      if (tok.kind === "error") this.fail(tok.message, tok.start, tok.end);
+      if (tok.kind === "end") {
+        const stoppedAt: DirectiveEnd = { keyword: "end", start: tok.start, end: tok.end, strip };
+        return { parts, end: tok.end, stoppedAt };
+      }
+      if (tok.kind === "literal") {
+        const value = strip ? tok.value.replace(/^\s+/u, "") : tok.value;
+        if (value !== "") {
+          parts.push({ kind: "TemplateLiteral", value, range: this.range(tok.start, tok.end) });
         }
-        let skipped = 0;
-        // Lines holding only spaces and tabs keep them (as HCL does).
-        const blank = line.trim() === "";
-        while (!blank && skipped < heredoc.indent && (text[pos] === " " || text[pos] === "\t")) {
-          pos++;
-          skipped++;
-        }
-        atLineStart = false;
-        if (literal === "") literalStart = pos;
-      }
-      if (pos >= text.length && this.rawMode) {
-        if (stripNextLeading) literal = literal.replace(/^\s+/u, "");
-        flushLiteral(pos, false);
-        this.resumeAt(pos);
-        return {
-          parts: finishParts(parts),
-          end: pos,
-          stoppedAt: { keyword: "eof", start: pos, end: pos },
-        };
-      }
-      if (pos >= text.length) {
-        this.fail(
-          heredoc
-            ? "Unterminated template string"
-            : "Unterminated template string; No closing marker was found for the string.",
-          Math.max(0, literalStart - 1),
-          pos,
-        );
-      }
-      const c = text[pos]!;
-      if (!heredoc && !this.rawMode && c === '"') {
-        if (stripNextLeading) literal = literal.replace(/^\s+/u, "");
-        flushLiteral(pos, false);
-        this.resumeAt(pos + 1);
-        return {
-          parts: finishParts(parts),
-          end: pos + 1,
-          stoppedAt: { keyword: "eof", start: pos, end: pos + 1 },
-        };
-      }
-      if (!heredoc && !this.rawMode && c === "\n") {
-        this.fail(
-          "Unterminated template string; No closing marker was found for the string.",
-          Math.max(0, literalStart - 1),
-          pos,
-        );
-      }
-      if ((c === "$" || c === "%") && text[pos + 1] === c && text[pos + 2] === "{") {
-        literal += `${c}{`;
-        pos += 3;
+        strip = false;
         continue;
       }
-      if ((c === "$" || c === "%") && text[pos + 1] === "{") {
-        const openStart = pos;
-        let inner = pos + 2;
-        const stripBefore = text[inner] === "~";
-        if (stripBefore) inner++;
-        if (stripNextLeading) literal = literal.replace(/^\s+/u, "");
-        stripNextLeading = false;
-        flushLiteral(openStart, stripBefore);
-        if (c === "$") {
-          this.resumeAt(inner);
-          const expr = this.withNewlinesSkipped(() => this.parseExpression());
-          const stripAfter = this.closeTemplateSequence(openStart);
-          parts.push({
-            kind: "TemplateInterpolation",
-            expr,
-            range: this.range(openStart, this.scanner.pos),
-          });
-          stripNextLeading = stripAfter;
-        } else {
-          this.resumeAt(inner);
-          const directive = this.parseDirective(openStart, heredoc, stops);
-          if (directive.kind === "end") {
-            return { parts: finishParts(parts), end: openStart, stoppedAt: directive.end };
-          }
-          parts.push(directive.part);
-          stripNextLeading = directive.stripAfter;
-        }
-        pos = this.scanner.pos;
-        literalStart = pos;
-        continue;
-      }
-      if (!heredoc && !this.rawMode && c === "\\") {
-        const [decoded, length] = this.decodeEscape(pos);
-        literal += decoded;
-        pos += length;
-        continue;
-      }
-      if (literal === "") literalStart = pos;
-      if (stripNextLeading && /\s/u.test(c)) {
-        pos++;
-        if (c === "\n") atLineStart = heredoc !== undefined;
-        continue;
-      }
-      stripNextLeading = false;
-      if (c === "\n") {
-        literal += c;
-        pos++;
-        atLineStart = heredoc !== undefined;
-        continue;
-      }
-      // A run of plain text up to the next character that may mean something.
-      let runEnd = pos + 1;
-      while (runEnd < text.length) {
-        const d = text.charCodeAt(runEnd);
-        if (d === 10 || d === 34 || d === 36 || d === 37 || d === 92) break;
-        runEnd++;
-      }
-      literal += text.slice(pos, runEnd);
-      pos = runEnd;
+      if (tok.strip) stripTrailingSpace(parts);
+      const step =
+        tok.kind === "interpolation"
+          ? this.parseInterpolation(tok.start)
+          : this.parseDirective(tok.start, mode, stops);
+      if (step.kind === "end") return { parts, end: tok.start, stoppedAt: step.end };
+      parts.push(step.part);
+      strip = step.stripAfter;
     }
+  }
+
+  /** `${ expr }`, after the `${`. */
+  private parseInterpolation(openStart: number): TemplateStep {
+    this.peeked = undefined;
+    const expr = this.withNewlinesSkipped(() => this.parseExpression());
+    const stripAfter = this.closeTemplateSequence(openStart);
+    const range = this.range(openStart, this.scanner.pos);
+    return { kind: "part", part: { kind: "TemplateInterpolation", expr, range }, stripAfter };
   }
 
   /** After a `${...` expression: the closing `}` (or `~}`); returns whether it strips. */
@@ -1118,13 +950,13 @@ class Parser {
     return strip;
   }
 
+  /** `%{ if ... }`, `%{ for ... }` with their bodies, or the `%{ else/endif/endfor }` that ends a body. */
   parseDirective(
     openStart: number,
-    heredoc: HeredocMode | undefined,
-    stops: ReadonlySet<DirectiveEnd["keyword"]>,
-  ):
-    | { kind: "part"; part: TemplatePart; stripAfter: boolean }
-    | { kind: "end"; end: DirectiveEnd } {
+    mode: TemplateMode,
+    stops: ReadonlySet<DirectiveKeyword>,
+  ): TemplateStep {
+    this.peeked = undefined;
     const keyword = this.withNewlinesSkipped(() => this.take());
     if (keyword.kind !== "ident")
       this.unexpected(
@@ -1132,77 +964,10 @@ class Parser {
         "Invalid template directive; Expected if, else, endif, for or endfor",
       );
     switch (keyword.text) {
-      case "if": {
-        const condition = this.withNewlinesSkipped(() => this.parseExpression());
-        const stripAfter = this.closeTemplateSequence(openStart);
-        const thenSeq = this.parseTemplateSequence(heredoc, new Set(["else", "endif"]));
-        let elseParts: TemplatePart[] | undefined;
-        let endAt = thenSeq.stoppedAt;
-        if (thenSeq.stoppedAt.keyword === "else") {
-          // `%{ else ~}` strips the whitespace that starts the else branch.
-          const elseStrip = this.lastDirectiveStrip;
-          const elseSeq = this.parseTemplateSequence(heredoc, new Set(["endif"]));
-          elseParts = stripEdges(elseSeq.parts, elseStrip);
-          endAt = elseSeq.stoppedAt;
-        }
-        if (endAt.keyword !== "endif") {
-          this.fail(
-            "Unterminated template directive; There is no %{endif} for this %{if}.",
-            openStart,
-            keyword.end,
-          );
-        }
-        const part: TemplatePart = {
-          kind: "TemplateIf",
-          condition,
-          then: stripEdges(thenSeq.parts, stripAfter),
-          ...(elseParts ? { else: elseParts } : {}),
-          range: this.range(openStart, endAt.end),
-        };
-        return { kind: "part", part, stripAfter: this.lastDirectiveStrip };
-      }
-      case "for": {
-        const first = this.withNewlinesSkipped(() => this.take());
-        if (first.kind !== "ident")
-          this.unexpected(first, "Invalid template directive; Expected a variable name after for");
-        let keyVar: string | undefined;
-        let valueVar = first.text;
-        if (
-          this.isPunct(
-            this.withNewlinesSkipped(() => this.peek()),
-            ",",
-          )
-        ) {
-          this.take();
-          const second = this.withNewlinesSkipped(() => this.take());
-          if (second.kind !== "ident")
-            this.unexpected(second, "Invalid template directive; Expected a variable name");
-          keyVar = first.text;
-          valueVar = second.text;
-        }
-        const inTok = this.withNewlinesSkipped(() => this.take());
-        if (inTok.kind !== "ident" || inTok.text !== "in")
-          this.unexpected(inTok, 'Invalid template directive; Expected "in"');
-        const collection = this.withNewlinesSkipped(() => this.parseExpression());
-        const stripAfter = this.closeTemplateSequence(openStart);
-        const bodySeq = this.parseTemplateSequence(heredoc, new Set(["endfor"]));
-        if (bodySeq.stoppedAt.keyword !== "endfor") {
-          this.fail(
-            "Unterminated template directive; There is no %{endfor} for this %{for}.",
-            openStart,
-            keyword.end,
-          );
-        }
-        const part: TemplatePart = {
-          kind: "TemplateFor",
-          ...(keyVar !== undefined ? { keyVar } : {}),
-          valueVar,
-          collection,
-          body: stripEdges(bodySeq.parts, stripAfter),
-          range: this.range(openStart, bodySeq.stoppedAt.end),
-        };
-        return { kind: "part", part, stripAfter: this.lastDirectiveStrip };
-      }
+      case "if":
+        return this.parseIfDirective(openStart, keyword, mode);
+      case "for":
+        return this.parseForDirective(openStart, keyword, mode);
       case "else":
       case "endif":
       case "endfor": {
@@ -1214,11 +979,8 @@ class Parser {
             keyword.end,
           );
         }
-        this.lastDirectiveStrip = strip;
-        return {
-          kind: "end",
-          end: { keyword: keyword.text, start: openStart, end: this.scanner.pos },
-        };
+        const end = { keyword: keyword.text, start: openStart, end: this.scanner.pos, strip };
+        return { kind: "end", end };
       }
       default:
         return this.fail(
@@ -1229,60 +991,67 @@ class Parser {
     }
   }
 
-  /** Whether the last `%{else}`/`%{endif}`/`%{endfor}` ended with `~}`. */
-  private lastDirectiveStrip = false;
-
-  decodeEscape(pos: number): [string, number] {
-    const text = this.file.text;
-    const e = text[pos + 1];
-    switch (e) {
-      case "n":
-        return ["\n", 2];
-      case "r":
-        return ["\r", 2];
-      case "t":
-        return ["\t", 2];
-      case '"':
-        return ['"', 2];
-      case "\\":
-        return ["\\", 2];
-      case "u":
-      case "U": {
-        const len = e === "u" ? 4 : 8;
-        const hex = text.slice(pos + 2, pos + 2 + len);
-        if (!new RegExp(`^[0-9A-Fa-f]{${len}}$`).test(hex)) {
-          this.fail(
-            `Invalid escape sequence; The \\${e} escape needs ${len} hexadecimal digits.`,
-            pos,
-            pos + 2 + hex.length,
-          );
-        }
-        const cp = Number.parseInt(hex, 16);
-        if (cp > 0x10ffff)
-          this.fail("Invalid escape sequence; not a Unicode code point.", pos, pos + 2 + len);
-        return [String.fromCodePoint(cp), 2 + len];
-      }
-      default:
-        return this.fail(
-          `Invalid escape sequence; The symbol "${e ?? ""}" is not a valid escape sequence selector.`,
-          pos,
-          pos + 2,
-        );
+  private parseIfDirective(openStart: number, keyword: Token, mode: TemplateMode): TemplateStep {
+    const condition = this.withNewlinesSkipped(() => this.parseExpression());
+    const stripAfter = this.closeTemplateSequence(openStart);
+    const thenSeq = this.parseTemplateParts(mode, ELSE_OR_ENDIF, stripAfter);
+    let elseParts: TemplatePart[] | undefined;
+    let endAt = thenSeq.stoppedAt;
+    if (endAt.keyword === "else") {
+      // `%{ else ~}` strips the whitespace that starts the else branch.
+      const elseSeq = this.parseTemplateParts(mode, ENDIF, endAt.strip);
+      elseParts = elseSeq.parts;
+      endAt = elseSeq.stoppedAt;
     }
+    if (endAt.keyword !== "endif") {
+      this.fail(
+        "Unterminated template directive; There is no %{endif} for this %{if}.",
+        openStart,
+        keyword.end,
+      );
+    }
+    const part: TemplatePart = {
+      kind: "TemplateIf",
+      condition,
+      then: thenSeq.parts,
+      ...(elseParts ? { else: elseParts } : {}),
+      range: this.range(openStart, endAt.end),
+    };
+    return { kind: "part", part, stripAfter: endAt.strip };
+  }
+
+  private parseForDirective(openStart: number, keyword: Token, mode: TemplateMode): TemplateStep {
+    const vars = this.withNewlinesSkipped(() =>
+      this.parseForVariables("Invalid template directive"),
+    );
+    const collection = this.withNewlinesSkipped(() => this.parseExpression());
+    const stripAfter = this.closeTemplateSequence(openStart);
+    const bodySeq = this.parseTemplateParts(mode, ENDFOR, stripAfter);
+    if (bodySeq.stoppedAt.keyword !== "endfor") {
+      this.fail(
+        "Unterminated template directive; There is no %{endfor} for this %{for}.",
+        openStart,
+        keyword.end,
+      );
+    }
+    const part: TemplatePart = {
+      kind: "TemplateFor",
+      ...vars,
+      collection,
+      body: bodySeq.parts,
+      range: this.range(openStart, bodySeq.stoppedAt.end),
+    };
+    return { kind: "part", part, stripAfter: bodySeq.stoppedAt.strip };
   }
 }
 
-/** `${~` inside a directive body strips the body's first literal when the opener ends with `~}`. */
-function stripEdges(parts: TemplatePart[], stripLeading: boolean): TemplatePart[] {
-  if (!stripLeading || parts.length === 0) return parts;
-  const first = parts[0]!;
-  if (first.kind !== "TemplateLiteral") return parts;
-  const value = first.value.replace(/^\s+/u, "");
-  return value === "" ? parts.slice(1) : [{ ...first, value }, ...parts.slice(1)];
-}
-
-function finishParts(parts: MutablePart[]): TemplatePart[] {
-  return parts as TemplatePart[];
+/** `${~` strips the whitespace that ends the literal just before it. */
+function stripTrailingSpace(parts: TemplatePart[]): void {
+  const last = parts[parts.length - 1];
+  if (last?.kind !== "TemplateLiteral") return;
+  const value = last.value.replace(/\s+$/u, "");
+  if (value === "") parts.pop();
+  else parts[parts.length - 1] = { ...last, value };
 }
 
 /** The string of a template that has no interpolation or directive, else undefined. */
@@ -1358,13 +1127,12 @@ export function parseTemplateString(
 ): { template?: TemplateExpr; diagnostics: Diagnostic[] } {
   const sub: SourceFile = { name: file.name, text };
   const parser = new Parser(sub);
-  parser.rawMode = true;
   const exact = file.text.startsWith(text, at);
   const move = (r: SourceRange): SourceRange =>
     exact ? { file, start: at + r.start, end: at + r.end } : { file, start: at, end: at + 1 };
   const place = (d: Diagnostic): Diagnostic => (d.range ? { ...d, range: move(d.range) } : d);
   try {
-    const { parts } = parser.parseTemplateSequence(undefined, stopAtEnd);
+    const { parts } = parser.parseTemplateParts(BARE, END_ONLY, false);
     const template: TemplateExpr = {
       kind: "Template",
       parts,
