@@ -123,7 +123,39 @@ class Parser {
     return t;
   }
 
-  /** Rewinds the scanner to just after `token`, forgetting any peeked token. */
+  /**
+   * Runs `fn` to look at what follows, then puts the scanner back where it was
+   * (TypeScript's parser has the same `lookAhead`).
+   */
+  lookAhead<T>(fn: () => T): T {
+    const restore = this.savePosition();
+    try {
+      return fn();
+    } finally {
+      restore();
+    }
+  }
+
+  /** Runs `fn`; when it gives undefined, puts the scanner back where it was (TypeScript's `tryParse`). */
+  tryParse<T>(fn: () => T | undefined): T | undefined {
+    const restore = this.savePosition();
+    const result = fn();
+    if (result === undefined) restore();
+    return result;
+  }
+
+  private savePosition(): () => void {
+    const { peeked, peekedFrom, peekedSkipping } = this;
+    const pos = this.scanner.pos;
+    return () => {
+      this.scanner.pos = pos;
+      this.peeked = peeked;
+      this.peekedFrom = peekedFrom;
+      this.peekedSkipping = peekedSkipping;
+    };
+  }
+
+  /** Moves the scanner to `pos`, forgetting any peeked token. */
   private resumeAt(pos: number): void {
     this.peeked = undefined;
     this.scanner.pos = pos;
@@ -553,12 +585,10 @@ class Parser {
   atForKeyword(): boolean {
     const t = this.peek();
     if (t.kind !== "ident" || t.text !== "for") return false;
-    const saved = { pos: this.scanner.pos, peeked: this.peeked };
-    this.take();
-    const after = this.peek();
-    this.scanner.pos = saved.pos;
-    this.peeked = saved.peeked;
-    return after.kind === "ident";
+    return this.lookAhead(() => {
+      this.take();
+      return this.peek().kind === "ident";
+    });
   }
 
   /** `for x in` or `for k, v in` (after the `for`); `what` names the construct in errors. */
@@ -668,24 +698,10 @@ class Parser {
       this.skipNewlines();
       const t = this.peek();
       if (this.isPunct(t, "}")) break;
-      let key: Expression;
-      let bareKey = false;
-      if (t.kind === "ident" && !["true", "false", "null"].includes(t.text)) {
-        // A bare name is a literal key unless more follows (e.g. a function call).
-        const saved = { pos: this.scanner.pos, peeked: this.peeked };
-        this.take();
-        const after = this.peek();
-        if (this.isPunct(after, "=") || this.isPunct(after, ":")) {
-          key = { kind: "Literal", value: t.text, range: this.range(t.start, t.end) };
-          bareKey = true;
-        } else {
-          this.scanner.pos = saved.pos;
-          this.peeked = saved.peeked;
-          key = this.withNewlinesSkipped(() => this.parseExpression());
-        }
-      } else {
-        key = this.withNewlinesSkipped(() => this.parseExpression());
-      }
+      // A bare name is a literal key unless more follows (e.g. a function call).
+      const bare = this.tryParse(() => this.parseBareKey());
+      const key = bare ?? this.withNewlinesSkipped(() => this.parseExpression());
+      const bareKey = bare !== undefined;
       const eq = this.take();
       if (!this.isPunct(eq, "=") && !this.isPunct(eq, ":")) {
         this.unexpected(
@@ -710,6 +726,17 @@ class Parser {
     }
     const close = this.take();
     return { kind: "Object", items, range: this.range(open.start, close.end) };
+  }
+
+  /** An object key written as a bare name (`name = value`), or undefined. */
+  private parseBareKey(): Expression | undefined {
+    const t = this.take();
+    if (t.kind !== "ident" || t.text === "true" || t.text === "false" || t.text === "null") {
+      return undefined;
+    }
+    const after = this.peek();
+    if (!this.isPunct(after, "=") && !this.isPunct(after, ":")) return undefined;
+    return { kind: "Literal", value: t.text, range: this.range(t.start, t.end) };
   }
 
   parsePostfix(expr: Expression): Expression {
@@ -787,37 +814,11 @@ class Parser {
     for (;;) {
       const t = this.peek();
       if (this.isPunct(t, ".")) {
-        const saved = { pos: this.scanner.pos, peeked: this.peeked };
-        this.take();
-        const n = this.peek();
-        if (n.kind === "ident") {
-          this.take();
-          each = { kind: "GetAttr", object: each, name: n.text, range: this.range(end, n.end) };
-          end = n.end;
-          continue;
-        }
-        if (n.kind === "number" && /^[0-9]+$/.test(n.text)) {
-          this.take();
-          const key: Expression = {
-            kind: "Literal",
-            value: Number(n.text),
-            raw: n.text,
-            range: this.range(n.start, n.end),
-          };
-          each = { kind: "Index", collection: each, key, range: this.range(end, n.end) };
-          end = n.end;
-          continue;
-        }
-        if (style === "full" && this.isPunct(n, "*")) {
-          // `list[*].a.*.b`: an attribute splat applied to every element.
-          this.take();
-          each = this.parseSplat(each, "attr", n.end);
-          end = each.range.end;
-          continue;
-        }
-        this.scanner.pos = saved.pos;
-        this.peeked = saved.peeked;
-        break;
+        const step = this.tryParse(() => this.parseSplatDotStep(each, style, end));
+        if (step === undefined) break;
+        each = step;
+        end = step.range.end;
+        continue;
       }
       if (style === "full" && this.isPunct(t, "[")) {
         this.take();
@@ -850,6 +851,39 @@ class Parser {
       break;
     }
     return { kind: "Splat", source, each, style, range: this.range(source.range.start, end) };
+  }
+
+  /**
+   * One `.name`, `.0` or (in a full splat) `.*` applied to each element, or
+   * undefined when what follows the dot is not one of these.
+   */
+  private parseSplatDotStep(
+    each: Expression,
+    style: "attr" | "full",
+    start: number,
+  ): Expression | undefined {
+    this.take(); // .
+    const n = this.peek();
+    if (n.kind === "ident") {
+      this.take();
+      return { kind: "GetAttr", object: each, name: n.text, range: this.range(start, n.end) };
+    }
+    if (n.kind === "number" && /^[0-9]+$/.test(n.text)) {
+      this.take();
+      const key: Expression = {
+        kind: "Literal",
+        value: Number(n.text),
+        raw: n.text,
+        range: this.range(n.start, n.end),
+      };
+      return { kind: "Index", collection: each, key, range: this.range(start, n.end) };
+    }
+    if (style === "full" && this.isPunct(n, "*")) {
+      // `list[*].a.*.b`: an attribute splat applied to every element.
+      this.take();
+      return this.parseSplat(each, "attr", n.end);
+    }
+    return undefined;
   }
 
   // ---------------------------------------------------------------- templates
