@@ -542,43 +542,61 @@ class Parser {
 
   parseCall(name: Token): Expression {
     this.take(); // (
-    return this.withNewlinesSkipped(() => {
-      const args: Expression[] = [];
-      let expandFinal = false;
-      for (;;) {
-        const t = this.peek();
-        if (this.isPunct(t, ")")) break;
-        args.push(this.parseExpression());
-        const sep = this.peek();
-        if (this.isPunct(sep, "...")) {
-          this.take();
-          expandFinal = true;
-          const close = this.peek();
-          if (!this.isPunct(close, ")")) {
-            this.unexpected(
-              close,
-              'Missing closing parenthesis; An expanded argument ("...") must be the last argument',
-            );
-          }
-          break;
+    let expandFinal = false;
+    const parseArgument = () => {
+      const arg = this.parseExpression();
+      if (this.isPunct(this.peek(), "...")) {
+        this.take();
+        expandFinal = true;
+        const close = this.peek();
+        if (!this.isPunct(close, ")")) {
+          this.unexpected(
+            close,
+            'Missing closing parenthesis; An expanded argument ("...") must be the last argument',
+          );
         }
-        if (this.isPunct(sep, ",")) {
-          this.take();
-          continue;
-        }
-        if (!this.isPunct(sep, ")"))
-          this.unexpected(sep, 'Missing argument separator; A comma or ")" is required here');
       }
-      const close = this.take();
-      return {
-        kind: "FunctionCall" as const,
-        name: name.text,
-        nameRange: this.range(name.start, name.end),
-        args,
-        expandFinal,
-        range: this.range(name.start, close.end),
-      };
-    });
+      return arg;
+    };
+    const { items: args, close } = this.withNewlinesSkipped(() =>
+      this.parseDelimitedList(
+        ")",
+        'Missing argument separator; A comma or ")" is required here',
+        parseArgument,
+      ),
+    );
+    return {
+      kind: "FunctionCall",
+      name: name.text,
+      nameRange: this.range(name.start, name.end),
+      args,
+      expandFinal,
+      range: this.range(name.start, close.end),
+    };
+  }
+
+  /**
+   * Items separated by commas up to `closer` (a trailing comma is allowed); in
+   * an object (`newlines`) a newline separates items too. Returns the items and
+   * the closing token (TypeScript's parser has the same `parseDelimitedList`).
+   */
+  parseDelimitedList<T>(
+    closer: string,
+    missingSeparator: string,
+    parseItem: () => T,
+    newlines = false,
+  ): { items: T[]; close: Token } {
+    const items: T[] = [];
+    for (;;) {
+      if (newlines) this.skipNewlines();
+      if (this.isPunct(this.peek(), closer)) break;
+      items.push(parseItem());
+      const sep = this.peek();
+      if (this.isPunct(sep, ",")) this.take();
+      else if (!(newlines && sep.kind === "newline") && !this.isPunct(sep, closer))
+        this.unexpected(sep, missingSeparator);
+    }
+    return { items, close: this.take() };
   }
 
   /** True when the next tokens are `for IDENT`: a for expression, not a variable named "for". */
@@ -641,20 +659,11 @@ class Parser {
         range: this.range(open.start, close.end),
       };
     }
-    const items: Expression[] = [];
-    for (;;) {
-      const t = this.peek();
-      if (this.isPunct(t, "]")) break;
-      items.push(this.parseExpression());
-      const sep = this.peek();
-      if (this.isPunct(sep, ",")) {
-        this.take();
-        continue;
-      }
-      if (!this.isPunct(sep, "]"))
-        this.unexpected(sep, 'Missing item separator; Expected a comma or "]"');
-    }
-    const close = this.take();
+    const { items, close } = this.parseDelimitedList(
+      "]",
+      'Missing item separator; Expected a comma or "]"',
+      () => this.parseExpression(),
+    );
     return { kind: "Tuple", items, range: this.range(open.start, close.end) };
   }
 
@@ -693,39 +702,29 @@ class Parser {
         };
       });
     }
-    const items: ObjectItem[] = [];
-    for (;;) {
-      this.skipNewlines();
-      const t = this.peek();
-      if (this.isPunct(t, "}")) break;
-      // A bare name is a literal key unless more follows (e.g. a function call).
-      const bare = this.tryParse(() => this.parseBareKey());
-      const key = bare ?? this.withNewlinesSkipped(() => this.parseExpression());
-      const bareKey = bare !== undefined;
-      const eq = this.take();
-      if (!this.isPunct(eq, "=") && !this.isPunct(eq, ":")) {
-        this.unexpected(
-          eq,
-          'Missing key/value separator; Expected an equals sign ("=") to mark the beginning of the attribute value',
-        );
-      }
-      const value = this.withNewlinesSkipped(() => this.parseExpression());
-      items.push({ key, bareKey, value });
-      const sep = this.peek();
-      if (this.isPunct(sep, ",")) {
-        this.take();
-        continue;
-      }
-      if (sep.kind === "newline") continue;
-      if (!this.isPunct(sep, "}")) {
-        this.unexpected(
-          sep,
-          "Missing attribute separator; Expected a newline or comma to mark the end of the attribute",
-        );
-      }
-    }
-    const close = this.take();
+    const { items, close } = this.parseDelimitedList(
+      "}",
+      "Missing attribute separator; Expected a newline or comma to mark the end of the attribute",
+      () => this.parseObjectItem(),
+      true,
+    );
     return { kind: "Object", items, range: this.range(open.start, close.end) };
+  }
+
+  /** `key = value` (or `key: value`) in an object constructor. */
+  private parseObjectItem(): ObjectItem {
+    // A bare name is a literal key unless more follows (e.g. a function call).
+    const bare = this.tryParse(() => this.parseBareKey());
+    const key = bare ?? this.withNewlinesSkipped(() => this.parseExpression());
+    const eq = this.take();
+    if (!this.isPunct(eq, "=") && !this.isPunct(eq, ":")) {
+      this.unexpected(
+        eq,
+        'Missing key/value separator; Expected an equals sign ("=") to mark the beginning of the attribute value',
+      );
+    }
+    const value = this.withNewlinesSkipped(() => this.parseExpression());
+    return { key, bareKey: bare !== undefined, value };
   }
 
   /** An object key written as a bare name (`name = value`), or undefined. */
