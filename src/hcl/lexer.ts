@@ -68,14 +68,9 @@ function isAsciiIdentCode(c: number): boolean {
   return isAsciiLetter(c) || (c >= 48 && c <= 57) || c === 45;
 }
 
-export function isIdentStart(c: string): boolean {
+function isIdentStart(c: string): boolean {
   const code = c.charCodeAt(0);
   return code < 128 ? isAsciiLetter(code) : ID_START.test(c);
-}
-
-export function isIdentPart(c: string): boolean {
-  const code = c.charCodeAt(0);
-  return code < 128 ? isAsciiIdentCode(code) : ID_PART.test(c);
 }
 
 /** The punctuator starting at `pos` (longest match), or undefined. */

@@ -16,15 +16,7 @@ import type {
   TemplateExpr,
   TemplatePart,
 } from "./ast.js";
-import {
-  heredocOpener,
-  heredocShape,
-  isIdentPart,
-  isIdentStart,
-  Scanner,
-  type TemplateMode,
-  type Token,
-} from "./lexer.js";
+import { heredocOpener, heredocShape, Scanner, type TemplateMode, type Token } from "./lexer.js";
 
 export interface ParseResult {
   readonly body: Body;
@@ -202,9 +194,6 @@ class Parser {
   withNewlinesSignificant<T>(fn: () => T): T {
     const saved = this.newlineSkip;
     this.newlineSkip = 0;
-    if (this.peeked?.kind === "newline") {
-      // nothing to undo: a peeked newline is already visible
-    }
     try {
       return fn();
     } finally {
@@ -522,10 +511,7 @@ class Parser {
         return this.parseHeredoc(t);
       case "punct":
         if (t.text === "(") {
-          const expr = this.withNewlinesSkipped(() => {
-            const inner = this.parseExpression();
-            return inner;
-          });
+          const expr = this.withNewlinesSkipped(() => this.parseExpression());
           const close = this.withNewlinesSkipped(() =>
             this.expectPunct(")", 'Unbalanced parentheses; Expected a closing ")"'),
           );
@@ -1194,5 +1180,3 @@ function moveRanges<T>(node: T, move: (r: SourceRange) => SourceRange): T {
   }
   return node;
 }
-
-export { isIdentPart, isIdentStart };
