@@ -25,6 +25,14 @@ export interface ParseResult {
 
 class ParseAbort extends Error {}
 
+/**
+ * How deeply expressions and blocks may nest. buildx has no limit of its own
+ * (Go's stack grows to 1 GB, and buildx crashes somewhere past 5,000 levels);
+ * this bound keeps parsing and evaluation well inside Node's default stack,
+ * and no hand-written bake file comes near it.
+ */
+export const MAX_NESTING = 500;
+
 const binaryLevels: readonly (readonly BinaryOperator[])[] = [
   ["||"],
   ["&&"],
@@ -67,6 +75,8 @@ class Parser {
   private peeked: Token | undefined;
   private newlineSkip = 0;
   readonly diagnostics: Diagnostic[] = [];
+  /** How many expressions and blocks enclose the one being read. */
+  private depth = 0;
 
   constructor(readonly file: SourceFile) {
     this.scanner = new Scanner(file);
@@ -356,10 +366,13 @@ class Parser {
     }
     const open = this.take();
     const first = this.withNewlinesSignificant(() => this.peek());
-    const body =
-      first.kind === "newline" || first.kind === "eof" || this.isPunct(first, "}")
-        ? this.withNewlinesSignificant(() => this.parseBody(open, open.end))
-        : this.withNewlinesSignificant(() => this.parseSingleLineBody(open));
+    const body = this.nested(
+      () =>
+        first.kind === "newline" || first.kind === "eof" || this.isPunct(first, "}")
+          ? this.withNewlinesSignificant(() => this.parseBody(open, open.end))
+          : this.withNewlinesSignificant(() => this.parseSingleLineBody(open)),
+      nameTok,
+    );
     const close = this.take();
     if (!this.isPunct(close, "}")) {
       // parseBody reported the unclosed block already.
@@ -437,7 +450,51 @@ class Parser {
   // ---------------------------------------------------------------- expressions
 
   parseExpression(): Expression {
-    const condition = this.parseBinary(0);
+    // nested(), written out: this is the hottest path of deep nesting.
+    if (this.depth >= MAX_NESTING) this.tooDeep();
+    this.depth++;
+    try {
+      return this.parseConditional();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  /**
+   * Runs `fn` one nesting level deeper: expressions inside expressions and
+   * blocks inside blocks. Past MAX_NESTING it refuses, at the token where the
+   * limit was passed, rather than overflow the stack.
+   */
+  nested<T>(fn: () => T, at?: Token): T {
+    if (this.depth >= MAX_NESTING) this.tooDeep(at);
+    this.depth++;
+    try {
+      return fn();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  /**
+   * A chain of `.name` and `[index]` steps nests each step inside the one
+   * before in the tree, so a long chain counts as nesting too.
+   */
+  private checkChainLength(steps: number): void {
+    if (this.depth + steps > MAX_NESTING) this.tooDeep();
+  }
+
+  private tooDeep(at?: Token): never {
+    const t = at ?? this.peek();
+    this.fail(
+      `Nesting too deep; Expressions and blocks may nest at most ${MAX_NESTING} levels deep.`,
+      t.start,
+      t.end,
+      "Split the deeply nested expression into smaller variables or locals.",
+    );
+  }
+
+  private parseConditional(): Expression {
+    const condition = this.parseBinary();
     if (!this.isPunct(this.peek(), "?")) return condition;
     this.take();
     const then = this.withNewlinesSkipped(() => this.parseExpression());
@@ -452,38 +509,48 @@ class Parser {
     };
   }
 
-  /** Binary operators by precedence climbing: every level is left-associative. */
-  parseBinary(minLevel: number): Expression {
-    let left = this.parseUnary();
+  /**
+   * Binary operators by precedence climbing in a loop (no recursion, so a
+   * sum of any length parses): operands and pending operators wait on two
+   * stacks; an operator first combines the pending ones that bind at least
+   * as tightly, which makes every level left-associative.
+   */
+  parseBinary(): Expression {
+    const operands: Expression[] = [this.parseUnary()];
+    const operators: BinaryOperator[] = [];
+    const combine = (): void => {
+      const right = operands.pop()!;
+      const left = operands.pop()!;
+      const op = operators.pop()!;
+      const range = this.range(left.range.start, right.range.end);
+      operands.push({ kind: "Binary", op, left, right, range });
+    };
     for (;;) {
       const t = this.peek();
       const level = t.kind === "punct" ? binaryLevel.get(t.text) : undefined;
-      if (level === undefined || level < minLevel) return left;
+      if (level === undefined) break;
+      while (operators.length > 0 && binaryLevel.get(operators.at(-1)!)! >= level) combine();
       this.take();
-      const right = this.parseBinary(level + 1);
-      left = {
-        kind: "Binary",
-        op: t.text as BinaryOperator,
-        left,
-        right,
-        range: this.range(left.range.start, right.range.end),
-      };
+      operators.push(t.text as BinaryOperator);
+      operands.push(this.parseUnary());
     }
+    while (operators.length > 0) combine();
+    return operands[0]!;
   }
 
+  /** Prefix `!` and `-` (any number, read in a loop) before a postfix expression. */
   parseUnary(): Expression {
-    const t = this.peek();
-    if (this.isPunct(t, "!") || this.isPunct(t, "-")) {
-      this.take();
-      const operand = this.parseUnary();
-      return {
-        kind: "Unary",
-        op: t.text as "!" | "-",
-        operand,
-        range: this.range(t.start, operand.range.end),
-      };
+    const prefixes: Token[] = [];
+    for (let t = this.peek(); this.isPunct(t, "!") || this.isPunct(t, "-"); t = this.peek()) {
+      prefixes.push(this.take());
     }
-    return this.parsePostfix(this.parsePrimary());
+    let expr = this.parsePostfix(this.parsePrimary());
+    for (let i = prefixes.length - 1; i >= 0; i--) {
+      const t = prefixes[i]!;
+      const range = this.range(t.start, expr.range.end);
+      expr = { kind: "Unary", op: t.text as "!" | "-", operand: expr, range };
+    }
+    return expr;
   }
 
   parsePrimary(): Expression {
@@ -725,8 +792,9 @@ class Parser {
   }
 
   parsePostfix(expr: Expression): Expression {
-    for (;;) {
+    for (let steps = 1; ; steps++) {
       const t = this.peek();
+      if (this.isPunct(t, ".") || this.isPunct(t, "[")) this.checkChainLength(steps);
       if (this.isPunct(t, ".")) {
         this.take();
         const n = this.take();
@@ -796,8 +864,9 @@ class Parser {
   parseSplat(source: Expression, style: "attr" | "full", end: number): Expression {
     const item: SplatItemExpr = { kind: "SplatItem", range: this.range(end, end) };
     let each: Expression = item;
-    for (;;) {
+    for (let steps = 1; ; steps++) {
       const t = this.peek();
+      if (this.isPunct(t, ".") || this.isPunct(t, "[")) this.checkChainLength(steps);
       if (this.isPunct(t, ".")) {
         const step = this.tryParse(() => this.parseSplatDotStep(each, style, end));
         if (step === undefined) break;
