@@ -1,3 +1,4 @@
 export * from "./diagnostic.js";
 export * from "./did-you-mean.js";
+export * from "./printable.js";
 export * from "./source.js";

@@ -3,7 +3,7 @@
  * Which keys are blocks, and how many labels they take, comes from a schema;
  * every other key is an attribute. String values are templates, as in HCL.
  */
-import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { capDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { formatPosition, type SourceFile, type SourceRange } from "../diagnostics/source.js";
 import type { Attribute, Block, Body, Expression, ObjectItem, TemplatePart } from "./ast.js";
 import { MAX_NESTING, type ParseResult, parseTemplateString } from "./parse.js";
@@ -388,7 +388,7 @@ export function parseHclJson(file: SourceFile, schema: JsonBlockSchema): ParseRe
     if (reader.pos < file.text.length)
       throw new JsonSyntaxError("Extra characters after the JSON value", reader.pos);
     const body = converter.body(root, schema);
-    return { body, diagnostics: converter.diagnostics };
+    return { body, diagnostics: capDiagnostics(converter.diagnostics) };
   } catch (thrown) {
     const tooDeep = thrown instanceof RangeError && /call stack/i.test(thrown.message);
     const err = tooDeep

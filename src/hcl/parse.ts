@@ -3,7 +3,7 @@
  * following hashicorp/hcl's hclsyntax specification. Syntax errors are collected
  * as diagnostics (the parser recovers at the next line of the enclosing body).
  */
-import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { type Diagnostic, MAX_ERRORS_PER_FILE, tooManyErrors } from "../diagnostics/diagnostic.js";
 import { formatPosition, type SourceFile, type SourceRange } from "../diagnostics/source.js";
 import type {
   Attribute,
@@ -75,6 +75,8 @@ class Parser {
   private peeked: Token | undefined;
   private newlineSkip = 0;
   readonly diagnostics: Diagnostic[] = [];
+  /** Errors past MAX_ERRORS_PER_FILE: counted, not kept. */
+  private errorsNotKept = 0;
   /** How many expressions and blocks enclose the one being read. */
   private depth = 0;
 
@@ -82,12 +84,24 @@ class Parser {
     this.scanner = new Scanner(file);
   }
 
+  /** Keeps a diagnostic, or only counts it once the file has given MAX_ERRORS_PER_FILE. */
+  report(d: Diagnostic): void {
+    if (this.diagnostics.length < MAX_ERRORS_PER_FILE) this.diagnostics.push(d);
+    else this.errorsNotKept++;
+  }
+
+  /** The diagnostics kept, and one saying how many more there were. */
+  allDiagnostics(): Diagnostic[] {
+    if (this.errorsNotKept === 0) return this.diagnostics;
+    return [...this.diagnostics, tooManyErrors(this.errorsNotKept, this.file.name)];
+  }
+
   range(start: number, end: number): SourceRange {
     return { file: this.file, start, end };
   }
 
   fail(summary: string, start: number, end: number, detail?: string): never {
-    this.diagnostics.push({
+    this.report({
       severity: "error",
       summary,
       range: this.range(start, Math.max(end, start + 1)),
@@ -217,7 +231,7 @@ class Parser {
     const body = this.parseBody(undefined, 0);
     const comment = this.scanner.unterminatedComment;
     if (comment !== undefined) {
-      this.diagnostics.push({
+      this.report({
         severity: "error",
         summary:
           'Unterminated comment; There is no "*/" closing this comment before the end of the file.',
@@ -239,7 +253,7 @@ class Parser {
       }
       if (t.kind === "eof") {
         if (closing) {
-          this.diagnostics.push({
+          this.report({
             severity: "error",
             summary:
               "Unclosed configuration block; There is no closing brace for this block before the end of the file.",
@@ -256,7 +270,7 @@ class Parser {
         if (item.kind === "Attribute") {
           const previous = seen.get(item.name);
           if (previous) {
-            this.diagnostics.push({
+            this.report({
               severity: "error",
               summary: `Attribute redefined; The argument "${item.name}" was already set at ${formatPosition(previous.nameRange)}. Each argument may be set only once.`,
               range: item.nameRange,
@@ -1171,7 +1185,7 @@ export function parseHcl(file: SourceFile): ParseResult {
     body = parser.parseFile();
   } catch (err) {
     const deep = nestingTooDeep(err, file, 0);
-    if (deep) parser.diagnostics.push(deep);
+    if (deep) parser.report(deep);
     else if (!(err instanceof ParseAbort)) throw err;
     body = {
       kind: "Body",
@@ -1180,7 +1194,7 @@ export function parseHcl(file: SourceFile): ParseResult {
       range: { file, start: 0, end: file.text.length },
     };
   }
-  return { body, diagnostics: parser.diagnostics };
+  return { body, diagnostics: parser.allDiagnostics() };
 }
 
 /** Parses one standalone expression (e.g. a --set value or a JSON string's template). */
