@@ -265,6 +265,25 @@ export class Scanner {
     return { kind: "literal", value, start, end };
   }
 
+  /**
+   * The fast path for the most common string: after an opening quote, text
+   * with no escape, interpolation or directive up to the closing quote. Takes
+   * it and the quote, or takes nothing and gives undefined.
+   */
+  scanPlainString(): { value: string; start: number; end: number } | undefined {
+    const t = this.text;
+    const start = this.pos;
+    for (let i = start; i < t.length; i++) {
+      const c = t.charCodeAt(i);
+      if (c === 34 /* " */) {
+        this.pos = i + 1;
+        return { value: t.slice(start, i), start, end: i };
+      }
+      if (c === 10 || c === 36 || c === 37 || c === 92) return undefined;
+    }
+    return undefined;
+  }
+
   /** Skips the rest of a quoted string without reading it (error recovery). */
   skipQuoted(): void {
     const t = this.text;

@@ -63,6 +63,14 @@ type TemplateStep =
   | { readonly kind: "part"; readonly part: TemplatePart; readonly stripAfter: boolean }
   | { readonly kind: "end"; readonly end: DirectiveEnd };
 
+/** Where the parser stands: the scanner position and the token peeked there. */
+interface SavedPosition {
+  readonly pos: number;
+  readonly peeked: Token | undefined;
+  readonly peekedFrom: number;
+  readonly peekedSkipping: boolean;
+}
+
 const QUOTED: TemplateMode = { kind: "quoted" };
 const BARE: TemplateMode = { kind: "bare" };
 const END_ONLY: ReadonlySet<DirectiveKeyword> = new Set(["end"]);
@@ -144,31 +152,32 @@ class Parser {
    * (TypeScript's parser has the same `lookAhead`).
    */
   lookAhead<T>(fn: () => T): T {
-    const restore = this.savePosition();
+    const saved = this.savePosition();
     try {
       return fn();
     } finally {
-      restore();
+      this.restorePosition(saved);
     }
   }
 
   /** Runs `fn`; when it gives undefined, puts the scanner back where it was (TypeScript's `tryParse`). */
   tryParse<T>(fn: () => T | undefined): T | undefined {
-    const restore = this.savePosition();
+    const saved = this.savePosition();
     const result = fn();
-    if (result === undefined) restore();
+    if (result === undefined) this.restorePosition(saved);
     return result;
   }
 
-  private savePosition(): () => void {
+  private savePosition(): SavedPosition {
     const { peeked, peekedFrom, peekedSkipping } = this;
-    const pos = this.scanner.pos;
-    return () => {
-      this.scanner.pos = pos;
-      this.peeked = peeked;
-      this.peekedFrom = peekedFrom;
-      this.peekedSkipping = peekedSkipping;
-    };
+    return { pos: this.scanner.pos, peeked, peekedFrom, peekedSkipping };
+  }
+
+  private restorePosition(saved: SavedPosition): void {
+    this.scanner.pos = saved.pos;
+    this.peeked = saved.peeked;
+    this.peekedFrom = saved.peekedFrom;
+    this.peekedSkipping = saved.peekedSkipping;
   }
 
   /** Moves the scanner to `pos`, forgetting any peeked token. */
@@ -530,7 +539,10 @@ class Parser {
    * as tightly, which makes every level left-associative.
    */
   parseBinary(): Expression {
-    const operands: Expression[] = [this.parseUnary()];
+    const first = this.parseUnary();
+    const next = this.peek();
+    if (next.kind !== "punct" || !binaryLevel.has(next.text)) return first;
+    const operands: Expression[] = [first];
     const operators: BinaryOperator[] = [];
     const combine = (): void => {
       const right = operands.pop()!;
@@ -554,6 +566,9 @@ class Parser {
 
   /** Prefix `!` and `-` (any number, read in a loop) before a postfix expression. */
   parseUnary(): Expression {
+    const t = this.peek();
+    if (!this.isPunct(t, "!") && !this.isPunct(t, "-"))
+      return this.parsePostfix(this.parsePrimary());
     const prefixes: Token[] = [];
     for (let t = this.peek(); this.isPunct(t, "!") || this.isPunct(t, "-"); t = this.peek()) {
       prefixes.push(this.take());
@@ -958,6 +973,20 @@ class Parser {
 
   /** A quoted string, after its opening quote. */
   parseQuotedTemplate(start: number): TemplateExpr {
+    const plain = this.scanner.scanPlainString();
+    if (plain !== undefined) {
+      const parts: TemplatePart[] =
+        plain.value === ""
+          ? []
+          : [
+              {
+                kind: "TemplateLiteral",
+                value: plain.value,
+                range: this.range(plain.start, plain.end),
+              },
+            ];
+      return { kind: "Template", parts, range: this.range(start, plain.end + 1) };
+    }
     const { parts, end } = this.parseTemplateParts(QUOTED, END_ONLY, false);
     return { kind: "Template", parts, range: this.range(start, end) };
   }
