@@ -1278,17 +1278,24 @@ export function parseTemplateString(
   }
 }
 
-/** Re-points every range of a tree parsed from a substring into the real file. */
-function moveRanges<T>(node: T, move: (r: SourceRange) => SourceRange): T {
-  if (Array.isArray(node)) return node.map((n) => moveRanges(n, move)) as T;
-  if (node && typeof node === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(node)) {
-      if (v && typeof v === "object" && "file" in v && "start" in v && "end" in v) {
-        out[k] = move(v as SourceRange);
-      } else out[k] = moveRanges(v, move);
+/**
+ * Re-points every range of a tree parsed from a substring into the real file.
+ * The tree is fresh, so it is changed in place, in a loop (a long operator
+ * chain is a deep tree).
+ */
+function moveRanges<T extends object>(root: T, move: (r: SourceRange) => SourceRange): T {
+  const seen = new Set<object>();
+  const stack: object[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop() as Record<string, unknown>;
+    if (seen.has(node)) continue;
+    seen.add(node);
+    for (const key of Object.keys(node)) {
+      const v = node[key];
+      if (!v || typeof v !== "object") continue;
+      if ("file" in v && "start" in v && "end" in v) node[key] = move(v as SourceRange);
+      else stack.push(v);
     }
-    return out as T;
   }
-  return node;
+  return root;
 }

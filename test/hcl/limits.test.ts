@@ -89,3 +89,17 @@ describe("nesting", () => {
     expect(formatPosition(r.diagnostics[0]!.range!)).toBe(`--set:1:${MAX_NESTING + 1}`);
   });
 });
+
+describe("long chains in JSON strings", () => {
+  it("parses a sum of 20,000 terms inside a JSON string's interpolation, with real positions", async () => {
+    const { parseHclJson } = await import("../../src/hcl/json.js");
+    const text = `{"a": "\${${Array(20_000).fill("x").join(" + ")}}"}`;
+    const { body, diagnostics } = parseHclJson({ name: "d.json", text }, {});
+    expect(diagnostics).toEqual([]);
+    const t = body.attributes[0]!.expr;
+    const part = t.kind === "Template" ? t.parts[0] : undefined;
+    const sum = part?.kind === "TemplateInterpolation" ? part.expr : undefined;
+    expect(sum && leftChain(sum)).toBe(19_999);
+    expect(sum && formatPosition(sum.range)).toBe("d.json:1:10");
+  });
+});
