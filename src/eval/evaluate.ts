@@ -5,7 +5,7 @@
 import { DiagnosticError, error } from "../diagnostics/diagnostic.js";
 import { didYouMean } from "../diagnostics/did-you-mean.js";
 import type { SourceRange } from "../diagnostics/source.js";
-import type { Expression, FunctionCallExpr, TemplatePart } from "../hcl/ast.js";
+import type { BinaryExpr, Expression, FunctionCallExpr, TemplatePart } from "../hcl/ast.js";
 import { unreachable } from "../support/unreachable.js";
 import type { FunctionTable } from "./function.js";
 import {
@@ -89,7 +89,7 @@ export function evaluate(expr: Expression, ctx: EvalContext, splatItem?: Value):
       return evaluate(b ? expr.then : expr.else, ctx, splatItem);
     }
     case "Binary":
-      return binary(expr.op, expr.left, expr.right, ctx, splatItem, expr.range);
+      return binaryChain(expr, ctx, splatItem);
     case "Unary": {
       const v = evaluate(expr.operand, ctx, splatItem);
       if (expr.op === "!") return !valueToBool(v, expr.operand.range, "operand");
@@ -288,26 +288,42 @@ export function index(coll: Value, key: Value, range: SourceRange): Value {
   );
 }
 
-function binary(
-  op: Extract<Expression, { kind: "Binary" }>["op"],
-  leftExpr: Expression,
-  rightExpr: Expression,
-  ctx: EvalContext,
-  splatItem: Value | undefined,
-  range: SourceRange,
-): Value {
+/**
+ * A binary expression and the binary expressions down its left side
+ * (`1 + 2 + ... + n` leans left), evaluated in a loop so that a chain of any
+ * length needs no deeper stack.
+ */
+function binaryChain(expr: BinaryExpr, ctx: EvalContext, splatItem: Value | undefined): Value {
+  const chain: BinaryExpr[] = [];
+  let leftmost: Expression = expr;
+  while (leftmost.kind === "Binary") {
+    chain.push(leftmost);
+    leftmost = leftmost.left;
+  }
+  let left = evaluate(leftmost, ctx, splatItem);
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const node = chain[i]!;
+    // A logical operator's left side must be a bool before its right side is looked at.
+    if (node.op === "&&" || node.op === "||") valueToBool(left, node.left.range, "operand");
+    left = binary(node, left, evaluate(node.right, ctx, splatItem));
+  }
+  return left;
+}
+
+/** One operator applied to its evaluated operands (HCL evaluates both sides of && and ||). */
+function binary(expr: BinaryExpr, left: Value, right: Value): Value {
+  const { op, range } = expr;
+  const leftRange = expr.left.range;
+  const rightRange = expr.right.range;
   if (op === "&&" || op === "||") {
-    const l = valueToBool(evaluate(leftExpr, ctx, splatItem), leftExpr.range, "operand");
-    // HCL evaluates both sides; so do we, for the same errors.
-    const r = valueToBool(evaluate(rightExpr, ctx, splatItem), rightExpr.range, "operand");
+    const l = valueToBool(left, leftRange, "operand");
+    const r = valueToBool(right, rightRange, "operand");
     return op === "&&" ? l && r : l || r;
   }
-  const left = evaluate(leftExpr, ctx, splatItem);
-  const right = evaluate(rightExpr, ctx, splatItem);
   if (op === "==") return valuesEqual(left, right);
   if (op === "!=") return !valuesEqual(left, right);
-  const a = valueToNumber(left, leftExpr.range, "operand");
-  const b = valueToNumber(right, rightExpr.range, "operand");
+  const a = valueToNumber(left, leftRange, "operand");
+  const b = valueToNumber(right, rightRange, "operand");
   switch (op) {
     case "+":
       return a + b;

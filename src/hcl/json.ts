@@ -3,22 +3,24 @@
  * Which keys are blocks, and how many labels they take, comes from a schema;
  * every other key is an attribute. String values are templates, as in HCL.
  */
-import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import type { SourceFile, SourceRange } from "../diagnostics/source.js";
+import { capDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { formatPosition, type SourceFile, type SourceRange } from "../diagnostics/source.js";
 import type { Attribute, Block, Body, Expression, ObjectItem, TemplatePart } from "./ast.js";
-import { type ParseResult, parseTemplateString } from "./parse.js";
+import { MAX_NESTING, type ParseResult, parseTemplateString } from "./parse.js";
 
 export type JsonBlockSchema = {
   readonly [blockType: string]: { readonly labels: number; readonly blocks?: JsonBlockSchema };
 };
 
+interface JsonMember {
+  readonly key: string;
+  readonly keyStart: number;
+  readonly keyEnd: number;
+  readonly value: JsonNode;
+}
+
 type JsonNode =
-  | {
-      kind: "object";
-      start: number;
-      end: number;
-      members: { key: string; keyStart: number; keyEnd: number; value: JsonNode }[];
-    }
+  | { kind: "object"; start: number; end: number; members: JsonMember[] }
   | { kind: "array"; start: number; end: number; items: JsonNode[] }
   | { kind: "string"; start: number; end: number; value: string }
   | { kind: "number"; start: number; end: number; raw: string }
@@ -46,6 +48,8 @@ const simpleEscapes: Readonly<Record<string, string>> = {
 
 class JsonReader {
   pos = 0;
+  /** How many arrays and objects enclose the value being read (bounded, as in HCL files). */
+  private depth = 0;
   constructor(readonly text: string) {}
 
   space(): void {
@@ -63,8 +67,16 @@ class JsonReader {
     this.space();
     const c = this.text[this.pos];
     const start = this.pos;
-    if (c === "{") return this.object();
-    if (c === "[") return this.array();
+    if (c === "{" || c === "[") {
+      if (this.depth >= MAX_NESTING)
+        throw new JsonSyntaxError("the values are nested too deeply to read", this.pos);
+      this.depth++;
+      try {
+        return c === "{" ? this.object() : this.array();
+      } finally {
+        this.depth--;
+      }
+    }
     if (c === '"') {
       const value = this.string();
       return { kind: "string", start, end: this.pos, value };
@@ -137,7 +149,7 @@ class JsonReader {
   object(): JsonNode {
     const start = this.pos;
     this.pos++;
-    const members: { key: string; keyStart: number; keyEnd: number; value: JsonNode }[] = [];
+    const members: JsonMember[] = [];
     this.space();
     if (this.text[this.pos] === "}") {
       this.pos++;
@@ -230,6 +242,7 @@ class JsonToTree {
       case "array":
         return { kind: "Tuple", items: node.items.map((i) => this.expression(i)), range };
       case "object": {
+        this.refuseDuplicateKeys(node.members);
         const items: ObjectItem[] = node.members.map((m) => {
           const keyNode: JsonNode = {
             kind: "string",
@@ -244,6 +257,25 @@ class JsonToTree {
     }
   }
 
+  /** An object's key given twice (buildx refuses it, as JSON parsers that keep the last one would hide it). */
+  private refuseDuplicateKeys(members: readonly JsonMember[]): void {
+    const seen = new Map<string, JsonMember>();
+    for (const m of members) {
+      const first = seen.get(m.key);
+      if (!first) {
+        seen.set(m.key, m);
+        continue;
+      }
+      const firstRange = this.range(first.keyStart, first.keyEnd);
+      this.diagnostics.push({
+        severity: "error",
+        summary: `Duplicate object attribute; An attribute named "${m.key}" was already defined at ${formatPosition(firstRange)}.`,
+        range: this.range(m.keyStart, m.keyEnd),
+        related: [{ message: `"${m.key}" is first defined here`, range: firstRange }],
+      });
+    }
+  }
+
   body(node: JsonNode, schema: JsonBlockSchema): Body {
     const attributes: Attribute[] = [];
     const blocks: Block[] = [];
@@ -255,8 +287,10 @@ class JsonToTree {
       });
       return { kind: "Body", attributes, blocks, range: this.range(node.start, node.end) };
     }
+    const seen = new Map<string, Attribute>();
     for (const m of node.members) {
-      const blockSchema = schema[m.key];
+      // Own keys only: a key named "__proto__" or "constructor" is an attribute like any other.
+      const blockSchema = Object.hasOwn(schema, m.key) ? schema[m.key] : undefined;
       if (blockSchema) {
         this.blocks(
           m.key,
@@ -269,16 +303,29 @@ class JsonToTree {
           blocks,
         );
       } else {
-        attributes.push({
+        const attribute: Attribute = {
           kind: "Attribute",
           name: m.key,
           nameRange: this.range(m.keyStart, m.keyEnd),
           expr: this.expression(m.value),
           range: this.range(m.keyStart, m.value.end),
-        });
+        };
+        const first = seen.get(m.key);
+        if (first) this.duplicateArgument(attribute, first);
+        else seen.set(m.key, attribute);
+        attributes.push(attribute);
       }
     }
     return { kind: "Body", attributes, blocks, range: this.range(node.start, node.end) };
+  }
+
+  private duplicateArgument(attribute: Attribute, first: Attribute): void {
+    this.diagnostics.push({
+      severity: "error",
+      summary: `Duplicate argument; The argument "${attribute.name}" was already set at ${formatPosition(first.nameRange)}.`,
+      range: attribute.nameRange,
+      related: [{ message: `"${attribute.name}" is first set here`, range: first.nameRange }],
+    });
   }
 
   blocks(
@@ -341,7 +388,7 @@ export function parseHclJson(file: SourceFile, schema: JsonBlockSchema): ParseRe
     if (reader.pos < file.text.length)
       throw new JsonSyntaxError("Extra characters after the JSON value", reader.pos);
     const body = converter.body(root, schema);
-    return { body, diagnostics: converter.diagnostics };
+    return { body, diagnostics: capDiagnostics(converter.diagnostics) };
   } catch (thrown) {
     const tooDeep = thrown instanceof RangeError && /call stack/i.test(thrown.message);
     const err = tooDeep

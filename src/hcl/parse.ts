@@ -3,7 +3,7 @@
  * following hashicorp/hcl's hclsyntax specification. Syntax errors are collected
  * as diagnostics (the parser recovers at the next line of the enclosing body).
  */
-import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { type Diagnostic, MAX_ERRORS_PER_FILE, tooManyErrors } from "../diagnostics/diagnostic.js";
 import { formatPosition, type SourceFile, type SourceRange } from "../diagnostics/source.js";
 import type {
   Attribute,
@@ -16,7 +16,7 @@ import type {
   TemplateExpr,
   TemplatePart,
 } from "./ast.js";
-import { isIdentPart, isIdentStart, Scanner, type Token } from "./lexer.js";
+import { heredocOpener, heredocShape, Scanner, type TemplateMode, type Token } from "./lexer.js";
 
 export interface ParseResult {
   readonly body: Body;
@@ -25,7 +25,13 @@ export interface ParseResult {
 
 class ParseAbort extends Error {}
 
-const stopAtEnd: ReadonlySet<"eof"> = new Set(["eof"]);
+/**
+ * How deeply expressions and blocks may nest. buildx has no limit of its own
+ * (Go's stack grows to 1 GB, and buildx crashes somewhere past 5,000 levels);
+ * this bound keeps parsing and evaluation well inside Node's default stack,
+ * and no hand-written bake file comes near it.
+ */
+export const MAX_NESTING = 500;
 
 const binaryLevels: readonly (readonly BinaryOperator[])[] = [
   ["||"],
@@ -41,31 +47,61 @@ const binaryLevel: ReadonlyMap<string, number> = new Map(
   binaryLevels.flatMap((ops, level) => ops.map((op) => [op, level] as const)),
 );
 
-type MutablePart =
-  | { kind: "TemplateLiteral"; value: string; range: SourceRange }
-  | Exclude<TemplatePart, { kind: "TemplateLiteral" }>;
+type DirectiveKeyword = "else" | "endif" | "endfor" | "end";
 
-interface HeredocMode {
-  readonly marker: string;
-  readonly indent: number;
-}
-
+/** Where a template's parts stopped: at its end, or at a directive that ends a nested body. */
 interface DirectiveEnd {
-  readonly keyword: "else" | "endif" | "endfor" | "eof";
+  readonly keyword: DirectiveKeyword;
   readonly start: number;
   readonly end: number;
+  /** Whether it closed with `~}` (strip the whitespace after it). */
+  readonly strip: boolean;
 }
+
+/** What a `${...}` or `%{...}` sequence gave: a part, or the end of a directive's body. */
+type TemplateStep =
+  | { readonly kind: "part"; readonly part: TemplatePart; readonly stripAfter: boolean }
+  | { readonly kind: "end"; readonly end: DirectiveEnd };
+
+/** Where the parser stands: the scanner position and the token peeked there. */
+interface SavedPosition {
+  readonly pos: number;
+  readonly peeked: Token | undefined;
+  readonly peekedFrom: number;
+  readonly peekedSkipping: boolean;
+}
+
+const QUOTED: TemplateMode = { kind: "quoted" };
+const BARE: TemplateMode = { kind: "bare" };
+const END_ONLY: ReadonlySet<DirectiveKeyword> = new Set(["end"]);
+const ELSE_OR_ENDIF: ReadonlySet<DirectiveKeyword> = new Set(["else", "endif"]);
+const ENDIF: ReadonlySet<DirectiveKeyword> = new Set(["endif"]);
+const ENDFOR: ReadonlySet<DirectiveKeyword> = new Set(["endfor"]);
 
 class Parser {
   private readonly scanner: Scanner;
   private peeked: Token | undefined;
   private newlineSkip = 0;
-  /** Scanning a delimiter-less template (a JSON string): the end of text ends it. */
-  rawMode = false;
   readonly diagnostics: Diagnostic[] = [];
+  /** Errors past MAX_ERRORS_PER_FILE: counted, not kept. */
+  private errorsNotKept = 0;
+  /** How many expressions and blocks enclose the one being read. */
+  private depth = 0;
 
   constructor(readonly file: SourceFile) {
     this.scanner = new Scanner(file);
+  }
+
+  /** Keeps a diagnostic, or only counts it once the file has given MAX_ERRORS_PER_FILE. */
+  report(d: Diagnostic): void {
+    if (this.diagnostics.length < MAX_ERRORS_PER_FILE) this.diagnostics.push(d);
+    else this.errorsNotKept++;
+  }
+
+  /** The diagnostics kept, and one saying how many more there were. */
+  allDiagnostics(): Diagnostic[] {
+    if (this.errorsNotKept === 0) return this.diagnostics;
+    return [...this.diagnostics, tooManyErrors(this.errorsNotKept, this.file.name)];
   }
 
   range(start: number, end: number): SourceRange {
@@ -73,7 +109,7 @@ class Parser {
   }
 
   fail(summary: string, start: number, end: number, detail?: string): never {
-    this.diagnostics.push({
+    this.report({
       severity: "error",
       summary,
       range: this.range(start, Math.max(end, start + 1)),
@@ -111,7 +147,40 @@ class Parser {
     return t;
   }
 
-  /** Rewinds the scanner to just after `token`, forgetting any peeked token. */
+  /**
+   * Runs `fn` to look at what follows, then puts the scanner back where it was
+   * (TypeScript's parser has the same `lookAhead`).
+   */
+  lookAhead<T>(fn: () => T): T {
+    const saved = this.savePosition();
+    try {
+      return fn();
+    } finally {
+      this.restorePosition(saved);
+    }
+  }
+
+  /** Runs `fn`; when it gives undefined, puts the scanner back where it was (TypeScript's `tryParse`). */
+  tryParse<T>(fn: () => T | undefined): T | undefined {
+    const saved = this.savePosition();
+    const result = fn();
+    if (result === undefined) this.restorePosition(saved);
+    return result;
+  }
+
+  private savePosition(): SavedPosition {
+    const { peeked, peekedFrom, peekedSkipping } = this;
+    return { pos: this.scanner.pos, peeked, peekedFrom, peekedSkipping };
+  }
+
+  private restorePosition(saved: SavedPosition): void {
+    this.scanner.pos = saved.pos;
+    this.peeked = saved.peeked;
+    this.peekedFrom = saved.peekedFrom;
+    this.peekedSkipping = saved.peekedSkipping;
+  }
+
+  /** Moves the scanner to `pos`, forgetting any peeked token. */
   private resumeAt(pos: number): void {
     this.peeked = undefined;
     this.scanner.pos = pos;
@@ -158,9 +227,6 @@ class Parser {
   withNewlinesSignificant<T>(fn: () => T): T {
     const saved = this.newlineSkip;
     this.newlineSkip = 0;
-    if (this.peeked?.kind === "newline") {
-      // nothing to undo: a peeked newline is already visible
-    }
     try {
       return fn();
     } finally {
@@ -174,7 +240,7 @@ class Parser {
     const body = this.parseBody(undefined, 0);
     const comment = this.scanner.unterminatedComment;
     if (comment !== undefined) {
-      this.diagnostics.push({
+      this.report({
         severity: "error",
         summary:
           'Unterminated comment; There is no "*/" closing this comment before the end of the file.',
@@ -196,7 +262,7 @@ class Parser {
       }
       if (t.kind === "eof") {
         if (closing) {
-          this.diagnostics.push({
+          this.report({
             severity: "error",
             summary:
               "Unclosed configuration block; There is no closing brace for this block before the end of the file.",
@@ -213,7 +279,7 @@ class Parser {
         if (item.kind === "Attribute") {
           const previous = seen.get(item.name);
           if (previous) {
-            this.diagnostics.push({
+            this.report({
               severity: "error",
               summary: `Attribute redefined; The argument "${item.name}" was already set at ${formatPosition(previous.nameRange)}. Each argument may be set only once.`,
               range: item.nameRange,
@@ -248,12 +314,12 @@ class Parser {
       }
       if (t.kind === "quote") {
         this.take();
-        this.skipQuotedRaw();
+        this.scanner.skipQuoted();
         continue;
       }
       if (t.kind === "heredoc") {
         this.take();
-        this.skipHeredocRaw(t);
+        this.scanner.skipHeredoc(t);
         continue;
       }
       if (t.kind === "punct") {
@@ -267,30 +333,6 @@ class Parser {
       }
       this.take();
     }
-  }
-
-  /** Skips a heredoc's lines up to its closing marker (during error recovery). */
-  skipHeredocRaw(opener: Token): void {
-    const marker = /^<<-?([^\s]+)/.exec(opener.text)?.[1] ?? "";
-    const text = this.file.text;
-    let pos = opener.end;
-    while (pos < text.length) {
-      const nl = text.indexOf("\n", pos);
-      const lineEnd = nl < 0 ? text.length : nl;
-      if (text.slice(pos, lineEnd).trim() === marker) {
-        this.resumeAt(lineEnd);
-        return;
-      }
-      pos = lineEnd + 1;
-    }
-    this.resumeAt(text.length);
-  }
-
-  skipQuotedRaw(): void {
-    const text = this.file.text;
-    let i = this.scanner.pos;
-    while (i < text.length && text[i] !== '"' && text[i] !== "\n") i += text[i] === "\\" ? 2 : 1;
-    this.resumeAt(Math.min(text.length, text[i] === '"' ? i + 1 : i));
   }
 
   parseBodyItem(): Attribute | Block {
@@ -347,10 +389,13 @@ class Parser {
     }
     const open = this.take();
     const first = this.withNewlinesSignificant(() => this.peek());
-    const body =
-      first.kind === "newline" || first.kind === "eof" || this.isPunct(first, "}")
-        ? this.withNewlinesSignificant(() => this.parseBody(open, open.end))
-        : this.withNewlinesSignificant(() => this.parseSingleLineBody(open));
+    const body = this.nested(
+      () =>
+        first.kind === "newline" || first.kind === "eof" || this.isPunct(first, "}")
+          ? this.withNewlinesSignificant(() => this.parseBody(open, open.end))
+          : this.withNewlinesSignificant(() => this.parseSingleLineBody(open)),
+      nameTok,
+    );
     const close = this.take();
     if (!this.isPunct(close, "}")) {
       // parseBody reported the unclosed block already.
@@ -428,7 +473,51 @@ class Parser {
   // ---------------------------------------------------------------- expressions
 
   parseExpression(): Expression {
-    const condition = this.parseBinary(0);
+    // nested(), written out: this is the hottest path of deep nesting.
+    if (this.depth >= MAX_NESTING) this.tooDeep();
+    this.depth++;
+    try {
+      return this.parseConditional();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  /**
+   * Runs `fn` one nesting level deeper: expressions inside expressions and
+   * blocks inside blocks. Past MAX_NESTING it refuses, at the token where the
+   * limit was passed, rather than overflow the stack.
+   */
+  nested<T>(fn: () => T, at?: Token): T {
+    if (this.depth >= MAX_NESTING) this.tooDeep(at);
+    this.depth++;
+    try {
+      return fn();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  /**
+   * A chain of `.name` and `[index]` steps nests each step inside the one
+   * before in the tree, so a long chain counts as nesting too.
+   */
+  private checkChainLength(steps: number): void {
+    if (this.depth + steps > MAX_NESTING) this.tooDeep();
+  }
+
+  private tooDeep(at?: Token): never {
+    const t = at ?? this.peek();
+    this.fail(
+      `Nesting too deep; Expressions and blocks may nest at most ${MAX_NESTING} levels deep.`,
+      t.start,
+      t.end,
+      "Split the deeply nested expression into smaller variables or locals.",
+    );
+  }
+
+  private parseConditional(): Expression {
+    const condition = this.parseBinary();
     if (!this.isPunct(this.peek(), "?")) return condition;
     this.take();
     const then = this.withNewlinesSkipped(() => this.parseExpression());
@@ -443,38 +532,54 @@ class Parser {
     };
   }
 
-  /** Binary operators by precedence climbing: every level is left-associative. */
-  parseBinary(minLevel: number): Expression {
-    let left = this.parseUnary();
+  /**
+   * Binary operators by precedence climbing in a loop (no recursion, so a
+   * sum of any length parses): operands and pending operators wait on two
+   * stacks; an operator first combines the pending ones that bind at least
+   * as tightly, which makes every level left-associative.
+   */
+  parseBinary(): Expression {
+    const first = this.parseUnary();
+    const next = this.peek();
+    if (next.kind !== "punct" || !binaryLevel.has(next.text)) return first;
+    const operands: Expression[] = [first];
+    const operators: BinaryOperator[] = [];
+    const combine = (): void => {
+      const right = operands.pop()!;
+      const left = operands.pop()!;
+      const op = operators.pop()!;
+      const range = this.range(left.range.start, right.range.end);
+      operands.push({ kind: "Binary", op, left, right, range });
+    };
     for (;;) {
       const t = this.peek();
       const level = t.kind === "punct" ? binaryLevel.get(t.text) : undefined;
-      if (level === undefined || level < minLevel) return left;
+      if (level === undefined) break;
+      while (operators.length > 0 && binaryLevel.get(operators.at(-1)!)! >= level) combine();
       this.take();
-      const right = this.parseBinary(level + 1);
-      left = {
-        kind: "Binary",
-        op: t.text as BinaryOperator,
-        left,
-        right,
-        range: this.range(left.range.start, right.range.end),
-      };
+      operators.push(t.text as BinaryOperator);
+      operands.push(this.parseUnary());
     }
+    while (operators.length > 0) combine();
+    return operands[0]!;
   }
 
+  /** Prefix `!` and `-` (any number, read in a loop) before a postfix expression. */
   parseUnary(): Expression {
     const t = this.peek();
-    if (this.isPunct(t, "!") || this.isPunct(t, "-")) {
-      this.take();
-      const operand = this.parseUnary();
-      return {
-        kind: "Unary",
-        op: t.text as "!" | "-",
-        operand,
-        range: this.range(t.start, operand.range.end),
-      };
+    if (!this.isPunct(t, "!") && !this.isPunct(t, "-"))
+      return this.parsePostfix(this.parsePrimary());
+    const prefixes: Token[] = [];
+    for (let t = this.peek(); this.isPunct(t, "!") || this.isPunct(t, "-"); t = this.peek()) {
+      prefixes.push(this.take());
     }
-    return this.parsePostfix(this.parsePrimary());
+    let expr = this.parsePostfix(this.parsePrimary());
+    for (let i = prefixes.length - 1; i >= 0; i--) {
+      const t = prefixes[i]!;
+      const range = this.range(t.start, expr.range.end);
+      expr = { kind: "Unary", op: t.text as "!" | "-", operand: expr, range };
+    }
+    return expr;
   }
 
   parsePrimary(): Expression {
@@ -502,10 +607,7 @@ class Parser {
         return this.parseHeredoc(t);
       case "punct":
         if (t.text === "(") {
-          const expr = this.withNewlinesSkipped(() => {
-            const inner = this.parseExpression();
-            return inner;
-          });
+          const expr = this.withNewlinesSkipped(() => this.parseExpression());
           const close = this.withNewlinesSkipped(() =>
             this.expectPunct(")", 'Unbalanced parentheses; Expected a closing ")"'),
           );
@@ -522,81 +624,101 @@ class Parser {
 
   parseCall(name: Token): Expression {
     this.take(); // (
-    return this.withNewlinesSkipped(() => {
-      const args: Expression[] = [];
-      let expandFinal = false;
-      for (;;) {
-        const t = this.peek();
-        if (this.isPunct(t, ")")) break;
-        args.push(this.parseExpression());
-        const sep = this.peek();
-        if (this.isPunct(sep, "...")) {
-          this.take();
-          expandFinal = true;
-          const close = this.peek();
-          if (!this.isPunct(close, ")")) {
-            this.unexpected(
-              close,
-              'Missing closing parenthesis; An expanded argument ("...") must be the last argument',
-            );
-          }
-          break;
+    let expandFinal = false;
+    const parseArgument = () => {
+      const arg = this.parseExpression();
+      if (this.isPunct(this.peek(), "...")) {
+        this.take();
+        expandFinal = true;
+        const close = this.peek();
+        if (!this.isPunct(close, ")")) {
+          this.unexpected(
+            close,
+            'Missing closing parenthesis; An expanded argument ("...") must be the last argument',
+          );
         }
-        if (this.isPunct(sep, ",")) {
-          this.take();
-          continue;
-        }
-        if (!this.isPunct(sep, ")"))
-          this.unexpected(sep, 'Missing argument separator; A comma or ")" is required here');
       }
-      const close = this.take();
-      return {
-        kind: "FunctionCall" as const,
-        name: name.text,
-        nameRange: this.range(name.start, name.end),
-        args,
-        expandFinal,
-        range: this.range(name.start, close.end),
-      };
-    });
+      return arg;
+    };
+    const { items: args, close } = this.withNewlinesSkipped(() =>
+      this.parseDelimitedList(
+        ")",
+        'Missing argument separator; A comma or ")" is required here',
+        parseArgument,
+      ),
+    );
+    return {
+      kind: "FunctionCall",
+      name: name.text,
+      nameRange: this.range(name.start, name.end),
+      args,
+      expandFinal,
+      range: this.range(name.start, close.end),
+    };
+  }
+
+  /**
+   * Items separated by commas up to `closer` (a trailing comma is allowed); in
+   * an object (`newlines`) a newline separates items too. Returns the items and
+   * the closing token (TypeScript's parser has the same `parseDelimitedList`).
+   */
+  parseDelimitedList<T>(
+    closer: string,
+    missingSeparator: string,
+    parseItem: () => T,
+    newlines = false,
+  ): { items: T[]; close: Token } {
+    const items: T[] = [];
+    for (;;) {
+      if (newlines) this.skipNewlines();
+      if (this.isPunct(this.peek(), closer)) break;
+      items.push(parseItem());
+      const sep = this.peek();
+      if (this.isPunct(sep, ",")) this.take();
+      else if (!(newlines && sep.kind === "newline") && !this.isPunct(sep, closer))
+        this.unexpected(sep, missingSeparator);
+    }
+    return { items, close: this.take() };
   }
 
   /** True when the next tokens are `for IDENT`: a for expression, not a variable named "for". */
   atForKeyword(): boolean {
     const t = this.peek();
     if (t.kind !== "ident" || t.text !== "for") return false;
-    const saved = { pos: this.scanner.pos, peeked: this.peeked };
-    this.take();
-    const after = this.peek();
-    this.scanner.pos = saved.pos;
-    this.peeked = saved.peeked;
-    return after.kind === "ident";
+    return this.lookAhead(() => {
+      this.take();
+      return this.peek().kind === "ident";
+    });
   }
 
-  parseForIntro(): { keyVar?: string; valueVar: string; collection: Expression } {
-    this.take(); // for
+  /** `for x in` or `for k, v in` (after the `for`); `what` names the construct in errors. */
+  parseForVariables(what: string): { keyVar?: string; valueVar: string } {
     const first = this.take();
     if (first.kind !== "ident")
-      this.unexpected(first, "Invalid for expression; Expected an iterator variable name");
+      this.unexpected(first, `${what}; Expected an iterator variable name`);
     let keyVar: string | undefined;
     let valueVar = first.text;
     if (this.isPunct(this.peek(), ",")) {
       this.take();
       const second = this.take();
       if (second.kind !== "ident")
-        this.unexpected(
-          second,
-          "Invalid for expression; Expected a value variable name after the comma",
-        );
+        this.unexpected(second, `${what}; Expected a value variable name after the comma`);
       keyVar = first.text;
       valueVar = second.text;
     }
     const inTok = this.take();
     if (inTok.kind !== "ident" || inTok.text !== "in")
-      this.unexpected(inTok, 'Invalid for expression; Expected "in"');
+      this.unexpected(inTok, `${what}; Expected "in"`);
+    return { ...(keyVar !== undefined ? { keyVar } : {}), valueVar };
+  }
+
+  /** `for ... in collection :` of a for expression. */
+  parseForIntro(): { keyVar?: string; valueVar: string; collection: Expression } {
+    this.take(); // for
+    const vars = this.parseForVariables("Invalid for expression");
     const collection = this.parseExpression();
     this.expectPunct(":", 'Invalid for expression; Expected ":" after the collection');
-    return { ...(keyVar !== undefined ? { keyVar } : {}), valueVar, collection };
+    return { ...vars, collection };
   }
 
   parseTupleOrFor(open: Token): Expression {
@@ -619,20 +741,11 @@ class Parser {
         range: this.range(open.start, close.end),
       };
     }
-    const items: Expression[] = [];
-    for (;;) {
-      const t = this.peek();
-      if (this.isPunct(t, "]")) break;
-      items.push(this.parseExpression());
-      const sep = this.peek();
-      if (this.isPunct(sep, ",")) {
-        this.take();
-        continue;
-      }
-      if (!this.isPunct(sep, "]"))
-        this.unexpected(sep, 'Missing item separator; Expected a comma or "]"');
-    }
-    const close = this.take();
+    const { items, close } = this.parseDelimitedList(
+      "]",
+      'Missing item separator; Expected a comma or "]"',
+      () => this.parseExpression(),
+    );
     return { kind: "Tuple", items, range: this.range(open.start, close.end) };
   }
 
@@ -671,58 +784,46 @@ class Parser {
         };
       });
     }
-    const items: ObjectItem[] = [];
-    for (;;) {
-      this.skipNewlines();
-      const t = this.peek();
-      if (this.isPunct(t, "}")) break;
-      let key: Expression;
-      let bareKey = false;
-      if (t.kind === "ident" && !["true", "false", "null"].includes(t.text)) {
-        // A bare name is a literal key unless more follows (e.g. a function call).
-        const saved = { pos: this.scanner.pos, peeked: this.peeked };
-        this.take();
-        const after = this.peek();
-        if (this.isPunct(after, "=") || this.isPunct(after, ":")) {
-          key = { kind: "Literal", value: t.text, range: this.range(t.start, t.end) };
-          bareKey = true;
-        } else {
-          this.scanner.pos = saved.pos;
-          this.peeked = saved.peeked;
-          key = this.withNewlinesSkipped(() => this.parseExpression());
-        }
-      } else {
-        key = this.withNewlinesSkipped(() => this.parseExpression());
-      }
-      const eq = this.take();
-      if (!this.isPunct(eq, "=") && !this.isPunct(eq, ":")) {
-        this.unexpected(
-          eq,
-          'Missing key/value separator; Expected an equals sign ("=") to mark the beginning of the attribute value',
-        );
-      }
-      const value = this.withNewlinesSkipped(() => this.parseExpression());
-      items.push({ key, bareKey, value });
-      const sep = this.peek();
-      if (this.isPunct(sep, ",")) {
-        this.take();
-        continue;
-      }
-      if (sep.kind === "newline") continue;
-      if (!this.isPunct(sep, "}")) {
-        this.unexpected(
-          sep,
-          "Missing attribute separator; Expected a newline or comma to mark the end of the attribute",
-        );
-      }
-    }
-    const close = this.take();
+    const { items, close } = this.parseDelimitedList(
+      "}",
+      "Missing attribute separator; Expected a newline or comma to mark the end of the attribute",
+      () => this.parseObjectItem(),
+      true,
+    );
     return { kind: "Object", items, range: this.range(open.start, close.end) };
   }
 
+  /** `key = value` (or `key: value`) in an object constructor. */
+  private parseObjectItem(): ObjectItem {
+    // A bare name is a literal key unless more follows (e.g. a function call).
+    const bare = this.tryParse(() => this.parseBareKey());
+    const key = bare ?? this.withNewlinesSkipped(() => this.parseExpression());
+    const eq = this.take();
+    if (!this.isPunct(eq, "=") && !this.isPunct(eq, ":")) {
+      this.unexpected(
+        eq,
+        'Missing key/value separator; Expected an equals sign ("=") to mark the beginning of the attribute value',
+      );
+    }
+    const value = this.withNewlinesSkipped(() => this.parseExpression());
+    return { key, bareKey: bare !== undefined, value };
+  }
+
+  /** An object key written as a bare name (`name = value`), or undefined. */
+  private parseBareKey(): Expression | undefined {
+    const t = this.take();
+    if (t.kind !== "ident" || t.text === "true" || t.text === "false" || t.text === "null") {
+      return undefined;
+    }
+    const after = this.peek();
+    if (!this.isPunct(after, "=") && !this.isPunct(after, ":")) return undefined;
+    return { kind: "Literal", value: t.text, range: this.range(t.start, t.end) };
+  }
+
   parsePostfix(expr: Expression): Expression {
-    for (;;) {
+    for (let steps = 1; ; steps++) {
       const t = this.peek();
+      if (this.isPunct(t, ".") || this.isPunct(t, "[")) this.checkChainLength(steps);
       if (this.isPunct(t, ".")) {
         this.take();
         const n = this.take();
@@ -792,40 +893,15 @@ class Parser {
   parseSplat(source: Expression, style: "attr" | "full", end: number): Expression {
     const item: SplatItemExpr = { kind: "SplatItem", range: this.range(end, end) };
     let each: Expression = item;
-    for (;;) {
+    for (let steps = 1; ; steps++) {
       const t = this.peek();
+      if (this.isPunct(t, ".") || this.isPunct(t, "[")) this.checkChainLength(steps);
       if (this.isPunct(t, ".")) {
-        const saved = { pos: this.scanner.pos, peeked: this.peeked };
-        this.take();
-        const n = this.peek();
-        if (n.kind === "ident") {
-          this.take();
-          each = { kind: "GetAttr", object: each, name: n.text, range: this.range(end, n.end) };
-          end = n.end;
-          continue;
-        }
-        if (n.kind === "number" && /^[0-9]+$/.test(n.text)) {
-          this.take();
-          const key: Expression = {
-            kind: "Literal",
-            value: Number(n.text),
-            raw: n.text,
-            range: this.range(n.start, n.end),
-          };
-          each = { kind: "Index", collection: each, key, range: this.range(end, n.end) };
-          end = n.end;
-          continue;
-        }
-        if (style === "full" && this.isPunct(n, "*")) {
-          // `list[*].a.*.b`: an attribute splat applied to every element.
-          this.take();
-          each = this.parseSplat(each, "attr", n.end);
-          end = each.range.end;
-          continue;
-        }
-        this.scanner.pos = saved.pos;
-        this.peeked = saved.peeked;
-        break;
+        const step = this.tryParse(() => this.parseSplatDotStep(each, style, end));
+        if (step === undefined) break;
+        each = step;
+        end = step.range.end;
+        continue;
       }
       if (style === "full" && this.isPunct(t, "[")) {
         this.take();
@@ -860,236 +936,123 @@ class Parser {
     return { kind: "Splat", source, each, style, range: this.range(source.range.start, end) };
   }
 
-  // ---------------------------------------------------------------- templates
-
-  parseQuotedTemplate(start: number): TemplateExpr {
-    this.peeked = undefined;
-    // A quoted string inside a bare template's interpolation is an ordinary quoted string.
-    const outerRaw = this.rawMode;
-    this.rawMode = false;
-    try {
-      return this.parseQuotedTemplateBody(start);
-    } finally {
-      this.rawMode = outerRaw;
+  /**
+   * One `.name`, `.0` or (in a full splat) `.*` applied to each element, or
+   * undefined when what follows the dot is not one of these.
+   */
+  private parseSplatDotStep(
+    each: Expression,
+    style: "attr" | "full",
+    start: number,
+  ): Expression | undefined {
+    this.take(); // .
+    const n = this.peek();
+    if (n.kind === "ident") {
+      this.take();
+      return { kind: "GetAttr", object: each, name: n.text, range: this.range(start, n.end) };
     }
+    if (n.kind === "number" && /^[0-9]+$/.test(n.text)) {
+      this.take();
+      const key: Expression = {
+        kind: "Literal",
+        value: Number(n.text),
+        raw: n.text,
+        range: this.range(n.start, n.end),
+      };
+      return { kind: "Index", collection: each, key, range: this.range(start, n.end) };
+    }
+    if (style === "full" && this.isPunct(n, "*")) {
+      // `list[*].a.*.b`: an attribute splat applied to every element.
+      this.take();
+      return this.parseSplat(each, "attr", n.end);
+    }
+    return undefined;
   }
 
-  private parseQuotedTemplateBody(start: number): TemplateExpr {
-    {
-      // Fast path: a plain string without escapes, interpolations or directives.
-      const text = this.file.text;
-      const from = this.scanner.pos;
-      let i = from;
-      for (;;) {
-        const c = text.charCodeAt(i);
-        if (c === 34) {
-          this.resumeAt(i + 1);
-          const parts: TemplatePart[] =
-            i > from
-              ? [
-                  {
-                    kind: "TemplateLiteral",
-                    value: text.slice(from, i),
-                    range: this.range(from, i),
-                  },
-                ]
-              : [];
-          return { kind: "Template", parts, range: this.range(start, i + 1) };
-        }
-        // Anything that may need decoding (or an unterminated string) takes the full path.
-        if (c === 10 || c === 36 || c === 37 || c === 92 || Number.isNaN(c)) break;
-        i++;
-      }
+  // ---------------------------------------------------------------- templates
+
+  /** A quoted string, after its opening quote. */
+  parseQuotedTemplate(start: number): TemplateExpr {
+    const plain = this.scanner.scanPlainString();
+    if (plain !== undefined) {
+      const parts: TemplatePart[] =
+        plain.value === ""
+          ? []
+          : [
+              {
+                kind: "TemplateLiteral",
+                value: plain.value,
+                range: this.range(plain.start, plain.end),
+              },
+            ];
+      return { kind: "Template", parts, range: this.range(start, plain.end + 1) };
     }
-    const { parts, end } = this.parseTemplateSequence(undefined, stopAtEnd);
+    const { parts, end } = this.parseTemplateParts(QUOTED, END_ONLY, false);
     return { kind: "Template", parts, range: this.range(start, end) };
   }
 
   parseHeredoc(opener: Token): TemplateExpr {
-    const m = /^<<(-?)([^\s]+)/.exec(opener.text)!;
-    const flush = m[1] === "-";
-    const marker = m[2]!;
-    const text = this.file.text;
-    // Find the closing marker line to learn the common indentation of a flush heredoc.
-    let indent = Number.POSITIVE_INFINITY;
-    let pos = opener.end;
-    let closed = false;
-    while (pos <= text.length) {
-      const nl = text.indexOf("\n", pos);
-      const lineEnd = nl < 0 ? text.length : nl;
-      const line = text.slice(pos, lineEnd).replace(/\r$/, "");
-      if (line.trim() === marker) {
-        closed = true;
-        break;
-      }
-      if (flush && line.trim() !== "") indent = Math.min(indent, /^[ \t]*/.exec(line)![0].length);
-      if (nl < 0) break;
-      pos = nl + 1;
-    }
-    if (!closed) {
+    const { marker, flush } = heredocOpener(opener);
+    const shape = heredocShape(this.file.text, opener.end, marker, flush);
+    if (!shape) {
       this.fail(
         `Unterminated template string; There is no closing marker for the heredoc "${marker}" before the end of the file.`,
         opener.start,
         opener.end,
       );
     }
-    this.peeked = undefined;
-    const mode: HeredocMode = { marker, indent: flush && Number.isFinite(indent) ? indent : 0 };
-    const { parts, end } = this.parseTemplateSequence(mode, stopAtEnd);
+    const mode: TemplateMode = { kind: "heredoc", marker, indent: shape.indent };
+    const { parts, end } = this.parseTemplateParts(mode, END_ONLY, false);
     return { kind: "Template", parts, heredoc: true, range: this.range(opener.start, end) };
   }
 
   /**
-   * Scans template text from the scanner position up to the closing quote or
-   * heredoc marker, or up to a `%{else}`/`%{endif}`/`%{endfor}` directive when
-   * nested. Returns the parts and where it stopped.
+   * The parts of a template from the scanner position up to its end, or up to
+   * a `%{else}`/`%{endif}`/`%{endfor}` in `stops` when nested in a directive.
+   * `stripLeading`: what came before ended with `~}`, so the first literal
+   * loses its leading whitespace.
    */
-  parseTemplateSequence(
-    heredoc: HeredocMode | undefined,
-    stops: ReadonlySet<DirectiveEnd["keyword"]>,
+  parseTemplateParts(
+    mode: TemplateMode,
+    stops: ReadonlySet<DirectiveKeyword>,
+    stripLeading: boolean,
   ): { parts: TemplatePart[]; end: number; stoppedAt: DirectiveEnd } {
-    const text = this.file.text;
-    const parts: MutablePart[] = [];
-    let literal = "";
-    let literalStart = this.scanner.pos;
-    let stripNextLeading = false;
-    let atLineStart = heredoc !== undefined;
-    const flushLiteral = (end: number, stripTrailing: boolean) => {
-      let value = literal;
-      if (stripTrailing) value = value.replace(/\s+$/u, "");
-      if (value !== "")
-        parts.push({ kind: "TemplateLiteral", value, range: this.range(literalStart, end) });
-      literal = "";
-    };
-    let pos = this.scanner.pos;
+    this.peeked = undefined;
+    const parts: TemplatePart[] = [];
+    let strip = stripLeading;
     for (;;) {
-      if (heredoc && atLineStart) {
-        // The closing marker ends the heredoc.
-        const nl = text.indexOf("\n", pos);
-        const lineEnd = nl < 0 ? text.length : nl;
-        const line = text.slice(pos, lineEnd).replace(/\r$/, "");
-        if (line.trim() === heredoc.marker) {
-          if (stripNextLeading) literal = literal.replace(/^\s+/u, "");
-          flushLiteral(pos, false);
-          this.resumeAt(lineEnd);
-          return {
-            parts: finishParts(parts),
-            end: lineEnd,
-            stoppedAt: { keyword: "eof", start: pos, end: lineEnd },
-          };
+      const tok = this.scanner.scanTemplate(mode);
+      if (tok.kind === "error") this.fail(tok.message, tok.start, tok.end);
+      if (tok.kind === "end") {
+        const stoppedAt: DirectiveEnd = { keyword: "end", start: tok.start, end: tok.end, strip };
+        return { parts, end: tok.end, stoppedAt };
+      }
+      if (tok.kind === "literal") {
+        const value = strip ? tok.value.replace(/^\s+/u, "") : tok.value;
+        if (value !== "") {
+          parts.push({ kind: "TemplateLiteral", value, range: this.range(tok.start, tok.end) });
         }
-        let skipped = 0;
-        // Lines holding only spaces and tabs keep them (as HCL does).
-        const blank = line.trim() === "";
-        while (!blank && skipped < heredoc.indent && (text[pos] === " " || text[pos] === "\t")) {
-          pos++;
-          skipped++;
-        }
-        atLineStart = false;
-        if (literal === "") literalStart = pos;
-      }
-      if (pos >= text.length && this.rawMode) {
-        if (stripNextLeading) literal = literal.replace(/^\s+/u, "");
-        flushLiteral(pos, false);
-        this.resumeAt(pos);
-        return {
-          parts: finishParts(parts),
-          end: pos,
-          stoppedAt: { keyword: "eof", start: pos, end: pos },
-        };
-      }
-      if (pos >= text.length) {
-        this.fail(
-          heredoc
-            ? "Unterminated template string"
-            : "Unterminated template string; No closing marker was found for the string.",
-          Math.max(0, literalStart - 1),
-          pos,
-        );
-      }
-      const c = text[pos]!;
-      if (!heredoc && !this.rawMode && c === '"') {
-        if (stripNextLeading) literal = literal.replace(/^\s+/u, "");
-        flushLiteral(pos, false);
-        this.resumeAt(pos + 1);
-        return {
-          parts: finishParts(parts),
-          end: pos + 1,
-          stoppedAt: { keyword: "eof", start: pos, end: pos + 1 },
-        };
-      }
-      if (!heredoc && !this.rawMode && c === "\n") {
-        this.fail(
-          "Unterminated template string; No closing marker was found for the string.",
-          Math.max(0, literalStart - 1),
-          pos,
-        );
-      }
-      if ((c === "$" || c === "%") && text[pos + 1] === c && text[pos + 2] === "{") {
-        literal += `${c}{`;
-        pos += 3;
+        strip = false;
         continue;
       }
-      if ((c === "$" || c === "%") && text[pos + 1] === "{") {
-        const openStart = pos;
-        let inner = pos + 2;
-        const stripBefore = text[inner] === "~";
-        if (stripBefore) inner++;
-        if (stripNextLeading) literal = literal.replace(/^\s+/u, "");
-        stripNextLeading = false;
-        flushLiteral(openStart, stripBefore);
-        if (c === "$") {
-          this.resumeAt(inner);
-          const expr = this.withNewlinesSkipped(() => this.parseExpression());
-          const stripAfter = this.closeTemplateSequence(openStart);
-          parts.push({
-            kind: "TemplateInterpolation",
-            expr,
-            range: this.range(openStart, this.scanner.pos),
-          });
-          stripNextLeading = stripAfter;
-        } else {
-          this.resumeAt(inner);
-          const directive = this.parseDirective(openStart, heredoc, stops);
-          if (directive.kind === "end") {
-            return { parts: finishParts(parts), end: openStart, stoppedAt: directive.end };
-          }
-          parts.push(directive.part);
-          stripNextLeading = directive.stripAfter;
-        }
-        pos = this.scanner.pos;
-        literalStart = pos;
-        continue;
-      }
-      if (!heredoc && !this.rawMode && c === "\\") {
-        const [decoded, length] = this.decodeEscape(pos);
-        literal += decoded;
-        pos += length;
-        continue;
-      }
-      if (literal === "") literalStart = pos;
-      if (stripNextLeading && /\s/u.test(c)) {
-        pos++;
-        if (c === "\n") atLineStart = heredoc !== undefined;
-        continue;
-      }
-      stripNextLeading = false;
-      if (c === "\n") {
-        literal += c;
-        pos++;
-        atLineStart = heredoc !== undefined;
-        continue;
-      }
-      // A run of plain text up to the next character that may mean something.
-      let runEnd = pos + 1;
-      while (runEnd < text.length) {
-        const d = text.charCodeAt(runEnd);
-        if (d === 10 || d === 34 || d === 36 || d === 37 || d === 92) break;
-        runEnd++;
-      }
-      literal += text.slice(pos, runEnd);
-      pos = runEnd;
+      if (tok.strip) stripTrailingSpace(parts);
+      const step =
+        tok.kind === "interpolation"
+          ? this.parseInterpolation(tok.start)
+          : this.parseDirective(tok.start, mode, stops);
+      if (step.kind === "end") return { parts, end: tok.start, stoppedAt: step.end };
+      parts.push(step.part);
+      strip = step.stripAfter;
     }
+  }
+
+  /** `${ expr }`, after the `${`. */
+  private parseInterpolation(openStart: number): TemplateStep {
+    this.peeked = undefined;
+    const expr = this.withNewlinesSkipped(() => this.parseExpression());
+    const stripAfter = this.closeTemplateSequence(openStart);
+    const range = this.range(openStart, this.scanner.pos);
+    return { kind: "part", part: { kind: "TemplateInterpolation", expr, range }, stripAfter };
   }
 
   /** After a `${...` expression: the closing `}` (or `~}`); returns whether it strips. */
@@ -1118,13 +1081,13 @@ class Parser {
     return strip;
   }
 
+  /** `%{ if ... }`, `%{ for ... }` with their bodies, or the `%{ else/endif/endfor }` that ends a body. */
   parseDirective(
     openStart: number,
-    heredoc: HeredocMode | undefined,
-    stops: ReadonlySet<DirectiveEnd["keyword"]>,
-  ):
-    | { kind: "part"; part: TemplatePart; stripAfter: boolean }
-    | { kind: "end"; end: DirectiveEnd } {
+    mode: TemplateMode,
+    stops: ReadonlySet<DirectiveKeyword>,
+  ): TemplateStep {
+    this.peeked = undefined;
     const keyword = this.withNewlinesSkipped(() => this.take());
     if (keyword.kind !== "ident")
       this.unexpected(
@@ -1132,77 +1095,10 @@ class Parser {
         "Invalid template directive; Expected if, else, endif, for or endfor",
       );
     switch (keyword.text) {
-      case "if": {
-        const condition = this.withNewlinesSkipped(() => this.parseExpression());
-        const stripAfter = this.closeTemplateSequence(openStart);
-        const thenSeq = this.parseTemplateSequence(heredoc, new Set(["else", "endif"]));
-        let elseParts: TemplatePart[] | undefined;
-        let endAt = thenSeq.stoppedAt;
-        if (thenSeq.stoppedAt.keyword === "else") {
-          // `%{ else ~}` strips the whitespace that starts the else branch.
-          const elseStrip = this.lastDirectiveStrip;
-          const elseSeq = this.parseTemplateSequence(heredoc, new Set(["endif"]));
-          elseParts = stripEdges(elseSeq.parts, elseStrip);
-          endAt = elseSeq.stoppedAt;
-        }
-        if (endAt.keyword !== "endif") {
-          this.fail(
-            "Unterminated template directive; There is no %{endif} for this %{if}.",
-            openStart,
-            keyword.end,
-          );
-        }
-        const part: TemplatePart = {
-          kind: "TemplateIf",
-          condition,
-          then: stripEdges(thenSeq.parts, stripAfter),
-          ...(elseParts ? { else: elseParts } : {}),
-          range: this.range(openStart, endAt.end),
-        };
-        return { kind: "part", part, stripAfter: this.lastDirectiveStrip };
-      }
-      case "for": {
-        const first = this.withNewlinesSkipped(() => this.take());
-        if (first.kind !== "ident")
-          this.unexpected(first, "Invalid template directive; Expected a variable name after for");
-        let keyVar: string | undefined;
-        let valueVar = first.text;
-        if (
-          this.isPunct(
-            this.withNewlinesSkipped(() => this.peek()),
-            ",",
-          )
-        ) {
-          this.take();
-          const second = this.withNewlinesSkipped(() => this.take());
-          if (second.kind !== "ident")
-            this.unexpected(second, "Invalid template directive; Expected a variable name");
-          keyVar = first.text;
-          valueVar = second.text;
-        }
-        const inTok = this.withNewlinesSkipped(() => this.take());
-        if (inTok.kind !== "ident" || inTok.text !== "in")
-          this.unexpected(inTok, 'Invalid template directive; Expected "in"');
-        const collection = this.withNewlinesSkipped(() => this.parseExpression());
-        const stripAfter = this.closeTemplateSequence(openStart);
-        const bodySeq = this.parseTemplateSequence(heredoc, new Set(["endfor"]));
-        if (bodySeq.stoppedAt.keyword !== "endfor") {
-          this.fail(
-            "Unterminated template directive; There is no %{endfor} for this %{for}.",
-            openStart,
-            keyword.end,
-          );
-        }
-        const part: TemplatePart = {
-          kind: "TemplateFor",
-          ...(keyVar !== undefined ? { keyVar } : {}),
-          valueVar,
-          collection,
-          body: stripEdges(bodySeq.parts, stripAfter),
-          range: this.range(openStart, bodySeq.stoppedAt.end),
-        };
-        return { kind: "part", part, stripAfter: this.lastDirectiveStrip };
-      }
+      case "if":
+        return this.parseIfDirective(openStart, keyword, mode);
+      case "for":
+        return this.parseForDirective(openStart, keyword, mode);
       case "else":
       case "endif":
       case "endfor": {
@@ -1214,11 +1110,8 @@ class Parser {
             keyword.end,
           );
         }
-        this.lastDirectiveStrip = strip;
-        return {
-          kind: "end",
-          end: { keyword: keyword.text, start: openStart, end: this.scanner.pos },
-        };
+        const end = { keyword: keyword.text, start: openStart, end: this.scanner.pos, strip };
+        return { kind: "end", end };
       }
       default:
         return this.fail(
@@ -1229,60 +1122,67 @@ class Parser {
     }
   }
 
-  /** Whether the last `%{else}`/`%{endif}`/`%{endfor}` ended with `~}`. */
-  private lastDirectiveStrip = false;
-
-  decodeEscape(pos: number): [string, number] {
-    const text = this.file.text;
-    const e = text[pos + 1];
-    switch (e) {
-      case "n":
-        return ["\n", 2];
-      case "r":
-        return ["\r", 2];
-      case "t":
-        return ["\t", 2];
-      case '"':
-        return ['"', 2];
-      case "\\":
-        return ["\\", 2];
-      case "u":
-      case "U": {
-        const len = e === "u" ? 4 : 8;
-        const hex = text.slice(pos + 2, pos + 2 + len);
-        if (!new RegExp(`^[0-9A-Fa-f]{${len}}$`).test(hex)) {
-          this.fail(
-            `Invalid escape sequence; The \\${e} escape needs ${len} hexadecimal digits.`,
-            pos,
-            pos + 2 + hex.length,
-          );
-        }
-        const cp = Number.parseInt(hex, 16);
-        if (cp > 0x10ffff)
-          this.fail("Invalid escape sequence; not a Unicode code point.", pos, pos + 2 + len);
-        return [String.fromCodePoint(cp), 2 + len];
-      }
-      default:
-        return this.fail(
-          `Invalid escape sequence; The symbol "${e ?? ""}" is not a valid escape sequence selector.`,
-          pos,
-          pos + 2,
-        );
+  private parseIfDirective(openStart: number, keyword: Token, mode: TemplateMode): TemplateStep {
+    const condition = this.withNewlinesSkipped(() => this.parseExpression());
+    const stripAfter = this.closeTemplateSequence(openStart);
+    const thenSeq = this.parseTemplateParts(mode, ELSE_OR_ENDIF, stripAfter);
+    let elseParts: TemplatePart[] | undefined;
+    let endAt = thenSeq.stoppedAt;
+    if (endAt.keyword === "else") {
+      // `%{ else ~}` strips the whitespace that starts the else branch.
+      const elseSeq = this.parseTemplateParts(mode, ENDIF, endAt.strip);
+      elseParts = elseSeq.parts;
+      endAt = elseSeq.stoppedAt;
     }
+    if (endAt.keyword !== "endif") {
+      this.fail(
+        "Unterminated template directive; There is no %{endif} for this %{if}.",
+        openStart,
+        keyword.end,
+      );
+    }
+    const part: TemplatePart = {
+      kind: "TemplateIf",
+      condition,
+      then: thenSeq.parts,
+      ...(elseParts ? { else: elseParts } : {}),
+      range: this.range(openStart, endAt.end),
+    };
+    return { kind: "part", part, stripAfter: endAt.strip };
+  }
+
+  private parseForDirective(openStart: number, keyword: Token, mode: TemplateMode): TemplateStep {
+    const vars = this.withNewlinesSkipped(() =>
+      this.parseForVariables("Invalid template directive"),
+    );
+    const collection = this.withNewlinesSkipped(() => this.parseExpression());
+    const stripAfter = this.closeTemplateSequence(openStart);
+    const bodySeq = this.parseTemplateParts(mode, ENDFOR, stripAfter);
+    if (bodySeq.stoppedAt.keyword !== "endfor") {
+      this.fail(
+        "Unterminated template directive; There is no %{endfor} for this %{for}.",
+        openStart,
+        keyword.end,
+      );
+    }
+    const part: TemplatePart = {
+      kind: "TemplateFor",
+      ...vars,
+      collection,
+      body: bodySeq.parts,
+      range: this.range(openStart, bodySeq.stoppedAt.end),
+    };
+    return { kind: "part", part, stripAfter: bodySeq.stoppedAt.strip };
   }
 }
 
-/** `${~` inside a directive body strips the body's first literal when the opener ends with `~}`. */
-function stripEdges(parts: TemplatePart[], stripLeading: boolean): TemplatePart[] {
-  if (!stripLeading || parts.length === 0) return parts;
-  const first = parts[0]!;
-  if (first.kind !== "TemplateLiteral") return parts;
-  const value = first.value.replace(/^\s+/u, "");
-  return value === "" ? parts.slice(1) : [{ ...first, value }, ...parts.slice(1)];
-}
-
-function finishParts(parts: MutablePart[]): TemplatePart[] {
-  return parts as TemplatePart[];
+/** `${~` strips the whitespace that ends the literal just before it. */
+function stripTrailingSpace(parts: TemplatePart[]): void {
+  const last = parts[parts.length - 1];
+  if (last?.kind !== "TemplateLiteral") return;
+  const value = last.value.replace(/\s+$/u, "");
+  if (value === "") parts.pop();
+  else parts[parts.length - 1] = { ...last, value };
 }
 
 /** The string of a template that has no interpolation or directive, else undefined. */
@@ -1314,7 +1214,7 @@ export function parseHcl(file: SourceFile): ParseResult {
     body = parser.parseFile();
   } catch (err) {
     const deep = nestingTooDeep(err, file, 0);
-    if (deep) parser.diagnostics.push(deep);
+    if (deep) parser.report(deep);
     else if (!(err instanceof ParseAbort)) throw err;
     body = {
       kind: "Body",
@@ -1323,7 +1223,7 @@ export function parseHcl(file: SourceFile): ParseResult {
       range: { file, start: 0, end: file.text.length },
     };
   }
-  return { body, diagnostics: parser.diagnostics };
+  return { body, diagnostics: parser.allDiagnostics() };
 }
 
 /** Parses one standalone expression (e.g. a --set value or a JSON string's template). */
@@ -1358,13 +1258,12 @@ export function parseTemplateString(
 ): { template?: TemplateExpr; diagnostics: Diagnostic[] } {
   const sub: SourceFile = { name: file.name, text };
   const parser = new Parser(sub);
-  parser.rawMode = true;
   const exact = file.text.startsWith(text, at);
   const move = (r: SourceRange): SourceRange =>
     exact ? { file, start: at + r.start, end: at + r.end } : { file, start: at, end: at + 1 };
   const place = (d: Diagnostic): Diagnostic => (d.range ? { ...d, range: move(d.range) } : d);
   try {
-    const { parts } = parser.parseTemplateSequence(undefined, stopAtEnd);
+    const { parts } = parser.parseTemplateParts(BARE, END_ONLY, false);
     const template: TemplateExpr = {
       kind: "Template",
       parts,
@@ -1379,19 +1278,24 @@ export function parseTemplateString(
   }
 }
 
-/** Re-points every range of a tree parsed from a substring into the real file. */
-function moveRanges<T>(node: T, move: (r: SourceRange) => SourceRange): T {
-  if (Array.isArray(node)) return node.map((n) => moveRanges(n, move)) as T;
-  if (node && typeof node === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(node)) {
-      if (v && typeof v === "object" && "file" in v && "start" in v && "end" in v) {
-        out[k] = move(v as SourceRange);
-      } else out[k] = moveRanges(v, move);
+/**
+ * Re-points every range of a tree parsed from a substring into the real file.
+ * The tree is fresh, so it is changed in place, in a loop (a long operator
+ * chain is a deep tree).
+ */
+function moveRanges<T extends object>(root: T, move: (r: SourceRange) => SourceRange): T {
+  const seen = new Set<object>();
+  const stack: object[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop() as Record<string, unknown>;
+    if (seen.has(node)) continue;
+    seen.add(node);
+    for (const key of Object.keys(node)) {
+      const v = node[key];
+      if (!v || typeof v !== "object") continue;
+      if ("file" in v && "start" in v && "end" in v) node[key] = move(v as SourceRange);
+      else stack.push(v);
     }
-    return out as T;
   }
-  return node;
+  return root;
 }
-
-export { isIdentPart, isIdentStart };

@@ -133,7 +133,7 @@ describe("hostile input", () => {
     const text = `x = ${"[".repeat(100_000)}${"]".repeat(100_000)}\n`;
     const { diagnostics } = parseHcl({ name: "t.hcl", text });
     expect(diagnostics.map((d) => d.summary)).toEqual([
-      "Nesting too deep; This file nests expressions too deeply to read.",
+      "Nesting too deep; Expressions and blocks may nest at most 500 levels deep.",
     ]);
   });
 
