@@ -17,7 +17,7 @@ export default function setup(project: TestProject): () => void {
   });
   if (up.status !== 0) {
     throw new Error(
-      `scripts/test-env up failed (exit ${up.status ?? up.signal}): the e2e tests need two Docker Engines and a registry; see the messages above`,
+      `scripts/test-env up failed (exit ${up.status ?? up.signal}): the e2e tests need three Docker Engines (two 20.10, one 28.5) and two registries; see the messages above`,
     );
   }
   const env = readFileSync(join(root, ".test-env", "env.json"), "utf8");

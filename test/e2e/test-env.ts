@@ -9,7 +9,12 @@ export interface TestEngine {
 }
 
 export interface TestEnv {
+  /** The two Docker Engines 20.10 (embedded BuildKit of about v0.8): the "old daemons". */
   readonly engines: readonly TestEngine[];
+  /** Docker Engine 28.5 with the containerd image store (embedded BuildKit of about v0.25). */
+  readonly modernEngine: TestEngine;
+  /** Absolute path of the reference docker-buildx binary (0.29.1). */
+  readonly buildx: string;
   /** host:port of the plain registry on 127.0.0.1 */
   readonly registry: string;
   readonly privateRegistry: {
