@@ -13,6 +13,7 @@ import { parseReference, tagOf } from "../registry/reference.js";
 import { throwIfAborted, whenAborted } from "../support/abort.js";
 import { credentialsFor, readDockerConfig } from "../support/docker-config.js";
 import { markWorkStarted } from "../support/work-started.js";
+import { type DaemonFacts, deriveCapabilities } from "./capabilities.js";
 import { ControlApi, type UsageRecord, type WorkerInfo } from "./control/control.js";
 import { authService } from "./session/auth.js";
 import {
@@ -174,45 +175,28 @@ export class BuildkitClient {
     }
   }
 
+  /** What this endpoint can do, asked of the daemon once per client (one per endpoint and run). */
   async capabilities(): Promise<Capabilities> {
-    if (this.caps) return this.caps;
-    const workers = await this.listWorkers();
-    const platforms = [...new Set(workers.flatMap((w) => w.platforms))];
-    if (this.engineSocket) {
-      const v = await engineRequest(this.engineSocket, "GET", "/version").catch(() => undefined);
-      const version = v ? (JSON.parse(v.body) as { Version?: string }).Version : undefined;
-      this.caps = {
-        endpoint: this.address,
-        kind: "docker-engine",
-        version: `Docker Engine ${version ?? "unknown"} (embedded BuildKit)`,
-        platforms,
-        exporters: ["moby", "local", "tar"],
-        cacheExporters: ["inline"],
-        cacheImporters: ["registry", "local"],
-        namedContexts: false,
-        multiPlatformImages: false,
-      };
-    } else {
-      const version =
-        (await this.control.info().catch(() => undefined)) ??
-        workers[0]?.buildkitVersion ??
-        "unknown";
-      const m = /^v?(\d+)\.(\d+)/.exec(version);
-      const modern = m ? Number(m[1]) > 0 || Number(m[2]) >= 10 : false;
-      this.caps = {
-        endpoint: this.address,
-        kind: "buildkitd",
-        version: `BuildKit ${version}`,
-        platforms,
-        exporters: ["image", "local", "tar", "oci"],
-        cacheExporters: ["inline", "registry", "local"],
-        cacheImporters: ["registry", "local"],
-        namedContexts: modern,
-        multiPlatformImages: true,
-        attestations: m ? Number(m[1]) > 0 || Number(m[2]) >= 11 : false,
-      };
-    }
+    if (!this.caps) this.caps = deriveCapabilities(await this.daemonFacts());
     return this.caps;
+  }
+
+  private async daemonFacts(): Promise<DaemonFacts> {
+    const [workers, info, engine] = await Promise.all([
+      this.listWorkers(),
+      // Unimplemented (before v0.11) answers undefined; any other failure says nothing either.
+      this.control.info().catch(() => undefined),
+      this.engineSocket ? engineFacts(this.engineSocket) : Promise.resolve(undefined),
+    ]);
+    const workerVersion = workers.find((w) => w.buildkitVersion)?.buildkitVersion;
+    return {
+      endpoint: this.address,
+      platforms: [...new Set(workers.flatMap((w) => w.platforms))],
+      workerLabels: workers.map((w) => w.labels),
+      ...(workerVersion ? { workerVersion } : {}),
+      ...(info ? { info } : {}),
+      ...(engine ? { engine } : {}),
+    };
   }
 
   async diskUsage(): Promise<UsageRecord[]> {
@@ -438,6 +422,33 @@ export class BuildkitClient {
     this.control.close();
     await this.bridge?.close();
   }
+}
+
+/** A Docker Engine's version, API version and image store, from /version and /info. */
+async function engineFacts(socketPath: string): Promise<NonNullable<DaemonFacts["engine"]>> {
+  const get = async (path: string): Promise<Record<string, unknown>> => {
+    const res = await engineRequest(socketPath, "GET", path).catch(() => undefined);
+    if (res?.status !== 200) return {};
+    try {
+      return JSON.parse(res.body) as Record<string, unknown>;
+    } catch {
+      return {};
+    }
+  };
+  const [version, info] = await Promise.all([get("/version"), get("/info")]);
+  const text = (v: unknown): string | undefined =>
+    typeof v === "string" && v !== "" ? v : undefined;
+  const status = Array.isArray(info.DriverStatus) ? (info.DriverStatus as unknown[]) : [];
+  const driverType = status.find(
+    (p): p is [string, string] => Array.isArray(p) && p[0] === "driver-type",
+  )?.[1];
+  const facts = {
+    version: text(version.Version),
+    apiVersion: text(version.ApiVersion),
+    storageDriver: text(info.Driver),
+    driverType: text(driverType),
+  };
+  return Object.fromEntries(Object.entries(facts).filter(([, v]) => v !== undefined));
 }
 
 /** The endpoint to use when none is configured: BUILDKIT_HOST, buildkitd's socket, then the Docker Engine. */

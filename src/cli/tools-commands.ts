@@ -78,6 +78,12 @@ export async function endpointsCommand(
           maxParallel: c.info.maxParallel,
           exporters: c.caps.exporters,
           cacheExporters: c.caps.cacheExporters,
+          cacheImporters: c.caps.cacheImporters,
+          ...(c.caps.imageStore ? { imageStore: c.caps.imageStore } : {}),
+          multiPlatformImages: c.caps.multiPlatformImages,
+          attestations: c.caps.attestations ?? false,
+          namedContexts: c.caps.namedContexts,
+          found: c.caps.found ?? [],
           running: usage.filter((u) => u.inUse).length,
         };
       }),
@@ -93,7 +99,11 @@ export async function endpointsCommand(
         cmd.json
           ? JSON.stringify(one, null, 2)
           : Object.entries(one)
-              .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(", ") : String(v)}`)
+              .map(([k, v]) =>
+                k === "found"
+                  ? `found:\n${(v as string[]).map((line) => `  ${line}`).join("\n")}`
+                  : `${k}: ${Array.isArray(v) ? v.join(", ") : String(v)}`,
+              )
               .join("\n"),
       );
       return one.reachable ? ExitCode.success : ExitCode.buildFailed;

@@ -215,7 +215,12 @@ export function planJobs(
         `${name}: no endpoint can export a ${t.platforms.length}-platform image without pushing it (the Docker Engine's image store holds one platform); push it (--push / type=registry), use a buildkitd endpoint, or build one platform`,
       );
     }
-    const preferred = pinned(rank(endpoints, t.platforms, load, warmth[name]), name);
+    // A multi-platform image built whole goes only where the image store holds one.
+    const able =
+      t.exportsImage && t.platforms.length > 1 && !mustSplit
+        ? endpoints.filter((e) => e.multiPlatformImages)
+        : endpoints;
+    const preferred = pinned(rank(able, t.platforms, load, warmth[name]), name);
     if (preferred[0]) placedOn.set(name, preferred[0]);
     if (preferred[0]) load.set(preferred[0], (load.get(preferred[0]) ?? 0) + 1);
     if (preferred.length === 0 && !pinProblem)

@@ -19,10 +19,23 @@ const buildkitd: Capabilities = {
   ...engine,
   kind: "buildkitd",
   version: "BuildKit v0.24.0",
-  exporters: ["image", "local", "tar", "oci"],
+  exporters: ["image", "local", "tar", "oci", "docker"],
   cacheExporters: ["inline", "registry", "local"],
   namedContexts: true,
   multiPlatformImages: true,
+};
+/** Docker Engine 28.5 with the containerd image store, as deriveCapabilities finds it. */
+const modernEngine: Capabilities = {
+  ...engine,
+  endpoint: "engine-modern",
+  version: "Docker Engine 28.5.2 (API 1.51, containerd image store, embedded BuildKit)",
+  exporters: ["moby", "local", "tar", "oci", "docker"],
+  cacheExporters: ["inline", "registry", "local"],
+  namedContexts: true,
+  multiPlatformImages: true,
+  attestations: true,
+  exporterPushes: true,
+  imageStore: "containerd",
 };
 
 function spec(extra: Partial<BuildSpec> = {}): BuildSpec {
@@ -190,6 +203,54 @@ describe("solve planning", () => {
     expect(() =>
       planSolve(spec({ platforms: [], cacheTo: [{ type: "local", dest: "/c" }] }), engine),
     ).toThrowError(/engine-a .* cannot export "local" cache \(it supports: inline\)/);
+  });
+
+  it("on an Engine with the containerd image store: one solve pushes a multi-platform index with cache and provenance", () => {
+    const plan = planSolve(
+      spec({
+        output: { type: "registry" },
+        cacheTo: [{ type: "registry", ref: "r/cache", mode: "max" }],
+        attest: [{ type: "provenance", mode: "min" }],
+        annotations: ["index:org.opencontainers.image.title=app"],
+      }),
+      modernEngine,
+    );
+    expect(plan.request.Exporter).toBe("moby");
+    expect(plan.request.ExporterAttrs).toEqual({
+      name: "r/app:1",
+      push: "true",
+      "annotation-index.org.opencontainers.image.title": "app",
+    });
+    expect(plan.pushAfter).toEqual([]);
+    expect(plan.request.FrontendAttrs).toMatchObject({
+      platform: "linux/amd64,linux/arm64",
+      "attest:provenance": "type=provenance,mode=min",
+    });
+    expect(plan.request.Cache?.Exports).toEqual([
+      { Type: "registry", Attrs: { ref: "r/cache", mode: "max" } },
+    ]);
+    const oci = planSolve(spec({ output: { type: "oci", dest: "img.tar" } }), modernEngine);
+    expect(oci.request.Exporter).toBe("oci");
+    expect(oci.receive).toEqual({ kind: "tar", dest: "img.tar" });
+    const tar = planSolve(
+      spec({ platforms: [], output: { type: "docker", dest: "img.tar" } }),
+      modernEngine,
+    );
+    expect(tar.request.Exporter).toBe("docker");
+    expect(tar.receive).toEqual({ kind: "tar", dest: "img.tar" });
+    // The old Engine cannot: it says why, naming the endpoint.
+    expect(() =>
+      planSolve(spec({ output: { type: "oci", dest: "img.tar" } }), engine),
+    ).toThrowError(/engine-a .* cannot export an OCI layout/);
+    expect(() =>
+      planSolve(spec({ platforms: [], output: { type: "docker", dest: "img.tar" } }), engine),
+    ).toThrowError(/engine-a .* cannot write an image tar/);
+    expect(() =>
+      planSolve(spec({ platforms: [], attest: [{ type: "provenance" }] }), {
+        ...engine,
+        imageStore: "graphdriver",
+      }),
+    ).toThrowError(/keeps no attestation manifests; turn on its containerd image store/);
   });
 
   it("passes a resolved local cache import to the daemon as the request and the frontend see it", () => {

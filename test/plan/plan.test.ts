@@ -128,6 +128,19 @@ describe("placement", () => {
     ]);
     expect(p.joins).toEqual([]);
   });
+
+  it("places a whole multi-platform image only where the image store holds one, even when an old Engine is less busy", () => {
+    const modern = { ...amd, name: "modern", multiPlatformImages: true };
+    const p = plan(
+      {
+        a: { platforms: ["linux/amd64"] },
+        img: { platforms: ["linux/amd64", "linux/arm64"], push: true },
+      },
+      [modern, amd, arm],
+    );
+    expect(p.jobs.find((j) => j.id === "img")!.preferred).toEqual(["modern"]);
+    expect(p.joins).toEqual([]);
+  });
 });
 
 describe("split and join", () => {

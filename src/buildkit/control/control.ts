@@ -156,11 +156,12 @@ export class ControlApi {
     }));
   }
 
-  /** The daemon's version, or undefined where Info is not implemented (older daemons). */
-  async info(deadlineMs = 10_000): Promise<string | undefined> {
+  /** Info's answer, or undefined where Info is not implemented (BuildKit before v0.11). */
+  async info(deadlineMs = 10_000): Promise<{ version?: string } | undefined> {
     try {
       const res = await this.unary(this.raw.Info, {}, deadlineMs);
-      return res.buildkitVersion?.version || undefined;
+      const version = res.buildkitVersion?.version;
+      return version ? { version } : {};
     } catch (err) {
       if ((err as grpc.ServiceError).code === grpc.status.UNIMPLEMENTED) return undefined;
       throw err;

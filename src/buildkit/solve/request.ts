@@ -62,9 +62,9 @@ export function assertCapable(spec: BuildSpec, caps: Capabilities): void {
   ) {
     throw new CapabilityError(`output type "${out.type}" is not supported by mbake`);
   }
-  if (out?.type === "oci" && caps.kind === "docker-engine") {
+  if (out?.type === "oci" && !caps.exporters.includes("oci")) {
     throw new CapabilityError(
-      `${where} cannot export an OCI layout; use type=local, type=tar or type=image`,
+      `${where} cannot export an OCI layout (its exporters: ${caps.exporters.join(", ")}); use type=local, type=tar or type=image, or an Engine with the containerd image store`,
     );
   }
   if ((out?.type === "registry" || out?.push === "true") && spec.tags.length === 0 && !out.name) {
@@ -141,8 +141,12 @@ export function attestationAttrs(spec: BuildSpec, caps: Capabilities): Record<st
   }
   const wanted = [...byType].filter((e): e is [string, string] => e[1] !== null);
   if (wanted.length > 0 && !caps.attestations) {
+    const why =
+      caps.imageStore === "graphdriver"
+        ? "the Engine's image store (a graph driver) keeps no attestation manifests; turn on its containerd image store, use another endpoint, or leave attest out"
+        : "they need BuildKit 0.11 or newer; use a newer endpoint or leave attest out";
     throw new CapabilityError(
-      `endpoint ${caps.endpoint} (${caps.version}) cannot attach attestations (${wanted.map(([t]) => t).join(", ")}): they need BuildKit 0.11 or newer; use a buildkitd endpoint or leave attest out`,
+      `endpoint ${caps.endpoint} (${caps.version}) cannot attach attestations (${wanted.map(([t]) => t).join(", ")}): ${why}`,
     );
   }
   const attrs: Record<string, string> = {};
@@ -223,6 +227,7 @@ export function planSolve(
     };
   }
 
+  const where = `endpoint ${caps.endpoint} (${caps.version})`;
   let exporter: { type: string; attrs: Record<string, string> } | undefined;
   let receive: SolvePlan["receive"];
   let loadIntoDocker = false;
@@ -231,7 +236,7 @@ export function planSolve(
   const names = out?.name ? out.name.split(",") : [...spec.tags];
   const annotations = annotationAttrs(spec.annotations ?? []);
   if (
-    caps.kind === "docker-engine" &&
+    !caps.multiPlatformImages &&
     Object.keys(annotations).some((k) => k.startsWith("annotation-index"))
   ) {
     throw new CapabilityError(
@@ -254,10 +259,28 @@ export function planSolve(
       case "registry":
       case "docker": {
         const push = type === "registry" || rest.push === "true";
-        if (caps.kind === "docker-engine") {
-          exporter = { type: "moby", attrs: names.length > 0 ? { name: names.join(",") } : {} };
-          if (push) pushAfter.push(...names);
+        if (caps.kind === "docker-engine" && !(type === "docker" && dest)) {
+          // The Engine's own exporter stores the image; with the containerd image store it
+          // also pushes (as buildx's docker driver asks it to), else mbake pushes afterwards.
+          const { push: _push, ...kept } = rest;
+          exporter = {
+            type: "moby",
+            attrs: caps.exporterPushes
+              ? {
+                  ...kept,
+                  ...(names.length > 0 ? { name: names.join(",") } : {}),
+                  ...(push ? { push: "true" } : {}),
+                }
+              : names.length > 0
+                ? { name: names.join(",") }
+                : {},
+          };
+          if (push && !caps.exporterPushes) pushAfter.push(...names);
         } else if (type === "docker") {
+          if (caps.kind === "docker-engine" && !caps.exporters.includes("docker"))
+            throw new CapabilityError(
+              `${where} cannot write an image tar (type=docker,dest=); leave dest out to keep the image in its store, or use an Engine with the containerd image store`,
+            );
           // buildkitd's docker exporter sends an image tar: to a file with dest=, else
           // into the local Docker Engine (as buildx's --load does).
           if (rest.context)

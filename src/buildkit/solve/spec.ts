@@ -47,7 +47,7 @@ export interface BuildSpec {
   readonly namedContexts: Readonly<Record<string, string>>;
 }
 
-/** What a daemon can do, detected per endpoint. */
+/** What a daemon can do, found from the daemon itself per endpoint (see ../capabilities.ts). */
 export interface Capabilities {
   readonly endpoint: string;
   readonly kind: "docker-engine" | "buildkitd";
@@ -58,6 +58,15 @@ export interface Capabilities {
   readonly cacheImporters: readonly string[];
   readonly namedContexts: boolean;
   readonly multiPlatformImages: boolean;
-  /** Whether the image exporter can attach attestations (BuildKit 0.11+). */
+  /** Whether the image exporter can attach attestations (BuildKit 0.11+, an image store that keeps them). */
   readonly attestations?: boolean;
+  /**
+   * The image exporter pushes to a registry itself (push=true); false on an Engine with a
+   * graph driver store, where mbake pushes through the Engine API after the build.
+   */
+  readonly exporterPushes?: boolean;
+  /** A Docker Engine's image store. */
+  readonly imageStore?: "containerd" | "graphdriver";
+  /** What the daemon said that these capabilities come from, for `mbake endpoints inspect`. */
+  readonly found?: readonly string[];
 }

@@ -1,0 +1,109 @@
+import { describe, expect, it } from "vitest";
+import { type DaemonFacts, deriveCapabilities } from "../../src/buildkit/capabilities.js";
+
+// What the daemons of the test environment answer (ListWorkers, Info, /version, /info).
+const engine2010: DaemonFacts = {
+  endpoint: "unix:///e/engine-a.sock",
+  platforms: ["linux/amd64", "linux/arm64"],
+  workerLabels: [{}],
+  engine: { version: "20.10.24+dfsg1", apiVersion: "1.41", storageDriver: "overlay2" },
+};
+const engine285: DaemonFacts = {
+  endpoint: "unix:///e/engine-modern.sock",
+  platforms: ["linux/amd64", "linux/arm64"],
+  workerLabels: [
+    {
+      "org.mobyproject.buildkit.worker.executor": "containerd",
+      "org.mobyproject.buildkit.worker.snapshotter": "overlayfs",
+    },
+  ],
+  info: { version: "v0.0.0+unknown" },
+  engine: {
+    version: "28.5.2+dfsg4",
+    apiVersion: "1.51",
+    storageDriver: "overlayfs",
+    driverType: "io.containerd.snapshotter.v1",
+  },
+};
+
+describe("capabilities from what the daemon says", () => {
+  it("an Engine 20.10 (graph driver store, no Info): moby, local and tar, inline cache only", () => {
+    const caps = deriveCapabilities(engine2010);
+    expect(caps).toMatchObject({
+      kind: "docker-engine",
+      exporters: ["moby", "local", "tar"],
+      cacheExporters: ["inline"],
+      multiPlatformImages: false,
+      attestations: false,
+      exporterPushes: false,
+      namedContexts: false,
+      imageStore: "graphdriver",
+    });
+    expect(caps.version).toBe(
+      "Docker Engine 20.10.24+dfsg1 (API 1.41, graph driver overlay2 image store, embedded BuildKit)",
+    );
+    expect(caps.found).toContain("BuildKit Info not implemented: BuildKit before v0.11");
+  });
+
+  it("an Engine with the containerd image store: everything, though its BuildKit says v0.0.0", () => {
+    const caps = deriveCapabilities(engine285);
+    expect(caps).toMatchObject({
+      kind: "docker-engine",
+      exporters: ["moby", "local", "tar", "oci", "docker"],
+      cacheExporters: ["inline", "registry", "local"],
+      multiPlatformImages: true,
+      attestations: true,
+      exporterPushes: true,
+      namedContexts: true,
+      imageStore: "containerd",
+    });
+    expect(caps.version).toMatch(
+      /^Docker Engine 28\.5\.2\+dfsg4 \(API 1\.51, containerd image store/,
+    );
+    expect(caps.found?.join("\n")).toMatch(/driver-type io\.containerd\.snapshotter\.v1/);
+  });
+
+  it("knows the containerd store from the worker's snapshotter label alone (as buildx does)", () => {
+    const { driverType: _, ...engine } = engine285.engine!;
+    const caps = deriveCapabilities({ ...engine285, engine });
+    expect(caps.multiPlatformImages).toBe(true);
+    expect(caps.found?.join("\n")).toMatch(
+      /worker label org\.mobyproject\.buildkit\.worker\.snapshotter/,
+    );
+  });
+
+  it("an Engine 23 without the containerd store: named contexts from its API version, no cache export", () => {
+    const caps = deriveCapabilities({
+      ...engine2010,
+      engine: { version: "23.0.6", apiVersion: "1.42", storageDriver: "overlay2" },
+    });
+    expect(caps.namedContexts).toBe(true);
+    expect(caps.cacheExporters).toEqual(["inline"]);
+    expect(caps.attestations).toBe(false);
+  });
+
+  it("a buildkitd: attestations where Info answers (v0.11+), whatever version it prints", () => {
+    const old = deriveCapabilities({ endpoint: "tcp://b:1", platforms: [], workerLabels: [{}] });
+    expect(old).toMatchObject({ kind: "buildkitd", attestations: false, namedContexts: false });
+    expect(old.version).toBe("BuildKit unknown");
+    const v010 = deriveCapabilities({
+      endpoint: "tcp://b:1",
+      platforms: [],
+      workerLabels: [{}],
+      workerVersion: "v0.10.6",
+    });
+    expect(v010).toMatchObject({ attestations: false, namedContexts: true });
+    const distro = deriveCapabilities({
+      endpoint: "tcp://b:1",
+      platforms: [],
+      workerLabels: [{}],
+      info: { version: "v0.0.0+unknown" },
+    });
+    expect(distro).toMatchObject({
+      attestations: true,
+      namedContexts: true,
+      exporterPushes: true,
+      cacheExporters: ["inline", "registry", "local"],
+    });
+  });
+});
