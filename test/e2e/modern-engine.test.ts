@@ -1,0 +1,228 @@
+/**
+ * The modern Docker Engine of the test environment (28.5 with the containerd image store,
+ * embedded BuildKit of about v0.25): what the Engines 20.10 cannot do, mbake does here in
+ * one solve, and the results are read back from the registry and from the files written.
+ */
+import { spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runMbake } from "../cli/run-mbake.js";
+import { testEnv } from "./test-env.js";
+
+const env = testEnv();
+const modern = env.modernEngine;
+const old = env.engines[0]!;
+const onModern = { MBAKE_ENDPOINTS: `${modern.name}=${modern.endpoint}`, CI: "true" };
+
+const manifestTypes = [
+  "application/vnd.oci.image.index.v1+json",
+  "application/vnd.oci.image.manifest.v1+json",
+  "application/vnd.docker.distribution.manifest.list.v2+json",
+  "application/vnd.docker.distribution.manifest.v2+json",
+].join(", ");
+
+interface Descriptor {
+  readonly mediaType: string;
+  readonly digest: string;
+  readonly platform?: { readonly architecture: string; readonly os: string };
+  readonly annotations?: Record<string, string>;
+}
+
+async function registryJson<T>(repo: string, path: string): Promise<T> {
+  const res = await fetch(`http://${env.registry}/v2/${repo}/${path}`, {
+    headers: { accept: manifestTypes },
+  });
+  if (res.status !== 200) throw new Error(`GET ${repo}/${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+function project(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "mbake-modern-"));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+/** Unpacks a tar with the system's tar (the test reads what mbake wrote, not through mbake). */
+function untar(file: string, into: string, gzip = false): void {
+  mkdirSync(into, { recursive: true });
+  const r = spawnSync("tar", [gzip ? "-xzf" : "-xf", file, "-C", into], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`tar ${file}: ${r.stderr}`);
+}
+
+describe("the modern Engine (containerd image store)", () => {
+  it("shows in endpoints inspect what the daemon said it can do", async () => {
+    const r = await runMbake(["endpoints", "inspect", modern.name, "--json"], { env: onModern });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const shown = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(shown).toMatchObject({
+      kind: "docker-engine",
+      imageStore: "containerd",
+      multiPlatformImages: true,
+      attestations: true,
+      namedContexts: true,
+      exporters: expect.arrayContaining(["oci", "docker", "moby"]),
+      cacheExporters: ["inline", "registry", "local"],
+    });
+    expect(String(shown.version)).toMatch(/^Docker Engine 28\.5\.\S+ \(API 1\.\d+, containerd/);
+    expect((shown.found as string[]).join("\n")).toMatch(
+      /BuildKit Info answered[\s\S]*driver-type io\.containerd\.snapshotter\.v1/,
+    );
+    // An Engine 20.10 beside it is found as the old daemon it is.
+    const o = await runMbake(["endpoints", "inspect", old.name, "--json"], {
+      env: { MBAKE_ENDPOINTS: `${old.name}=${old.endpoint}`, CI: "true" },
+    });
+    expect(JSON.parse(o.stdout)).toMatchObject({
+      imageStore: "graphdriver",
+      multiPlatformImages: false,
+      attestations: false,
+      cacheExporters: ["inline"],
+    });
+  });
+
+  it("pushes a linux/amd64 + linux/arm64 index with provenance in one solve, and registry cache (mode=max) it reuses after a prune", async () => {
+    const run = randomUUID().slice(0, 8);
+    const repo = "e2e/modern-multi";
+    const cacheRepo = "e2e/modern-multi-cache";
+    const build = `FROM ${env.baseImage} AS build\\nRUN uname -m > /arch && echo ${run}-$(cat /proc/sys/kernel/random/uuid) > /made\\n`;
+    const dir = project({
+      "docker-bake.hcl":
+        `target "img" {\n  dockerfile-inline = "${build}FROM scratch\\nCOPY --from=build /arch /made /\\n"\n  platforms = ["linux/amd64", "linux/arm64"]\n  tags = ["${env.registry}/${repo}:${run}"]\n  cache-to = ["type=registry,ref=${env.registry}/${cacheRepo}:${run},mode=max"]\n  attest = ["type=provenance,mode=min"]\n  output = ["type=registry"]\n}\n` +
+        // Only the first stage: its RUN is in the cache only if mode=max exported it.
+        `target "again" {\n  dockerfile-inline = "${build}FROM scratch\\nCOPY --from=build /made /\\n"\n  cache-from = ["type=registry,ref=${env.registry}/${cacheRepo}:${run}"]\n  output = ["type=local,dest=again"]\n}\n`,
+    });
+    const r = await runMbake(["--progress=plain", "--metadata-file", "meta.json", "img"], {
+      cwd: dir,
+      env: onModern,
+    });
+    expect(r.stderr).not.toMatch(/ERROR|cannot/);
+    expect(r.code).toBe(0);
+    // One job on the modern Engine: no per-platform parts, no join.
+    expect(r.stderr).toMatch(/\[img linux\/amd64,linux\/arm64\] building on engine-modern/);
+    expect(r.stderr).not.toMatch(/img@linux|joining/i);
+    const meta = JSON.parse(readFileSync(join(dir, "meta.json"), "utf8")).img;
+    expect(meta["containerimage.descriptor"].mediaType).toBe(
+      "application/vnd.oci.image.index.v1+json",
+    );
+
+    const index = await registryJson<{ mediaType: string; manifests: Descriptor[] }>(
+      repo,
+      `manifests/${run}`,
+    );
+    expect(index.mediaType).toBe("application/vnd.oci.image.index.v1+json");
+    const images = index.manifests.filter((m) => m.platform?.architecture !== "unknown");
+    expect(images.map((m) => `${m.platform!.os}/${m.platform!.architecture}`).sort()).toEqual([
+      "linux/amd64",
+      "linux/arm64",
+    ]);
+    // The digest mbake reports is the index the registry serves under the tag.
+    const head = await fetch(`http://${env.registry}/v2/${repo}/manifests/${run}`, {
+      method: "HEAD",
+      headers: { accept: manifestTypes },
+    });
+    expect(head.headers.get("docker-content-digest")).toBe(meta["containerimage.digest"]);
+    // Each image has its attestation manifest, whose layer is an in-toto SLSA provenance.
+    const attestations = index.manifests.filter(
+      (m) => m.annotations?.["vnd.docker.reference.type"] === "attestation-manifest",
+    );
+    expect(attestations.map((a) => a.annotations!["vnd.docker.reference.digest"]).sort()).toEqual(
+      images.map((m) => m.digest).sort(),
+    );
+    const attestation = await registryJson<{ layers: Descriptor[] }>(
+      repo,
+      `manifests/${attestations[0]!.digest}`,
+    );
+    const statement = await registryJson<{ predicateType: string; _type: string }>(
+      repo,
+      `blobs/${attestation.layers[0]!.digest}`,
+    );
+    expect(statement._type).toBe("https://in-toto.io/Statement/v0.1");
+    expect(statement.predicateType).toMatch(/^https:\/\/slsa\.dev\/provenance\//);
+    // The arm64 image ran its RUN under emulation.
+    const arm = await registryJson<{ layers: Descriptor[] }>(
+      repo,
+      `manifests/${images.find((m) => m.platform!.architecture === "arm64")!.digest}`,
+    );
+    const layer = join(dir, "arm-layer.tar.gz");
+    const blob = await fetch(`http://${env.registry}/v2/${repo}/blobs/${arm.layers[0]!.digest}`);
+    writeFileSync(layer, Buffer.from(await blob.arrayBuffer()));
+    untar(layer, join(dir, "arm"), true);
+    expect(readFileSync(join(dir, "arm", "arch"), "utf8")).toBe("aarch64\n");
+
+    // The first stage's RUN is in the registry cache (mode=max): after a prune the Engine
+    // imports it and does not run that RUN again.
+    const prune = await runMbake(["prune", "--all", "--force"], { cwd: dir, env: onModern });
+    expect(prune.code).toBe(0);
+    const again = await runMbake(["--progress=plain", "again"], { cwd: dir, env: onModern });
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(
+      /importing cache manifest from 127\.0\.0\.1:\d+\/e2e\/modern-multi-cache/,
+    );
+    expect(again.stderr).toMatch(/RUN uname -m [^\n]*\n#\d+ CACHED/);
+    expect(readFileSync(join(dir, "again", "made"), "utf8")).toMatch(new RegExp(`^${run}-`));
+  });
+
+  it("exports cache to a local folder and imports it after a prune: the RUN is CACHED with the same result", async () => {
+    const run = randomUUID().slice(0, 8);
+    const dockerfile = `FROM ${env.baseImage}\\nRUN echo ${run}-$(cat /proc/sys/kernel/random/uuid) > /result\\nFROM scratch\\nCOPY --from=0 /result /\\n`;
+    const dir = project({
+      "docker-bake.hcl":
+        `target "seed" {\n  dockerfile-inline = "${dockerfile}"\n  cache-to = ["type=local,dest=cache,mode=max"]\n  output = ["type=local,dest=first"]\n}\n` +
+        `target "reuse" {\n  dockerfile-inline = "${dockerfile}"\n  cache-from = ["type=local,src=cache"]\n  output = ["type=local,dest=second"]\n}\n`,
+    });
+    const seed = await runMbake(["--progress=plain", "seed"], { cwd: dir, env: onModern });
+    expect(seed.stderr).not.toMatch(/ERROR|cannot/);
+    expect(seed.code).toBe(0);
+    // An OCI layout whose "latest" is the cache manifest.
+    const index = JSON.parse(readFileSync(join(dir, "cache", "index.json"), "utf8")) as {
+      manifests: Descriptor[];
+    };
+    expect(index.manifests[0]!.annotations?.["org.opencontainers.image.ref.name"]).toBe("latest");
+    expect(readdirSync(join(dir, "cache", "blobs", "sha256")).length).toBeGreaterThan(2);
+
+    const prune = await runMbake(["prune", "--all", "--force"], { cwd: dir, env: onModern });
+    expect(prune.code).toBe(0);
+    const reuse = await runMbake(["--progress=plain", "reuse"], { cwd: dir, env: onModern });
+    expect(reuse.code).toBe(0);
+    expect(reuse.stderr).toMatch(/importing cache manifest from local:/);
+    expect(reuse.stderr).toMatch(/RUN echo [^\n]* > \/result\n#\d+ CACHED/);
+    expect(readFileSync(join(dir, "second", "result"), "utf8")).toBe(
+      readFileSync(join(dir, "first", "result"), "utf8"),
+    );
+  });
+
+  it("writes an OCI layout tar of an image whose RUN is a here-document", async () => {
+    const run = randomUUID().slice(0, 8);
+    const dir = project({
+      Dockerfile: `FROM ${env.baseImage}\nRUN <<EOS\necho first ${run} > /greeting\necho "second line" >> /greeting\nEOS\n`,
+      "docker-bake.hcl": `target "oci" {\n  output = ["type=oci,dest=img.tar"]\n}\n`,
+    });
+    const r = await runMbake(["--progress=plain", "oci"], { cwd: dir, env: onModern });
+    expect(r.stderr).not.toMatch(/ERROR|cannot/);
+    expect(r.code).toBe(0);
+    const layout = join(dir, "layout");
+    untar(join(dir, "img.tar"), layout);
+    expect(JSON.parse(readFileSync(join(layout, "oci-layout"), "utf8"))).toEqual({
+      imageLayoutVersion: "1.0.0",
+    });
+    const blob = (d: string) => join(layout, "blobs", "sha256", d.slice("sha256:".length));
+    const index = JSON.parse(readFileSync(join(layout, "index.json"), "utf8")) as {
+      manifests: Descriptor[];
+    };
+    let manifest = JSON.parse(readFileSync(blob(index.manifests[0]!.digest), "utf8")) as {
+      manifests?: Descriptor[];
+      layers?: Descriptor[];
+    };
+    if (manifest.manifests) {
+      const image = manifest.manifests.find((m) => m.platform?.architecture === "amd64")!;
+      manifest = JSON.parse(readFileSync(blob(image.digest), "utf8"));
+    }
+    // The last layer is the RUN's: the here-document ran as one script.
+    const top = manifest.layers!.at(-1)!;
+    untar(blob(top.digest), join(dir, "top"), top.mediaType.endsWith("gzip"));
+    expect(readFileSync(join(dir, "top", "greeting"), "utf8")).toBe(`first ${run}\nsecond line\n`);
+  });
+});
