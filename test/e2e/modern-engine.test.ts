@@ -8,8 +8,9 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runMbake } from "../cli/run-mbake.js";
+import { startTokenRegistry, type TokenRegistry } from "./support/token-registry.js";
 import { testEnv } from "./test-env.js";
 
 const env = testEnv();
@@ -224,5 +225,59 @@ describe("the modern Engine (containerd image store)", () => {
     const top = manifest.layers!.at(-1)!;
     untar(blob(top.digest), join(dir, "top"), top.mediaType.endsWith("gzip"));
     expect(readFileSync(join(dir, "top", "greeting"), "utf8")).toBe(`first ${run}\nsecond line\n`);
+  });
+});
+
+describe("a token-auth registry with the modern Engine", () => {
+  let registry: TokenRegistry;
+  beforeAll(async () => {
+    registry = await startTokenRegistry();
+  });
+  afterAll(async () => {
+    await registry?.stop();
+  });
+
+  it("pushes and pulls with tokens that mbake fetches for the daemon (Auth.FetchToken)", async () => {
+    const run = randomUUID().slice(0, 8);
+    const image = `${registry.address}/team/modern:${run}`;
+    const dir = project({
+      "docker-bake.hcl":
+        `target "base" {\n  dockerfile-inline = "FROM ${env.baseImage}\\nRUN echo modern-${run} > /base.txt\\n"\n  tags = ["${image}"]\n  cache-to = ["type=registry,ref=${registry.address}/team/modern-cache:${run},mode=max"]\n  output = ["type=registry"]\n}\n` +
+        `target "user" {\n  pull = true\n  dockerfile-inline = "FROM ${image} AS b\\nFROM scratch\\nCOPY --from=b /base.txt /\\n"\n  output = ["type=local,dest=out"]\n}\n`,
+    });
+    const config = join(dir, "docker-config");
+    mkdirSync(config);
+    const auth = Buffer.from(`${registry.username}:${registry.password}`).toString("base64");
+    writeFileSync(
+      join(config, "config.json"),
+      JSON.stringify({ auths: { [registry.address]: { auth } } }),
+    );
+    const withConfig = { ...onModern, DOCKER_CONFIG: config };
+    const push = await runMbake(["--progress=plain", "base"], { cwd: dir, env: withConfig });
+    expect(push.stderr).not.toMatch(/ERROR/);
+    expect(push.code).toBe(0);
+    const pull = await runMbake(["--progress=plain", "--no-cache", "user"], {
+      cwd: dir,
+      env: withConfig,
+    });
+    expect(pull.stderr).not.toMatch(/ERROR/);
+    expect(pull.code).toBe(0);
+    expect(readFileSync(join(dir, "out", "base.txt"), "utf8")).toBe(`modern-${run}\n`);
+    // The daemon asked the session for tokens and mbake fetched them (its user agent),
+    // for push and for pull: the credentials never went to the daemon.
+    expect(registry.tokens.requests.filter((t) => !/^mbake\//.test(t.userAgent))).toEqual([]);
+    const byMbake = registry.tokens.requests.filter((t) => /^mbake\//.test(t.userAgent));
+    expect(byMbake).toContainEqual(
+      expect.objectContaining({
+        granted: true,
+        scopes: expect.arrayContaining([expect.stringMatching(/^repository:team\/modern:.*push/)]),
+      }),
+    );
+    expect(byMbake).toContainEqual(
+      expect.objectContaining({
+        granted: true,
+        scopes: expect.arrayContaining([expect.stringMatching(/^repository:team\/modern:pull/)]),
+      }),
+    );
   });
 });

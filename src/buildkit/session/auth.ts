@@ -4,6 +4,7 @@ import { credentialsFor, readDockerConfig } from "../../support/docker-config.js
 import { fetchRegistryToken, RegistryTokenError } from "../../support/registry-token.js";
 import { loadProto, lookupProto } from "../api/load.js";
 import type { SessionService } from "./service.js";
+import { authorityPublicKey, signAsAuthority } from "./token-authority.js";
 
 const definition = (
   lookupProto(loadProto("auth.proto"), "moby.filesync.v1.Auth") as grpc.ServiceClientConstructor
@@ -22,8 +23,6 @@ export function authService(
   userAgent = "mbake",
 ): SessionService {
   const config = readDockerConfig(env);
-  const unimplemented = (_call: unknown, cb: grpc.sendUnaryData<unknown>) =>
-    cb({ code: grpc.status.UNIMPLEMENTED, details: "not served by mbake" });
   return {
     name: "moby.filesync.v1.Auth",
     definition,
@@ -59,9 +58,24 @@ export function authService(
             }),
         );
       },
-      // No token authority: the daemon then asks for a token through FetchToken.
-      GetTokenAuthority: unimplemented,
-      VerifyTokenAuthority: unimplemented,
+      // Offering a token authority makes a daemon of BuildKit v0.9+ ask FetchToken for
+      // tokens (the credentials stay in mbake); older daemons never ask and use Credentials.
+      GetTokenAuthority(
+        call: grpc.ServerUnaryCall<{ Host: string; Salt: Uint8Array }, unknown>,
+        cb: grpc.sendUnaryData<{ PublicKey: Buffer }>,
+      ) {
+        cb(null, { PublicKey: authorityPublicKey(call.request.Host, call.request.Salt ?? []) });
+      },
+      VerifyTokenAuthority(
+        call: grpc.ServerUnaryCall<
+          { Host: string; Salt: Uint8Array; Payload: Uint8Array },
+          unknown
+        >,
+        cb: grpc.sendUnaryData<{ Signed: Buffer }>,
+      ) {
+        const r = call.request;
+        cb(null, { Signed: signAsAuthority(r.Host, r.Salt ?? [], r.Payload ?? []) });
+      },
     },
   };
 }

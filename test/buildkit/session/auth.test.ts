@@ -1,4 +1,5 @@
 /** The session's Auth service over a real gRPC connection, as the daemon calls it. */
+import { createPublicKey, randomBytes, verify } from "node:crypto";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -69,7 +70,7 @@ describe("the session's Auth service", () => {
     });
   });
 
-  it("answers PermissionDenied with the token server's refusal, and Unimplemented for a token authority", async () => {
+  it("answers PermissionDenied with the token server's refusal", async () => {
     await expect(
       call("FetchToken", {
         Host: "other.test",
@@ -81,8 +82,38 @@ describe("the session's Auth service", () => {
       code: grpc.status.PERMISSION_DENIED,
       details: expect.stringMatching(/anonymous token .* for other\.test failed: 401/),
     });
-    await expect(call("GetTokenAuthority", { Host: "registry.test:5000" })).rejects.toMatchObject({
-      code: grpc.status.UNIMPLEMENTED,
+  });
+
+  it("is a token authority: a key per host and salt, and payloads signed as the daemon verifies them", async () => {
+    const salt = Buffer.from("daemon-salt");
+    const { PublicKey } = await call<{ PublicKey: Buffer }>("GetTokenAuthority", {
+      Host: "registry.test:5000",
+      Salt: salt,
     });
+    expect(PublicKey).toHaveLength(32);
+    const again = await call<{ PublicKey: Buffer }>("GetTokenAuthority", {
+      Host: "registry.test:5000",
+      Salt: salt,
+    });
+    expect(again.PublicKey).toEqual(PublicKey);
+    const other = await call<{ PublicKey: Buffer }>("GetTokenAuthority", {
+      Host: "other.test",
+      Salt: salt,
+    });
+    expect(other.PublicKey).not.toEqual(PublicKey);
+    // The daemon checks NaCl's sign.Open: a 64-byte Ed25519 signature, then the payload.
+    const payload = randomBytes(32);
+    const { Signed } = await call<{ Signed: Buffer }>("VerifyTokenAuthority", {
+      Host: "registry.test:5000",
+      Salt: salt,
+      Payload: payload,
+    });
+    expect(Signed.subarray(64)).toEqual(payload);
+    const key = createPublicKey({
+      key: { kty: "OKP", crv: "Ed25519", x: PublicKey.toString("base64url") },
+      format: "jwk",
+    });
+    expect(verify(null, payload, key, Signed.subarray(0, 64))).toBe(true);
+    expect(verify(null, randomBytes(32), key, Signed.subarray(0, 64))).toBe(false);
   });
 });
