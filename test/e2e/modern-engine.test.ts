@@ -228,6 +228,83 @@ describe("the modern Engine (containerd image store)", () => {
   });
 });
 
+describe("image tars and an oci-layout context on the modern Engine", () => {
+  it("writes type=docker and type=tar files, and builds FROM an oci-layout:// context made of the docker tar", async () => {
+    const run = randomUUID().slice(0, 8);
+    const dir = project({
+      Dockerfile: `FROM ${env.baseImage}\nRUN echo tarred-${run} > /t.txt\n`,
+      "docker-bake.hcl":
+        `target "dock" {\n  tags = ["mbake-e2e/dock:${run}"]\n  output = ["type=docker,dest=dock.tar"]\n}\n` +
+        `target "fs" {\n  output = ["type=tar,dest=fs.tar"]\n}\n` +
+        `target "ctx" {\n  contexts = { base = "oci-layout://layout:${run}" }\n  dockerfile-inline = "FROM base\\nRUN cat /t.txt > /u.txt\\nFROM scratch\\nCOPY --from=0 /u.txt /\\n"\n  output = ["type=local,dest=ctxout"]\n}\n`,
+    });
+    const r = await runMbake(["--progress=plain", "dock", "fs"], { cwd: dir, env: onModern });
+    expect(r.stderr).not.toMatch(/ERROR|cannot/);
+    expect(r.code).toBe(0);
+    // The docker tar: docker save's manifest.json and an OCI layout naming the tag.
+    const layout = join(dir, "layout");
+    untar(join(dir, "dock.tar"), layout);
+    const saved = JSON.parse(readFileSync(join(layout, "manifest.json"), "utf8")) as {
+      RepoTags: string[];
+    }[];
+    expect(saved[0]!.RepoTags).toEqual([`mbake-e2e/dock:${run}`]);
+    const index = JSON.parse(readFileSync(join(layout, "index.json"), "utf8")) as {
+      manifests: Descriptor[];
+    };
+    expect(index.manifests[0]!.annotations?.["org.opencontainers.image.ref.name"]).toBe(run);
+    // The filesystem tar holds the file the RUN wrote.
+    untar(join(dir, "fs.tar"), join(dir, "fs"));
+    expect(readFileSync(join(dir, "fs", "t.txt"), "utf8")).toBe(`tarred-${run}\n`);
+
+    // That layout as a named context: the daemon reads it through the session's content store.
+    const ctx = await runMbake(["--progress=plain", "ctx"], { cwd: dir, env: onModern });
+    expect(ctx.stderr).not.toMatch(/ERROR/);
+    expect(ctx.code).toBe(0);
+    expect(ctx.stderr).toMatch(/\[context base\] OCI load from client/);
+    expect(readFileSync(join(dir, "ctxout", "u.txt"), "utf8")).toBe(`tarred-${run}\n`);
+  });
+});
+
+describe("an Engine 20.10 and the modern Engine together", () => {
+  it("builds a pushed multi-platform image whole on the modern Engine and the rest where there is room", async () => {
+    const run = randomUUID().slice(0, 8);
+    const repo = "e2e/modern-mixed";
+    const dir = project({
+      "docker-bake.hcl":
+        `group "default" {\n  targets = ["img", "one", "two"]\n}\n` +
+        `target "img" {\n  dockerfile-inline = "FROM ${env.baseImage}\\nRUN uname -m > /arch\\n"\n  platforms = ["linux/amd64", "linux/arm64"]\n  tags = ["${env.registry}/${repo}:${run}"]\n  output = ["type=registry"]\n}\n` +
+        ["one", "two"]
+          .map(
+            (n) =>
+              `target "${n}" {\n  dockerfile-inline = "FROM ${env.baseImage}\\nRUN echo ${n}-${run} > /${n}\\nFROM scratch\\nCOPY --from=0 /${n} /\\n"\n  output = ["type=local,dest=out/${n}"]\n}\n`,
+          )
+          .join(""),
+    });
+    const r = await runMbake(["--progress=plain", "--metadata-file", "meta.json"], {
+      cwd: dir,
+      env: {
+        MBAKE_ENDPOINTS: `${old.name}=${old.endpoint} ${modern.name}=${modern.endpoint}`,
+        CI: "true",
+      },
+    });
+    expect(r.stderr).not.toMatch(/ERROR/);
+    expect(r.code).toBe(0);
+    const meta = JSON.parse(readFileSync(join(dir, "meta.json"), "utf8"));
+    expect(meta.img["mbake.endpoint"]).toBe(modern.name);
+    expect(meta.img["mbake.platforms"]).toEqual(["linux/amd64", "linux/arm64"]);
+    expect(r.stderr).not.toMatch(/img@linux/);
+    const index = await registryJson<{ mediaType: string; manifests: Descriptor[] }>(
+      repo,
+      `manifests/${run}`,
+    );
+    expect(index.manifests.map((m) => m.platform?.architecture)).toEqual(
+      expect.arrayContaining(["amd64", "arm64"]),
+    );
+    for (const n of ["one", "two"])
+      expect(readFileSync(join(dir, "out", n, n), "utf8")).toBe(`${n}-${run}\n`);
+  });
+});
+
 describe("a token-auth registry with the modern Engine", () => {
   let registry: TokenRegistry;
   beforeAll(async () => {
