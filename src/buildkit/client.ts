@@ -31,6 +31,7 @@ import {
   recordLocalCacheExports,
 } from "./session/local-cache.js";
 import { prepareOciContexts } from "./session/oci-contexts.js";
+import { exportStoreId, ociExportStore, recordOciExport } from "./session/oci-export.js";
 import type { OciLayoutStore } from "./session/oci-layout-store.js";
 import { loadSecrets, secretsService } from "./session/secrets.js";
 import type { SessionService } from "./session/service.js";
@@ -237,7 +238,12 @@ export class BuildkitClient {
       },
       caps,
     );
-    const stores = new Map([...localCache.stores, ...oci.stores]);
+    const exportStore = plan.exportStore ? ociExportStore(plan.exportStore) : undefined;
+    const stores = new Map([
+      ...localCache.stores,
+      ...oci.stores,
+      ...(exportStore ? ([[exportStoreId, exportStore]] as const) : []),
+    ]);
     const secrets = loadSecrets(spec.secrets, opts.env);
     let loadSocket: string | undefined;
     let loadTar: string | undefined;
@@ -315,6 +321,7 @@ export class BuildkitClient {
         }
       }
       recordLocalCacheExports(localCache, response);
+      if (exportStore) recordOciExport(exportStore, response);
       const pushed: Record<string, string> = {};
       for (const name of plan.pushAfter) {
         throwIfAborted(opts.signal);
@@ -364,6 +371,8 @@ export class BuildkitClient {
       controller.abort();
       session.close();
       closeLocalCache(localCache);
+      if (exportStore)
+        closeLocalCache({ ...localCache, stores: new Map([["export", exportStore]]) });
       await ssh.close();
     }
   }

@@ -232,6 +232,13 @@ describe("solve planning", () => {
     const oci = planSolve(spec({ output: { type: "oci", dest: "img.tar" } }), modernEngine);
     expect(oci.request.Exporter).toBe("oci");
     expect(oci.receive).toEqual({ kind: "tar", dest: "img.tar" });
+    const folder = planSolve(
+      spec({ output: { type: "oci", dest: "layout", tar: "false" } }),
+      modernEngine,
+    );
+    expect(folder.exportStore).toBe("layout");
+    expect(folder.receive).toBeUndefined();
+    expect(folder.request.ExporterAttrs).toMatchObject({ tar: "false", name: "r/app:1" });
     const tar = planSolve(
       spec({ platforms: [], output: { type: "docker", dest: "img.tar" } }),
       modernEngine,

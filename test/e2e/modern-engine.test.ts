@@ -263,6 +263,38 @@ describe("image tars and an oci-layout context on the modern Engine", () => {
     expect(ctx.stderr).toMatch(/\[context base\] OCI load from client/);
     expect(readFileSync(join(dir, "ctxout", "u.txt"), "utf8")).toBe(`tarred-${run}\n`);
   });
+  it("exports type=oci,tar=false into a layout folder through the session, named by the tag, and builds from it", async () => {
+    const run = randomUUID().slice(0, 8);
+    const dir = project({
+      Dockerfile: `FROM ${env.baseImage}\nRUN echo layout-${run} > /t.txt\n`,
+      "docker-bake.hcl":
+        `target "layout" {\n  tags = ["mbake-e2e/layout:${run}"]\n  output = ["type=oci,dest=layout,tar=false"]\n}\n` +
+        `target "ctx" {\n  contexts = { base = "oci-layout://layout:${run}" }\n  dockerfile-inline = "FROM base\\nRUN cat /t.txt > /u.txt\\nFROM scratch\\nCOPY --from=0 /u.txt /\\n"\n  output = ["type=local,dest=out"]\n}\n`,
+    });
+    const r = await runMbake(["--progress=plain", "layout"], { cwd: dir, env: onModern });
+    expect(r.stderr).not.toMatch(/ERROR|cannot/);
+    expect(r.code).toBe(0);
+    // Again into the folder that is now there: the tag names the new export, nothing doubles.
+    const again = await runMbake(["--progress=plain", "layout"], { cwd: dir, env: onModern });
+    expect(again.stderr).not.toMatch(/ERROR|cannot/);
+    expect(again.code).toBe(0);
+    const index = JSON.parse(readFileSync(join(dir, "layout", "index.json"), "utf8")) as {
+      manifests: Descriptor[];
+    };
+    expect(index.manifests).toHaveLength(1);
+    expect(index.manifests[0]!.annotations?.["org.opencontainers.image.ref.name"]).toBe(run);
+    const manifest = JSON.parse(
+      readFileSync(
+        join(dir, "layout", "blobs", "sha256", index.manifests[0]!.digest.slice(7)),
+        "utf8",
+      ),
+    ) as { layers: Descriptor[] };
+    for (const l of manifest.layers)
+      expect(readdirSync(join(dir, "layout", "blobs", "sha256"))).toContain(l.digest.slice(7));
+    const ctx = await runMbake(["--progress=plain", "ctx"], { cwd: dir, env: onModern });
+    expect(ctx.code).toBe(0);
+    expect(readFileSync(join(dir, "out", "u.txt"), "utf8")).toBe(`layout-${run}\n`);
+  });
 });
 
 describe("an Engine 20.10 and the modern Engine together", () => {

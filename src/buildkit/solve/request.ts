@@ -22,6 +22,8 @@ export interface SolvePlan {
   readonly pushAfter: readonly string[];
   /** The image tar the daemon sends is loaded into the local Docker Engine (type=docker on buildkitd). */
   readonly loadIntoDocker?: boolean;
+  /** An OCI layout folder the daemon exports into through the session's content store (type=oci,tar=false). */
+  readonly exportStore?: string;
 }
 
 function toPb(entries: readonly Entry[]): { Type: string; Attrs: Record<string, string> }[] {
@@ -231,6 +233,7 @@ export function planSolve(
   let exporter: { type: string; attrs: Record<string, string> } | undefined;
   let receive: SolvePlan["receive"];
   let loadIntoDocker = false;
+  let exportStore: string | undefined;
   const pushAfter: string[] = [];
   const out = spec.output;
   const names = out?.name ? out.name.split(",") : [...spec.tags];
@@ -307,8 +310,13 @@ export function planSolve(
       }
       case "oci":
         if (!dest) throw new CapabilityError("output type=oci needs dest=");
-        exporter = { type: "oci", attrs: rest };
-        receive = { kind: "tar", dest };
+        exporter = {
+          type: "oci",
+          attrs: { ...rest, ...(names.length > 0 && !rest.name ? { name: names.join(",") } : {}) },
+        };
+        // tar=false: the daemon writes the layout's blobs into dest through the session.
+        if (rest.tar === "false") exportStore = dest;
+        else receive = { kind: "tar", dest };
         break;
       default:
         break;
@@ -332,5 +340,6 @@ export function planSolve(
     ...(receive ? { receive } : {}),
     pushAfter,
     ...(loadIntoDocker ? { loadIntoDocker } : {}),
+    ...(exportStore ? { exportStore } : {}),
   };
 }
