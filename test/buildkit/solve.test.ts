@@ -260,6 +260,16 @@ describe("solve planning", () => {
     ).toThrowError(/keeps no attestation manifests; turn on its containerd image store/);
   });
 
+  it("sends shm-size in bytes, as buildx converts it (the frontend takes a number only)", () => {
+    const attrs = (shmSize: string) =>
+      planSolve(spec({ platforms: [], shmSize }), modernEngine).request.FrontendAttrs["shm-size"];
+    expect(attrs("96m")).toBe(String(96 * 1024 * 1024));
+    expect(attrs("1g")).toBe(String(1024 ** 3));
+    expect(attrs("512MiB")).toBe(String(512 * 1024 * 1024));
+    expect(attrs("65536")).toBe("65536");
+    expect(() => attrs("lots")).toThrowError(/invalid shm-size "lots": give a size such as 64m/);
+  });
+
   it("passes a resolved local cache import to the daemon as the request and the frontend see it", () => {
     const local = { type: "local", src: "/cache", digest: `sha256:${"a".repeat(64)}` };
     const plan = planSolve(spec({ platforms: [], cacheFrom: [local] }), engine);

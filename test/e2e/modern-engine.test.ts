@@ -228,6 +228,22 @@ describe("the modern Engine (containerd image store)", () => {
   });
 });
 
+describe("RUN options on the modern Engine", () => {
+  it("applies shm-size (sent in bytes), ulimits and network = none to RUN", async () => {
+    const dir = project({
+      "docker-bake.hcl": `target "limits" {\n  dockerfile-inline = "FROM ${env.baseImage}\\nRUN (df -k /dev/shm | tail -1; ulimit -n; ls /sys/class/net; echo ${randomUUID()}) > /facts\\nFROM scratch\\nCOPY --from=0 /facts /\\n"\n  shm-size = "96m"\n  ulimits = ["nofile=1234:1234"]\n  network = "none"\n  output = ["type=local,dest=out"]\n}\n`,
+    });
+    const r = await runMbake(["--progress=plain", "limits"], { cwd: dir, env: onModern });
+    expect(r.stderr).not.toMatch(/ERROR/);
+    expect(r.code).toBe(0);
+    const [shm, nofile, ...rest] = readFileSync(join(dir, "out", "facts"), "utf8").split("\n");
+    expect(shm!.split(/\s+/)[1]).toBe(String(96 * 1024));
+    expect(nofile).toBe("1234");
+    // Only the loopback interface: no network.
+    expect(rest[0]).toBe("lo");
+  });
+});
+
 describe("image tars and an oci-layout context on the modern Engine", () => {
   it("writes type=docker and type=tar files, and builds FROM an oci-layout:// context made of the docker tar", async () => {
     const run = randomUUID().slice(0, 8);

@@ -158,6 +158,17 @@ export function attestationAttrs(spec: BuildSpec, caps: Capabilities): Record<st
   return attrs;
 }
 
+/**
+ * A size as Docker writes it ("64m", "1g", "512MiB", "1048576") in bytes, as buildx
+ * converts shm-size before sending it (the frontend takes a number only). Units are 1024s.
+ */
+export function ramInBytes(text: string, what: string): number {
+  const m = /^(\d+(?:\.\d+)?) ?([kmgtp])?i?b?$/i.exec(text.trim());
+  if (!m) throw new CapabilityError(`invalid ${what} "${text}": give a size such as 64m or 1g`);
+  const power = m[2] ? "kmgtp".indexOf(m[2].toLowerCase()) + 1 : 0;
+  return Math.floor(Number(m[1]) * 1024 ** power);
+}
+
 export function planSolve(
   spec: BuildSpec,
   caps: Capabilities,
@@ -186,7 +197,7 @@ export function planSolve(
   if (spec.pull) attrs["image-resolve-mode"] = "pull";
   if (spec.network) attrs["force-network-mode"] = spec.network;
   if (spec.extraHosts.length > 0) attrs["add-hosts"] = spec.extraHosts.join(",");
-  if (spec.shmSize) attrs["shm-size"] = spec.shmSize;
+  if (spec.shmSize) attrs["shm-size"] = String(ramInBytes(spec.shmSize, "shm-size"));
   if (spec.ulimits.length > 0) attrs.ulimit = spec.ulimits.join(",");
   Object.assign(attrs, attestationAttrs(spec, caps));
   const registryImports = spec.cacheFrom
