@@ -72,6 +72,7 @@ export function deriveCapabilities(f: DaemonFacts): Capabilities {
       cacheExporters: ["inline", "registry", "local"],
       cacheImporters: ["registry", "local"],
       namedContexts: api011 || atLeast(version, 0, 10),
+      runLimits: api011 || atLeast(version, 0, 10),
       multiPlatformImages: true,
       attestations: api011,
       exporterPushes: true,
@@ -106,6 +107,8 @@ export function deriveCapabilities(f: DaemonFacts): Capabilities {
     cacheExporters: containerdStore ? ["inline", "registry", "local"] : ["inline"],
     cacheImporters: ["registry", "local"],
     namedContexts,
+    // shm-size and ulimit arrived in the same BuildKit (v0.10) as named contexts.
+    runLimits: namedContexts,
     multiPlatformImages: containerdStore,
     attestations: containerdStore && api011,
     exporterPushes: containerdStore,

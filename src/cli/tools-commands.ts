@@ -83,6 +83,7 @@ export async function endpointsCommand(
           multiPlatformImages: c.caps.multiPlatformImages,
           attestations: c.caps.attestations ?? false,
           namedContexts: c.caps.namedContexts,
+          runLimits: c.caps.runLimits ?? true,
           found: c.caps.found ?? [],
           running: usage.filter((u) => u.inUse).length,
         };

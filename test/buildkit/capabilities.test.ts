@@ -37,6 +37,7 @@ describe("capabilities from what the daemon says", () => {
       attestations: false,
       exporterPushes: false,
       namedContexts: false,
+      runLimits: false,
       imageStore: "graphdriver",
     });
     expect(caps.version).toBe(
@@ -55,6 +56,7 @@ describe("capabilities from what the daemon says", () => {
       attestations: true,
       exporterPushes: true,
       namedContexts: true,
+      runLimits: true,
       imageStore: "containerd",
     });
     expect(caps.version).toMatch(

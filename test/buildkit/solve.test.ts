@@ -268,6 +268,13 @@ describe("solve planning", () => {
     expect(attrs("512MiB")).toBe(String(512 * 1024 * 1024));
     expect(attrs("65536")).toBe("65536");
     expect(() => attrs("lots")).toThrowError(/invalid shm-size "lots": give a size such as 64m/);
+    // A daemon that would ignore them says so before building.
+    expect(() =>
+      planSolve(spec({ platforms: [], shmSize: "1g", ulimits: ["nofile=1:1"] }), {
+        ...engine,
+        runLimits: false,
+      }),
+    ).toThrowError(/engine-a .* would ignore shm-size and ulimits: its BuildKit predates them/);
   });
 
   it("passes a resolved local cache import to the daemon as the request and the frontend see it", () => {

@@ -241,6 +241,15 @@ describe("RUN options on the modern Engine", () => {
     expect(nofile).toBe("1234");
     // Only the loopback interface: no network.
     expect(rest[0]).toBe("lo");
+    // An Engine 20.10 would ignore shm-size and ulimits: it says so instead of building.
+    const onOld = await runMbake(["--progress=plain", "limits"], {
+      cwd: dir,
+      env: { MBAKE_ENDPOINTS: `${old.name}=${old.endpoint}`, CI: "true" },
+    });
+    expect(onOld.code).not.toBe(0);
+    expect(onOld.stderr).toMatch(
+      /failed on engine-a\n\s+endpoint \S+ \(Docker Engine 20\.10[^\n]*\) would ignore shm-size and ulimits: its BuildKit predates them/,
+    );
   });
 });
 

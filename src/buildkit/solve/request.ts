@@ -44,6 +44,11 @@ export function assertCapable(spec: BuildSpec, caps: Capabilities): void {
       `${where} cannot export a multi-platform image (${spec.platforms.join(", ")}) to its image store; build one platform per job or use a buildkitd endpoint`,
     );
   }
+  if ((spec.shmSize || spec.ulimits.length > 0) && caps.runLimits === false) {
+    throw new CapabilityError(
+      `${where} would ignore ${[spec.shmSize ? "shm-size" : "", spec.ulimits.length > 0 ? "ulimits" : ""].filter(Boolean).join(" and ")}: its BuildKit predates them (they need v0.10); leave them out or use a newer endpoint`,
+    );
+  }
   for (const c of spec.cacheTo) {
     if (!caps.cacheExporters.includes(c.type ?? "")) {
       throw new CapabilityError(

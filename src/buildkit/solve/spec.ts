@@ -65,6 +65,8 @@ export interface Capabilities {
    * graph driver store, where mbake pushes through the Engine API after the build.
    */
   readonly exporterPushes?: boolean;
+  /** RUN takes shm-size and ulimits from the frontend attributes (BuildKit 0.10+); older ones ignore them. */
+  readonly runLimits?: boolean;
   /** A Docker Engine's image store. */
   readonly imageStore?: "containerd" | "graphdriver";
   /** What the daemon said that these capabilities come from, for `mbake endpoints inspect`. */
