@@ -1,0 +1,83 @@
+/* biome-ignore-all lint/suspicious/noTemplateCurlyInString: bake file text */
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { runMbake } from "./run-mbake.js";
+
+const recorder = fileURLToPath(new URL("../support/record-loaded-modules.mjs", import.meta.url));
+
+/** Runs the built mbake and returns the CommonJS modules it loaded (paths below node_modules). */
+async function loadedModules(
+  args: string[],
+  cwd: string,
+  env: Record<string, string | undefined> = {},
+) {
+  const list = join(mkdtempSync(join(tmpdir(), "mbake-loaded-")), "modules.txt");
+  const run = await runMbake(args, {
+    cwd,
+    env: {
+      ...env,
+      NODE_OPTIONS: `--import=${recorder}`,
+      MBAKE_TEST_LOADED_MODULES: list,
+    },
+  });
+  const modules = readFileSync(list, "utf8")
+    .split("\n")
+    .filter((p) => p.includes("/node_modules/"))
+    .map((p) => p.slice(p.lastIndexOf("/node_modules/") + "/node_modules/".length));
+  return { run, modules };
+}
+
+const heavy = (modules: string[]) =>
+  modules.filter((m) => /^(@grpc\/|protobufjs\/|@protobufjs\/)/.test(m));
+
+function project(): string {
+  const dir = mkdtempSync(join(tmpdir(), "mbake-start-up-"));
+  writeFileSync(
+    join(dir, "docker-bake.hcl"),
+    'variable "TAG" { default = "1" }\ngroup "default" { targets = ["app"] }\ntarget "app" {\n  tags = ["app:${TAG}"]\n}\n',
+  );
+  return dir;
+}
+
+describe("start-up loads nothing it does not need", () => {
+  it("--print, --list, --graph, --help and --version load neither gRPC nor protobufjs", async () => {
+    const dir = project();
+    for (const args of [
+      ["--print"],
+      ["--list", "targets"],
+      ["--graph", "dot"],
+      ["--help"],
+      ["--version"],
+    ]) {
+      const { run, modules } = await loadedModules(args, dir);
+      expect(run.code, `mbake ${args.join(" ")}: ${run.stderr}`).toBe(0);
+      expect(heavy(modules), `mbake ${args.join(" ")}`).toEqual([]);
+    }
+  }, 60_000);
+
+  it("a --dry-run whose bake file fails to evaluate stops before loading gRPC", async () => {
+    const dir = project();
+    const { run, modules } = await loadedModules(["--dry-run", "nosuchtarget"], dir, {
+      BUILDKIT_HOST: "unix:///nonexistent/buildkitd.sock",
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("nosuchtarget");
+    expect(heavy(modules)).toEqual([]);
+  });
+
+  it("the recorder sees gRPC when a command does load it", async () => {
+    const dir = project();
+    const { modules } = await loadedModules(["endpoints"], dir, {
+      MBAKE_ENDPOINTS: undefined,
+      DOCKER_HOST: undefined,
+      BUILDKIT_HOST: "unix:///nonexistent/buildkitd.sock",
+    });
+    expect(modules.some((m) => m.startsWith("@grpc/grpc-js/"))).toBe(true);
+    // The protobuf code is generated ahead of time: no .proto parser at run time.
+    expect(modules.filter((m) => m.startsWith("@grpc/proto-loader/"))).toEqual([]);
+    expect(modules.filter((m) => m.startsWith("protobufjs/src/parse"))).toEqual([]);
+  });
+});
