@@ -2,6 +2,7 @@
 import { DiagnosticError, renderDiagnostic } from "../diagnostics/diagnostic.js";
 import { didYouMean } from "../diagnostics/did-you-mean.js";
 import { type ErrorKind, kindOf } from "../diagnostics/error-kind.js";
+import { traced } from "../support/trace.js";
 import { type Command, parseArgs, UsageError } from "./args.js";
 import { completionScript } from "./completion.js";
 import { ExitCode } from "./exit-codes.js";
@@ -28,7 +29,10 @@ async function dispatch(command: Command, io: CliIo): Promise<number> {
       write(io.stdout, completionScript(command.shell));
       return ExitCode.success;
     case "bake":
-      return (await import("./bake-command.js")).bakeCommand(command.options, io);
+      return (await traced("load bake modules", () => import("./bake-command.js"))).bakeCommand(
+        command.options,
+        io,
+      );
     case "endpoints":
       return (await import("./tools-commands.js")).endpointsCommand(command, io);
     case "du":

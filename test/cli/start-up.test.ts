@@ -80,4 +80,23 @@ describe("start-up loads nothing it does not need", () => {
     expect(modules.filter((m) => m.startsWith("@grpc/proto-loader/"))).toEqual([]);
     expect(modules.filter((m) => m.startsWith("protobufjs/src/parse"))).toEqual([]);
   });
+
+  it("MBAKE_TRACE=1 prints one line per phase on stderr and leaves stdout alone", async () => {
+    const dir = project();
+    const plain = await runMbake(["--print"], { cwd: dir });
+    const traced = await runMbake(["--print"], { cwd: dir, env: { MBAKE_TRACE: "1" } });
+    expect(traced.code).toBe(0);
+    expect(traced.stdout).toBe(plain.stdout);
+    expect(plain.stderr).toBe("");
+    const lines = traced.stderr.trimEnd().split("\n");
+    for (const line of lines) expect(line).toMatch(/^mbake trace: [a-z -]+ \d+ ms$/);
+    expect(lines.map((l) => l.replace(/^mbake trace: (.+) \d+ ms$/, "$1"))).toEqual([
+      "node start-up",
+      "load cli modules",
+      "load bake modules",
+      "read bake files",
+      "parse and evaluate",
+      "total",
+    ]);
+  });
 });
