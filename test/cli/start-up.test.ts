@@ -30,8 +30,9 @@ async function loadedModules(
   return { run, modules };
 }
 
+/** gRPC and protobuf; the YAML parser, Ajv and React, which only some runs need. */
 const heavy = (modules: string[]) =>
-  modules.filter((m) => /^(@grpc\/|protobufjs\/|@protobufjs\/)/.test(m));
+  modules.filter((m) => /^(@grpc\/|protobufjs\/|@protobufjs\/|yaml\/|ajv\/|react)/.test(m));
 
 function project(): string {
   const dir = mkdtempSync(join(tmpdir(), "mbake-start-up-"));
@@ -43,7 +44,7 @@ function project(): string {
 }
 
 describe("start-up loads nothing it does not need", () => {
-  it("--print, --list, --graph, --help and --version load neither gRPC nor protobufjs", async () => {
+  it("--print, --list, --graph, --help and --version of an HCL file load none of them", async () => {
     const dir = project();
     for (const args of [
       ["--print"],
@@ -57,6 +58,16 @@ describe("start-up loads nothing it does not need", () => {
       expect(heavy(modules), `mbake ${args.join(" ")}`).toEqual([]);
     }
   }, 60_000);
+
+  it("a compose file loads the YAML parser, and still not gRPC", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mbake-start-up-"));
+    writeFileSync(join(dir, "compose.yaml"), "services:\n  web:\n    build: .\n");
+    const { run, modules } = await loadedModules(["--print"], dir);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).target.web.context).toBe(".");
+    expect(heavy(modules).every((m) => m.startsWith("yaml/"))).toBe(true);
+    expect(modules.some((m) => m.startsWith("yaml/"))).toBe(true);
+  });
 
   it("a --dry-run whose bake file fails to evaluate stops before loading gRPC", async () => {
     const dir = project();
