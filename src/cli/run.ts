@@ -10,6 +10,11 @@ import { helpText, helpTopics } from "./help.js";
 import { type CliIo, write } from "./io.js";
 import { mbakeVersion } from "./version.js";
 
+/** The endpoint tools (endpoints, du, prune), which bring gRPC with them. */
+function loadTools() {
+  return traced("load tools modules", () => import("./tools-commands.js"));
+}
+
 async function dispatch(command: Command, io: CliIo): Promise<number> {
   switch (command.kind) {
     case "help": {
@@ -34,11 +39,11 @@ async function dispatch(command: Command, io: CliIo): Promise<number> {
         io,
       );
     case "endpoints":
-      return (await import("./tools-commands.js")).endpointsCommand(command, io);
+      return (await loadTools()).endpointsCommand(command, io);
     case "du":
-      return (await import("./tools-commands.js")).duCommand(command, io);
+      return (await loadTools()).duCommand(command, io);
     case "prune":
-      return (await import("./tools-commands.js")).pruneCommand(command, io);
+      return (await loadTools()).pruneCommand(command, io);
   }
 }
 
