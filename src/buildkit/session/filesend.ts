@@ -15,7 +15,6 @@ import {
   type WriteStream,
 } from "node:fs";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type * as grpc from "@grpc/grpc-js";
 import { FileSendBytes, Packet } from "../api/services.js";
 import { isGoDir, isGoRegular, isGoSymlink, PacketType, unixPermissions } from "./fsutil.js";
