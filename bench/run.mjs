@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { contextUploadBench } from "./context-upload.mjs";
+import { startUpBench } from "./start-up.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const bin = join(root, "dist/cli/main.js");
@@ -108,6 +109,9 @@ console.log(
 console.log(
   `buildx bake --print of a similar file takes about 620 ms on these machines: mbake is ${(620 / printBig).toFixed(1)}x that speed`,
 );
+
+// Start-up against buildx (--print, a cached one-target build), where buildx is given.
+startUpBench({ root, bin, runs });
 
 // Builds on the test environment's two Engines: 8 independent CPU-bound targets on one
 // endpoint and on two (start it with scripts/test-env up; skipped when it is not up).

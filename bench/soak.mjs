@@ -90,7 +90,9 @@ async function round(n) {
     `soak round ${n}: exit ${code}, ${seconds.toFixed(1)} s, ${targets - missing.length}/${targets} targets in the metadata, ${restarts} restarts of ${victim.name}, ${retries} retries, per endpoint ${JSON.stringify(perEndpoint)}`,
   );
   if (code !== 0 || missing.length > 0) {
-    console.log(`soak: missing ${missing.slice(0, 20).join(", ")}\n--- last output ---\n${log.slice(-4000)}`);
+    console.log(
+      `soak: missing ${missing.slice(0, 20).join(", ")}\n--- last output ---\n${log.slice(-4000)}`,
+    );
     return false;
   }
   return true;

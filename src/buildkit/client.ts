@@ -12,6 +12,7 @@ import type { SolveStatus } from "../progress/status.js";
 import { parseReference, tagOf } from "../registry/reference.js";
 import { throwIfAborted, whenAborted } from "../support/abort.js";
 import { credentialsFor, readDockerConfig } from "../support/docker-config.js";
+import { traceClock, traced, tracePhase } from "../support/trace.js";
 import { markWorkStarted } from "../support/work-started.js";
 import { type DaemonFacts, deriveCapabilities } from "./capabilities.js";
 import { ControlApi, type UsageRecord, type WorkerInfo } from "./control/control.js";
@@ -280,7 +281,9 @@ export class BuildkitClient {
     ];
     let session: OpenSession;
     try {
-      session = await this.openSession(sharedKeyFor(spec.contextDir), services);
+      session = await traced(`session open ${this.address}`, () =>
+        this.openSession(sharedKeyFor(spec.contextDir), services),
+      );
     } catch (err) {
       await ssh.close();
       throw err;
@@ -303,10 +306,13 @@ export class BuildkitClient {
       controller.signal,
     );
     try {
-      const response = await this.control.solve(
-        { ...plan.request, Ref: ref, Session: session.id } as Parameters<ControlApi["solve"]>[0],
-        controller.signal,
+      const response = await traced(`solve ${this.address}`, () =>
+        this.control.solve(
+          { ...plan.request, Ref: ref, Session: session.id } as Parameters<ControlApi["solve"]>[0],
+          controller.signal,
+        ),
       );
+      const exporting = traceClock();
       if (receiver) await Promise.race([receiver.done, new Promise((r) => setTimeout(r, 30_000))]);
       await Promise.race([statusDone, new Promise((r) => setTimeout(r, 2000))]);
       // Cancelled while the daemon finished: nothing is put in place or pushed.
@@ -328,6 +334,7 @@ export class BuildkitClient {
         pushed[name] = await this.pushImage(name, opts.env, controller.signal);
       }
       const digest = Object.values(pushed)[0];
+      tracePhase(`export ${this.address}`, exporting);
       return {
         exporterResponse: {
           ...response,

@@ -9,6 +9,7 @@ import { printBake } from "../bake/print.js";
 import { resolveProject, UnknownTargetError } from "../bake/resolve.js";
 import { InputError } from "../diagnostics/error-kind.js";
 import { buildGraph, toDot, toMermaid } from "../graph/graph.js";
+import { traceClock, traced, tracePhase } from "../support/trace.js";
 import { type BakeOptions, UsageError } from "./args.js";
 import { readBakeFiles } from "./bake-files.js";
 import { ExitCode } from "./exit-codes.js";
@@ -38,7 +39,10 @@ export async function bakeCommand(o: BakeOptions, io: CliIo): Promise<number> {
 }
 
 async function bake(o: BakeOptions, io: CliIo): Promise<number> {
-  const files = await readBakeFiles(o.files, io.cwd, io.env, io.stdin);
+  const files = await traced("read bake files", () =>
+    readBakeFiles(o.files, io.cwd, io.env, io.stdin),
+  );
+  const evaluating = traceClock();
   const project = loadBake({ files, env: io.env });
   if (o.list !== undefined) {
     const type = o.list.startsWith("type=") ? o.list.split(",")[0]!.slice(5) : o.list;
@@ -51,6 +55,7 @@ async function bake(o: BakeOptions, io: CliIo): Promise<number> {
     env: io.env,
     flags: { push: o.push, load: o.load, noCache: o.noCache, pull: o.pull },
   });
+  tracePhase("parse and evaluate", evaluating);
   if (o.print) {
     for (const t of Object.values(resolution.targets)) {
       for (const s of t.secret ?? []) {
@@ -80,6 +85,6 @@ async function bake(o: BakeOptions, io: CliIo): Promise<number> {
     return ExitCode.success;
   }
 
-  const { runBuild } = await import("./build-run.js");
+  const { runBuild } = await traced("load build modules", () => import("./build-run.js"));
   return runBuild(o, io, resolution, graph);
 }

@@ -5,6 +5,7 @@ import type { Capabilities } from "../buildkit/solve/spec.js";
 import { parseAddress } from "../buildkit/transport/address.js";
 import { EndpointError } from "../diagnostics/error-kind.js";
 import type { EndpointInfo } from "../plan/plan.js";
+import { traceClock, tracePhase } from "../support/trace.js";
 import { type EndpointConfig, parseEndpointSpec } from "./endpoint-config.js";
 
 export interface ConnectedEndpoint {
@@ -32,35 +33,67 @@ export function endpointsToTry(
   return { endpoints: [{ ...spec, name: "default" }], tried: found.tried };
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+/** How long one endpoint may take to be reached and to say what it can do. */
+export const probeTimeoutMs = 15_000;
+
+/**
+ * `p`, or a rejection with `message` once `ms` passed; a value that comes after the
+ * deadline is handed to `late` (so a client that connected too late is still closed).
+ */
+function withTimeout<T>(
+  p: Promise<T>,
+  ms: number,
+  message: string,
+  late: (value: T) => void = () => {},
+): Promise<T> {
+  let timedOut = false;
   return Promise.race([
-    p,
+    p.then((value) => {
+      if (timedOut) late(value);
+      return value;
+    }),
     new Promise<T>((_, reject) =>
-      setTimeout(
-        () => reject(new Error(`${what} did not answer within ${ms / 1000}s`)),
-        ms,
-      ).unref(),
+      setTimeout(() => {
+        timedOut = true;
+        reject(new Error(message));
+      }, ms).unref(),
     ),
   ]);
 }
 
-/** Connects to each endpoint; unreachable ones are reported through `warn` and left out. */
+/**
+ * Connects to every endpoint at once, each within one bound (probeTimeoutMs) for
+ * reaching it and learning its capabilities; unreachable ones are reported through
+ * `warn` and left out.
+ */
 export async function connectEndpoints(
   configs: readonly EndpointConfig[],
   env: Readonly<Record<string, string | undefined>>,
   warn: (message: string) => void,
   defaultMaxParallel = 4,
+  timeoutMs = probeTimeoutMs,
 ): Promise<ConnectedEndpoint[]> {
   const results = await Promise.all(
     configs.map(async (config) => {
       let client: BuildkitClient | undefined;
+      const silent = `${config.name} (${config.address}) did not answer within ${timeoutMs / 1000}s`;
+      const deadline = Date.now() + timeoutMs;
       try {
-        client = await BuildkitClient.connect(config.address, config.tls ?? {}, env);
+        const connecting = traceClock();
+        client = await withTimeout(
+          BuildkitClient.connect(config.address, config.tls ?? {}, env),
+          timeoutMs,
+          silent,
+          (late) => void late.close().catch(() => {}),
+        );
+        tracePhase(`connect ${config.name}`, connecting);
+        const asking = traceClock();
         const caps = await withTimeout(
           client.capabilities(),
-          15_000,
-          `${config.name} (${config.address})`,
+          Math.max(deadline - Date.now(), 1),
+          silent,
         );
+        tracePhase(`capabilities ${config.name}`, asking);
         const native = config.platforms ? [...config.platforms] : caps.platforms.slice(0, 1);
         const info: EndpointInfo = {
           name: config.name,

@@ -5,7 +5,8 @@
  */
 
 import { readFileSync } from "node:fs";
-import { Ajv } from "ajv";
+import { createRequire } from "node:module";
+import type { ValidateFunction } from "ajv";
 import { parseAddress, startsProgram } from "../buildkit/transport/address.js";
 import { InputError } from "../diagnostics/error-kind.js";
 
@@ -142,12 +143,22 @@ export function parseEndpointList(text: string): string[] {
     .filter(Boolean);
 }
 
-const ajv = new Ajv({ allErrors: true });
-/** The schema ships in schema/, one level above both src/ and dist/. */
-const configSchema = JSON.parse(
-  readFileSync(new URL("../../schema/mbake-config.schema.json", import.meta.url), "utf8"),
-) as object;
-const validateConfig = ajv.compile<MbakeConfig>(configSchema);
+let validator: ValidateFunction<MbakeConfig> | undefined;
+/**
+ * The validator of mbake.json, compiled on first use: loading Ajv and compiling the
+ * schema cost well over 100 ms, which runs without an mbake.json should not pay.
+ */
+function validateConfig(data: unknown): data is MbakeConfig {
+  if (!validator) {
+    const { Ajv } = createRequire(import.meta.url)("ajv") as typeof import("ajv");
+    /** The schema ships in schema/, one level above both src/ and dist/. */
+    const configSchema = JSON.parse(
+      readFileSync(new URL("../../schema/mbake-config.schema.json", import.meta.url), "utf8"),
+    ) as object;
+    validator = new Ajv({ allErrors: true }).compile<MbakeConfig>(configSchema);
+  }
+  return validator(data);
+}
 
 /** Parses and validates mbake.json; errors name the file and the JSON path. */
 export function parseMbakeConfig(text: string, fileName: string): MbakeConfig {
@@ -158,7 +169,7 @@ export function parseMbakeConfig(text: string, fileName: string): MbakeConfig {
     throw new ConfigError(`${fileName}: not valid JSON: ${(err as Error).message}`);
   }
   if (!validateConfig(data)) {
-    const problems = (validateConfig.errors ?? []).map((e) => {
+    const problems = (validator?.errors ?? []).map((e) => {
       const where = e.instancePath || "(top level)";
       const extra =
         e.keyword === "additionalProperties"

@@ -9,7 +9,11 @@
 // one, sets a TLS server name to an IP address when an endpoint is tcp://IP:PORT).
 process.noDeprecation = true;
 
+import { enableTrace, traceClock, tracePhase } from "../support/trace.js";
 import { workStarted } from "../support/work-started.js";
+
+const mainStarted = traceClock();
+enableTrace(process.env, (line) => process.stderr.write(line));
 
 /** 128 + SIGINT, as shells report it (cli/exit-codes.ts names it too). */
 const CANCELLED = 130;
@@ -31,7 +35,10 @@ function onSignal(): void {
 process.on("SIGINT", onSignal);
 process.on("SIGTERM", onSignal);
 
+// Node's own start, up to the first line of this file.
+tracePhase("node start-up", 0, mainStarted);
 const { run } = await import("./run.js");
+tracePhase("load cli modules", mainStarted);
 const code = controller.signal.aborted
   ? (process.stderr.write("mbake: cancelled\n"), CANCELLED)
   : await run({
@@ -44,6 +51,7 @@ const code = controller.signal.aborted
       signal: controller.signal,
     });
 process.exitCode = code;
+tracePhase("total", 0);
 // Leave as soon as everything written is flushed: gRPC channels and session servers
 // may keep timers alive for a while after they are closed.
 process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));

@@ -8,7 +8,6 @@ import {
   createRawJsonRenderer,
 } from "../progress/plain.js";
 import { chooseProgressMode, type ProgressMode, type Renderer } from "../progress/renderer.js";
-import { createTuiRenderer } from "../ui/tui.js";
 import type { CliIo } from "./io.js";
 
 export interface ProgressOutput {
@@ -19,17 +18,18 @@ export interface ProgressOutput {
   readonly jobs: () => readonly JobView[];
 }
 
-function createRenderer(
+async function createRenderer(
   requested: ProgressMode,
   io: CliIo,
   masker: Masker,
   showEndpoint: boolean,
-): Renderer {
+): Promise<Renderer> {
   const writeErr = (t: string) => io.stderr.write(t);
   const mode = chooseProgressMode(requested, io.stdout.isTTY === true, io.env);
   switch (mode) {
     case "tty":
-      return createTuiRenderer({
+      // The live view (ink and React) takes long to load: only a terminal pays for it.
+      return (await import("../ui/tui.js")).createTuiRenderer({
         stdout: io.stdout as NodeJS.WriteStream,
         color: !io.env.NO_COLOR,
         masker,
@@ -43,13 +43,13 @@ function createRenderer(
   }
 }
 
-export function startProgress(
+export async function startProgress(
   requested: ProgressMode,
   io: CliIo,
   masker: Masker,
   showEndpoint: boolean,
-): ProgressOutput {
-  const renderer = createRenderer(requested, io, masker, showEndpoint);
+): Promise<ProgressOutput> {
+  const renderer = await createRenderer(requested, io, masker, showEndpoint);
   let state = initialState();
   return {
     emit(e) {

@@ -2,12 +2,18 @@
 import { DiagnosticError, renderDiagnostic } from "../diagnostics/diagnostic.js";
 import { didYouMean } from "../diagnostics/did-you-mean.js";
 import { type ErrorKind, kindOf } from "../diagnostics/error-kind.js";
+import { traced } from "../support/trace.js";
 import { type Command, parseArgs, UsageError } from "./args.js";
 import { completionScript } from "./completion.js";
 import { ExitCode } from "./exit-codes.js";
 import { helpText, helpTopics } from "./help.js";
 import { type CliIo, write } from "./io.js";
 import { mbakeVersion } from "./version.js";
+
+/** The endpoint tools (endpoints, du, prune), which bring gRPC with them. */
+function loadTools() {
+  return traced("load tools modules", () => import("./tools-commands.js"));
+}
 
 async function dispatch(command: Command, io: CliIo): Promise<number> {
   switch (command.kind) {
@@ -28,13 +34,16 @@ async function dispatch(command: Command, io: CliIo): Promise<number> {
       write(io.stdout, completionScript(command.shell));
       return ExitCode.success;
     case "bake":
-      return (await import("./bake-command.js")).bakeCommand(command.options, io);
+      return (await traced("load bake modules", () => import("./bake-command.js"))).bakeCommand(
+        command.options,
+        io,
+      );
     case "endpoints":
-      return (await import("./tools-commands.js")).endpointsCommand(command, io);
+      return (await loadTools()).endpointsCommand(command, io);
     case "du":
-      return (await import("./tools-commands.js")).duCommand(command, io);
+      return (await loadTools()).duCommand(command, io);
     case "prune":
-      return (await import("./tools-commands.js")).pruneCommand(command, io);
+      return (await loadTools()).pruneCommand(command, io);
   }
 }
 

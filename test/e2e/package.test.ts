@@ -18,7 +18,7 @@ describe("the npm package", () => {
       .split("\n")
       .filter(Boolean);
     expect(listing).toContain("package/dist/cli/main.js");
-    expect(listing).toContain("package/dist/buildkit/api/control.proto");
+    expect(listing).toContain("package/dist/buildkit/api/generated/buildkit.js");
     expect(listing).toContain("package/schema/mbake-config.schema.json");
     expect(
       listing.filter((f) => f.startsWith("package/src/") || f.startsWith("package/test/")),

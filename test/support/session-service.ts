@@ -6,14 +6,12 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
-import { loadProto, lookupProto } from "../../src/buildkit/api/load.js";
 import type { SessionService } from "../../src/buildkit/session/service.js";
 
 export type ServiceClient = grpc.Client & Record<string, (...args: unknown[]) => unknown>;
 
 export async function serveSessionService(
   service: SessionService,
-  protoFile: string,
 ): Promise<{ client: ServiceClient; close(): void }> {
   const server = new grpc.Server();
   server.addService(service.definition, service.implementation);
@@ -23,7 +21,7 @@ export async function serveSessionService(
       err ? reject(err) : resolve(),
     ),
   );
-  const Ctor = lookupProto(loadProto(protoFile), service.name) as grpc.ServiceClientConstructor;
+  const Ctor = grpc.makeGenericClientConstructor(service.definition, service.name);
   const client = new Ctor(
     `unix://${socket}`,
     grpc.credentials.createInsecure(),

@@ -2,7 +2,7 @@
 import * as grpc from "@grpc/grpc-js";
 import type { SolveStatus } from "../../progress/status.js";
 import { whenAborted } from "../../support/abort.js";
-import { loadProto, lookupProto } from "../api/load.js";
+import { controlDefinition } from "../api/services.js";
 import { decodeStatus } from "./decode.js";
 
 export interface WorkerInfo {
@@ -108,10 +108,10 @@ function toUsage(r: RawUsage): UsageRecord {
   };
 }
 
-const ControlClient = lookupProto(
-  loadProto("control.proto"),
+const ControlClient = grpc.makeGenericClientConstructor(
+  controlDefinition,
   "moby.buildkit.v1.Control",
-) as grpc.ServiceClientConstructor;
+);
 
 export class ControlApi {
   readonly raw: RawControlClient;

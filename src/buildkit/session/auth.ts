@@ -2,13 +2,11 @@
 import * as grpc from "@grpc/grpc-js";
 import { credentialsFor, readDockerConfig } from "../../support/docker-config.js";
 import { fetchRegistryToken, RegistryTokenError } from "../../support/registry-token.js";
-import { loadProto, lookupProto } from "../api/load.js";
+import { authDefinition } from "../api/services.js";
 import type { SessionService } from "./service.js";
 import { authorityPublicKey, signAsAuthority } from "./token-authority.js";
 
-const definition = (
-  lookupProto(loadProto("auth.proto"), "moby.filesync.v1.Auth") as grpc.ServiceClientConstructor
-).service;
+const definition = authDefinition;
 
 interface FetchTokenCall {
   ClientID: string;

@@ -4,7 +4,7 @@
  * the store in the `buildkit-attachable-store-id` header ("local:" + folder).
  */
 import * as grpc from "@grpc/grpc-js";
-import { loadProto, lookupProto } from "../api/load.js";
+import { contentDefinition } from "../api/services.js";
 import {
   type BlobInfo,
   ContentError,
@@ -13,12 +13,7 @@ import {
 } from "./oci-layout-store.js";
 import { metadataValues, type SessionService } from "./service.js";
 
-const definition = (
-  lookupProto(
-    loadProto("content.proto"),
-    "containerd.services.content.v1.Content",
-  ) as grpc.ServiceClientConstructor
-).service;
+const definition = contentDefinition;
 
 export const storeIdHeader = "buildkit-attachable-store-id";
 

@@ -15,19 +15,11 @@ import {
   type WriteStream,
 } from "node:fs";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type * as grpc from "@grpc/grpc-js";
-import protobuf from "protobufjs";
+import { FileSendBytes, Packet } from "../api/services.js";
 import { isGoDir, isGoRegular, isGoSymlink, PacketType, unixPermissions } from "./fsutil.js";
 import { stageLocalDest, stageTarDest } from "./output-dest.js";
 import type { SessionService } from "./service.js";
-
-const root = protobuf.loadSync(fileURLToPath(new URL("../api/fsutil.proto", import.meta.url)));
-const PacketMessage = root.lookupType("fsutil.types.Packet");
-const bytesRoot = protobuf.Root.fromJSON({
-  nested: { BytesMessage: { fields: { data: { type: "bytes", id: 1 } } } },
-});
-const BytesMessage = bytesRoot.lookupType("BytesMessage");
 
 interface DecodedPacket {
   type?: number;
@@ -119,7 +111,7 @@ export function receiveOutput(
       }
     }
     call.on("data", (b: Buffer) => {
-      const m = BytesMessage.decode(b) as unknown as { data?: Uint8Array };
+      const m = FileSendBytes.decode(b);
       if (m.data && m.data.length > 0) out.write(Buffer.from(m.data));
     });
     call.on("end", () => {
@@ -151,7 +143,7 @@ export function receiveOutput(
       | undefined;
     let finSent = false;
     const send = (p: { type: number; ID?: number }) =>
-      call.write(Buffer.from(PacketMessage.encode(PacketMessage.create(p)).finish()));
+      call.write(Buffer.from(Packet.encode(p).finish()));
     const next = () => {
       if (current) return;
       const f = files.shift();
@@ -188,7 +180,7 @@ export function receiveOutput(
       }
     });
     const onPacket = (b: Buffer) => {
-      const p = PacketMessage.toObject(PacketMessage.decode(b), {
+      const p = Packet.toObject(Packet.decode(b), {
         longs: String,
         defaults: true,
       }) as DecodedPacket;

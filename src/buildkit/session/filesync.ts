@@ -6,7 +6,7 @@
 import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync } from "node:fs";
 import { join, posix } from "node:path";
 import * as grpc from "@grpc/grpc-js";
-import { loadProto, lookupProto } from "../api/load.js";
+import { fileSyncDefinition } from "../api/services.js";
 import { goFileMode, PacketType, type StatMessage, statMessage } from "./fsutil.js";
 import { IgnoreMatcher } from "./ignore.js";
 import { metadataValues, type SessionService } from "./service.js";
@@ -138,13 +138,6 @@ export function listEntries(
   walk(dir.path, "");
   return out;
 }
-
-const fileSyncDefinition = (
-  lookupProto(
-    loadProto("filesync.proto"),
-    "moby.filesync.v1.FileSync",
-  ) as grpc.ServiceClientConstructor
-).service;
 
 /** Serves FileSync.DiffCopy for named folders ("context", "dockerfile", named contexts). */
 export function fileSyncService(

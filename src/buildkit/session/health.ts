@@ -3,12 +3,10 @@
  * and closes the session when checks fail, so every session must serve it.
  */
 import type * as grpc from "@grpc/grpc-js";
-import { loadProto, lookupProto } from "../api/load.js";
+import { healthDefinition } from "../api/services.js";
 import type { SessionService } from "./service.js";
 
-const definition = (
-  lookupProto(loadProto("health.proto"), "grpc.health.v1.Health") as grpc.ServiceClientConstructor
-).service;
+const definition = healthDefinition;
 
 export function healthService(): SessionService {
   return {

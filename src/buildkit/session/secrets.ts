@@ -2,15 +2,10 @@
 import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import * as grpc from "@grpc/grpc-js";
-import { loadProto, lookupProto } from "../api/load.js";
+import { secretsDefinition } from "../api/services.js";
 import type { SessionService } from "./service.js";
 
-const definition = (
-  lookupProto(
-    loadProto("secrets.proto"),
-    "moby.buildkit.secrets.v1.Secrets",
-  ) as grpc.ServiceClientConstructor
-).service;
+const definition = secretsDefinition;
 
 export interface SecretSpec {
   readonly id: string;

@@ -8,14 +8,12 @@ import { connect } from "node:net";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
-import { loadProto, lookupProto } from "../api/load.js";
+import { sshDefinition } from "../api/services.js";
 import { metadataValues, type SessionService } from "./service.js";
 import { type KeyAgent, startKeyAgent } from "./ssh-agent.js";
 import { readSshKey } from "./ssh-keys.js";
 
-const definition = (
-  lookupProto(loadProto("ssh.proto"), "moby.sshforward.v1.SSH") as grpc.ServiceClientConstructor
-).service;
+const definition = sshDefinition;
 
 export interface SshSpec {
   readonly id: string;

@@ -4,8 +4,11 @@ import { type Value, valueToNumber, valueToString } from "../value.js";
 import { define } from "./define.js";
 import { formatValue } from "./format.js";
 
-const segmenter = new Intl.Segmenter("en", { granularity: "grapheme" });
+// Made on first use: creating a Segmenter loads ICU data (about 100 ms), which a bake
+// file that never counts graphemes should not pay for.
+let segmenter: Intl.Segmenter | undefined;
 export function graphemes(s: string): string[] {
+  segmenter ??= new Intl.Segmenter("en", { granularity: "grapheme" });
   return Array.from(segmenter.segment(s), (g) => g.segment);
 }
 

@@ -24,10 +24,7 @@ beforeAll(async () => {
       auths: { "registry.test:5000": { auth: Buffer.from("bob:pw").toString("base64") } },
     }),
   );
-  served = await serveSessionService(
-    authService({ DOCKER_CONFIG: configDir }, "mbake/1.2.3"),
-    "auth.proto",
-  );
+  served = await serveSessionService(authService({ DOCKER_CONFIG: configDir }, "mbake/1.2.3"));
   client = served.client;
 });
 afterAll(async () => {

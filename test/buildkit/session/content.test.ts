@@ -20,10 +20,7 @@ let served: Awaited<ReturnType<typeof serveSessionService>>;
 let client: ServiceClient;
 
 beforeAll(async () => {
-  served = await serveSessionService(
-    contentService(new Map([[`local:${storeDir}`, store]])),
-    "content.proto",
-  );
+  served = await serveSessionService(contentService(new Map([[`local:${storeDir}`, store]])));
   client = served.client;
 });
 afterAll(() => served?.close());
