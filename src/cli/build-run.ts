@@ -12,7 +12,7 @@ import { writeMetadata } from "../build/metadata.js";
 import { checkOutputDests } from "../build/output-dests.js";
 import { planTargets } from "../build/plan-targets.js";
 import { secretValues } from "../build/secrets.js";
-import { readWarmth, saveWarmth } from "../build/state.js";
+import { readRunMemory, saveRunMemory } from "../build/state.js";
 import type { TargetGraph } from "../graph/graph.js";
 import { describePlan, planJobs } from "../plan/plan.js";
 import { parseSharedCache } from "../plan/shared-cache.js";
@@ -94,12 +94,16 @@ export async function runBuild(
   const { connected, warnings } = await connect(o, io, config);
   const several = connected.length > 1;
   try {
-    const warmth = readWarmth(io.cwd);
+    const memory = readRunMemory(io.cwd);
     const plan = planJobs(
       graph,
       planTargets(resolution.targets),
       connected.map((c) => c.info),
-      { warmth, ...(handoverRegistry && several ? { registry: handoverRegistry } : {}) },
+      {
+        warmth: memory.lastEndpoint,
+        durations: memory.durations,
+        ...(handoverRegistry && several ? { registry: handoverRegistry } : {}),
+      },
     );
     // Without a build, no progress view shows the warnings: they go to stderr here.
     if (o.dryRun || plan.problems.length > 0)
@@ -141,7 +145,7 @@ export async function runBuild(
       join: (target, parts) => joinSplitImage(resolution.targets[target]!, parts, io.env),
     });
     await progress.finish();
-    saveWarmth(io.cwd, warmth, result);
+    saveRunMemory(io.cwd, memory, result);
     if (o.metadataFile) writeMetadata(resolve(io.cwd, o.metadataFile), result, progress.jobs());
     return exitCodeFor(result.outcome, io);
   } finally {

@@ -4,6 +4,12 @@
  * re-checks at run time (endpoints go down; dependencies pin dependents).
  */
 import type { TargetGraph } from "../graph/graph.js";
+import {
+  type DurationHistory,
+  durationKey,
+  expectedDurations,
+  type JobExpectation,
+} from "./history.js";
 
 export interface EndpointInfo {
   readonly name: string;
@@ -12,6 +18,8 @@ export interface EndpointInfo {
   /** Every platform the endpoint can build (native or emulated). */
   readonly platforms: readonly string[];
   readonly maxParallel: number;
+  /** CPUs the daemon's worker reports, when it does. */
+  readonly cpus?: number;
   readonly multiPlatformImages: boolean;
 }
 
@@ -36,6 +44,8 @@ export interface Job {
   readonly after: readonly string[];
   /** Set when this job is one platform of a split multi-platform target. */
   readonly part?: { readonly of: string; readonly index: number; readonly count: number };
+  /** How long it is expected to take, cold and warm (from earlier runs); unknown when absent. */
+  readonly expected?: JobExpectation;
 }
 
 /**
@@ -64,6 +74,8 @@ export interface Plan {
 export interface PlanOptions {
   /** Where each target built last time (cache warmth). */
   readonly warmth?: Readonly<Record<string, string>>;
+  /** How long jobs took in earlier runs, for placement by expected finish time. */
+  readonly durations?: DurationHistory;
   /** Split multi-platform image targets per platform when endpoints cannot build them whole. */
   readonly split?: boolean;
   /**
@@ -131,6 +143,20 @@ export function planJobs(
   options: PlanOptions = {},
 ): Plan {
   const warmth = options.warmth ?? {};
+  /** What placement expects of a job, when earlier runs tell. */
+  const expectation = (
+    name: string,
+    platforms: readonly string[],
+    warmKeys: readonly string[],
+  ): { expected?: JobExpectation } => {
+    const key = durationKey(name, platforms);
+    const known = options.durations && Object.hasOwn(options.durations, key);
+    const d = known ? expectedDurations(options.durations![key]) : undefined;
+    if (!d) return {};
+    const warmKey = warmKeys.find((k) => Object.hasOwn(warmth, k));
+    const warmOn = warmKey !== undefined ? [warmth[warmKey]!] : [];
+    return { expected: { ...d, warmOn } };
+  };
   const load = new Map<string, number>();
   const jobs: Job[] = [];
   const joins: { target: string; jobs: string[] }[] = [];
@@ -204,6 +230,7 @@ export function planJobs(
           native: nativeAmong(endpoints, preferred, [p]),
           after,
           part: { of: name, index, count: t.platforms.length },
+          ...expectation(name, [p], [id, name]),
         });
       });
       jobsOf.set(name, ids);
@@ -234,6 +261,7 @@ export function planJobs(
       preferred,
       native: nativeAmong(endpoints, preferred, t.platforms),
       after,
+      ...expectation(name, t.platforms, [name]),
     });
     jobsOf.set(name, [name]);
   }

@@ -31,6 +31,8 @@ export interface EndpointBuildResult extends JobOutcome {
 export interface BuildEndpoint {
   readonly name: string;
   readonly maxParallel: number;
+  /** CPUs the daemon's worker reports, when it does (placement's idea of its capacity). */
+  readonly cpus?: number;
   build(
     job: ScheduledJob,
     ctx: { readonly signal: AbortSignal; readonly onStatus: (s: SolveStatus) => void },

@@ -22,7 +22,7 @@ import {
 } from "./contract.js";
 import { endEvent, endResult, type JobEnd, jobRef } from "./job-end.js";
 import { joinedImage } from "./joined-image.js";
-import { pickEndpoint } from "./placement.js";
+import { durationOn, EndpointWorkload, pickEndpoint } from "./placement.js";
 
 type Join = Plan["joins"][number];
 
@@ -70,6 +70,8 @@ export class PlanRun {
   private readonly outputs = new Map<string, DependencyOutput>();
   /** Jobs handed to an endpoint's queue (waiting for a slot or building), to that endpoint. */
   private readonly runningJobs = new Map<string, string>();
+  /** What each endpoint holds, with expected durations, for placement. */
+  private readonly workload = new EndpointWorkload();
   /** Joins of split targets under way, by target. */
   private readonly runningJoins = new Map<string, Promise<void>>();
   /** Builds under way on a daemon right now. */
@@ -144,6 +146,7 @@ export class PlanRun {
   private end(job: Job, retries: number, end: JobEnd): void {
     if (this.results.has(job.id)) return;
     this.runningJobs.delete(job.id);
+    this.workload.ended(job.id);
     const time = this.now();
     this.emit(endEvent(job, end, time));
     this.results.set(job.id, endResult(job, end, retries, time));
@@ -173,6 +176,7 @@ export class PlanRun {
   /** Places a job whose dependencies are usable, or records why it cannot run. */
   private start(job: Job, attempt: number, retries: number): void {
     this.runningJobs.delete(job.id);
+    this.workload.ended(job.id);
     if (this.stopping) {
       this.end(job, retries, { state: "cancelled" });
       return;
@@ -197,6 +201,7 @@ export class PlanRun {
   /** Queues the job on `endpoint`; it builds once both the endpoint and the run have a slot. */
   private place(job: Job, endpoint: string, attempt: number, retries: number): void {
     this.runningJobs.set(job.id, endpoint);
+    this.workload.placed(job.id, endpoint, durationOn(job.expected, endpoint));
     this.queues
       .get(endpoint)!
       .add(() => this.runLimit.add(() => this.runJob(job, endpoint, attempt, retries)))
@@ -216,6 +221,7 @@ export class PlanRun {
       return;
     }
     const startedAt = this.now();
+    this.workload.started(job.id, startedAt);
     this.emit({ type: "job-started", time: startedAt, job: jobRef(job), endpoint, attempt });
     if (this.stopping) {
       this.end(job, retries, { state: "cancelled", endpoint });
@@ -321,21 +327,27 @@ export class PlanRun {
     return out;
   }
 
-  /** Where the job runs now, among endpoints that are up and can use its dependencies. */
+  /**
+   * Where the job runs now: among endpoints that are up and can use its dependencies,
+   * the one where it would finish first.
+   */
   private pick(job: Job): string | undefined {
     const deps = Object.values(this.dependencyOutputs(job));
     const usableOn = (e: string) =>
       deps.every((d) => d.pushedImage || d.endpoint === e || (!d.localImage && !d.pushedImage));
+    const now = this.now();
     return pickEndpoint(
       job.preferred
         .filter((e) => !this.down.has(e) && usableOn(e))
         .map((name) => {
-          const q = this.queues.get(name)!;
+          const endpoint = this.endpoints.get(name)!;
           return {
             name,
             native: job.native?.includes(name) ?? false,
-            queued: q.size + q.pending,
-            slots: Math.max(1, this.endpoints.get(name)!.maxParallel),
+            slots: Math.max(1, endpoint.maxParallel),
+            ...(endpoint.cpus !== undefined ? { cpus: endpoint.cpus } : {}),
+            work: this.workload.work(name, now),
+            duration: durationOn(job.expected, name),
           };
         }),
     );

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { readWarmth, saveWarmth, statePath } from "../../src/build/state.js";
+import { readRunMemory, saveRunMemory, statePath } from "../../src/build/state.js";
 import type { JobResult, RunResult } from "../../src/scheduler/scheduler.js";
 
 function result(jobs: Partial<JobResult>[]): RunResult {
@@ -21,14 +21,16 @@ function result(jobs: Partial<JobResult>[]): RunResult {
 describe("the state file", () => {
   it("remembers where each target and each part of a split target built, keeping older entries", () => {
     const cwd = mkdtempSync(join(tmpdir(), "mbake-state-"));
-    expect(readWarmth(cwd)).toEqual({});
-    saveWarmth(
+    expect(readRunMemory(cwd)).toEqual({ lastEndpoint: {}, durations: {} });
+    saveRunMemory(
       cwd,
-      { old: "engine-b" },
+      { lastEndpoint: { old: "engine-b" }, durations: {} },
       result([
         {
           job: { id: "app", target: "app", platforms: [], preferred: [], after: [] },
           endpoint: "engine-a",
+          startedAt: 1000,
+          finishedAt: 4000,
         },
         {
           job: {
@@ -48,21 +50,20 @@ describe("the state file", () => {
         },
       ]),
     );
-    expect(readWarmth(cwd)).toEqual({
-      old: "engine-b",
-      app: "engine-a",
-      "multi@linux/arm64": "engine-b",
+    expect(readRunMemory(cwd)).toEqual({
+      lastEndpoint: { old: "engine-b", app: "engine-a", "multi@linux/arm64": "engine-b" },
+      durations: { app: [{ ms: 3000, warm: false }] },
     });
-    expect(JSON.parse(readFileSync(statePath(cwd), "utf8")).version).toBe(1);
+    expect(JSON.parse(readFileSync(statePath(cwd), "utf8")).version).toBe(2);
   });
 
   it("never fails the run: an unwritable state folder and a damaged file are shrugged off", () => {
     const cwd = mkdtempSync(join(tmpdir(), "mbake-state-"));
     writeFileSync(join(cwd, ".mbake"), "a file where the folder should be");
-    expect(() => saveWarmth(cwd, {}, result([]))).not.toThrow();
+    expect(() => saveRunMemory(cwd, { lastEndpoint: {}, durations: {} }, result([]))).not.toThrow();
     const other = mkdtempSync(join(tmpdir(), "mbake-state-"));
     mkdirSync(join(other, ".mbake"));
     writeFileSync(statePath(other), "{not json");
-    expect(readWarmth(other)).toEqual({});
+    expect(readRunMemory(other)).toEqual({ lastEndpoint: {}, durations: {} });
   });
 });

@@ -16,6 +16,8 @@ export class FakeEndpoint implements BuildEndpoint {
   readonly started: string[] = [];
   readonly pending = new Map<string, Pending>();
   private waiters: (() => void)[] = [];
+  /** CPUs the fake worker reports (placement's capacity), when set. */
+  cpus?: number;
   /** When set, builds keep running after their signal is aborted (a stuck daemon). */
   ignoresCancellation = false;
 

@@ -1,32 +1,162 @@
 import { describe, expect, it } from "vitest";
-import { type EndpointLoad, pickEndpoint } from "../../src/scheduler/placement.js";
+import { buildGraph } from "../../src/graph/graph.js";
+import { type EndpointInfo, type PlanTarget, planJobs } from "../../src/plan/plan.js";
+import {
+  durationOn,
+  type EndpointLoad,
+  EndpointWorkload,
+  expectedFinish,
+  pickEndpoint,
+  unknownDurationMs,
+} from "../../src/scheduler/placement.js";
+import { runPlan } from "../../src/scheduler/scheduler.js";
+import { FakeEndpoint, tick } from "./fake-endpoint.js";
 
-const load = (name: string, queued: number, slots: number, native = false): EndpointLoad => ({
-  name,
-  native,
-  queued,
-  slots,
-});
+const load = (
+  name: string,
+  work: number[],
+  duration: number,
+  slots = 1,
+  extra: Partial<EndpointLoad> = {},
+): EndpointLoad => ({ name, native: true, slots, work, duration, ...extra });
 
-describe("placement", () => {
-  it("takes the first endpoint in preference order with a free slot", () => {
-    expect(pickEndpoint([load("a", 2, 2), load("b", 1, 2), load("c", 0, 2)])).toBe("b");
+describe("placement by expected finish time", () => {
+  it("lays queued work on the endpoint's lanes and adds the job where a lane frees first", () => {
+    expect(expectedFinish(load("a", [], 10, 2))).toBe(10);
+    expect(expectedFinish(load("a", [30, 5], 10, 2))).toBe(15);
+    expect(expectedFinish(load("a", [30, 5, 5], 10, 2))).toBe(20);
+    // CPUs reported by the worker bound the lanes below max-parallel.
+    expect(expectedFinish(load("a", [30, 5], 10, 8, { cpus: 1 }))).toBe(45);
+  });
+
+  it("goes to the cold endpoint when the warm one is busy longer than the warmth saves", () => {
+    expect(pickEndpoint([load("warm", [20], 8), load("cold", [], 10)])).toBe("cold");
+    expect(pickEndpoint([load("warm", [1], 8), load("cold", [], 10)])).toBe("warm");
+  });
+
+  it("spreads equal jobs: on a tie the least busy endpoint wins, then preference order", () => {
+    expect(pickEndpoint([load("a", [5], 10, 2), load("b", [], 10, 2)])).toBe("b");
+    expect(pickEndpoint([load("a", [], 10, 2), load("b", [], 10, 2)])).toBe("a");
   });
 
   it("prefers a native endpoint, even a busy one, over an idle emulating one", () => {
-    expect(pickEndpoint([load("emulating", 0, 4), load("native", 3, 1, true)])).toBe("native");
-  });
-
-  it("emulates only when no native endpoint is left", () => {
-    expect(pickEndpoint([load("a", 1, 1), load("b", 0, 1)])).toBe("b");
-  });
-
-  it("queues where the fewest jobs wait per slot when all are busy, the first on ties", () => {
-    expect(pickEndpoint([load("a", 4, 2), load("b", 3, 1), load("c", 6, 4)])).toBe("c");
-    expect(pickEndpoint([load("a", 2, 1), load("b", 4, 2)])).toBe("a");
+    expect(
+      pickEndpoint([
+        load("emulating", [], 10, 4, { native: false }),
+        load("native", [100, 100, 100], 10),
+      ]),
+    ).toBe("native");
+    expect(
+      pickEndpoint([
+        load("x", [50], 10, 1, { native: false }),
+        load("y", [], 10, 1, { native: false }),
+      ]),
+    ).toBe("y");
   });
 
   it("has no answer when no endpoint may take the job", () => {
     expect(pickEndpoint([])).toBeUndefined();
+  });
+
+  it("counts a job's warm or cold duration by endpoint, and a fixed one when unknown", () => {
+    const expected = { coldMs: 10_000, warmMs: 4000, warmOn: ["a"] };
+    expect(durationOn(expected, "a")).toBe(4000);
+    expect(durationOn(expected, "b")).toBe(10_000);
+    expect(durationOn(undefined, "a")).toBe(unknownDurationMs);
+  });
+
+  it("tracks each endpoint's work: running jobs by what is left, queued ones whole", () => {
+    const w = new EndpointWorkload();
+    w.placed("x", "a", 10_000);
+    w.placed("y", "a", 4000);
+    w.placed("z", "b", 7000);
+    w.started("x", 1000);
+    expect(w.work("a", 4000)).toEqual([7000, 4000]);
+    // Overran its expectation: still a tenth of it.
+    expect(w.work("a", 50_000)).toEqual([1000, 4000]);
+    w.ended("x");
+    expect(w.work("a", 50_000)).toEqual([4000]);
+    expect(w.work("b", 0)).toEqual([7000]);
+  });
+});
+
+describe("placement in a run: 6 equal independent targets on 2 endpoints", () => {
+  const endpoint = (name: string, maxParallel: number): EndpointInfo => ({
+    name,
+    nativePlatforms: ["linux/amd64"],
+    platforms: ["linux/amd64"],
+    maxParallel,
+    multiPlatformImages: false,
+  });
+  const names = ["t1", "t2", "t3", "t4", "t5", "t6"];
+
+  /** Plans the 6 targets as a second run would: all built on `a` before, with these durations. */
+  function secondRunPlan(maxParallel: number, coldMs: number, warmMs: number) {
+    const graph = buildGraph(Object.fromEntries(names.map((n) => [n, { name: n }])));
+    const targets: Record<string, PlanTarget> = Object.fromEntries(
+      names.map((n) => [n, { name: n, platforms: [], exportsImage: false, pushes: false }]),
+    );
+    return planJobs(graph, targets, [endpoint("a", maxParallel), endpoint("b", maxParallel)], {
+      warmth: Object.fromEntries(names.map((n) => [n, "a"])),
+      durations: Object.fromEntries(
+        names.map((n) => [
+          n,
+          [
+            { ms: coldMs, warm: false },
+            { ms: warmMs, warm: true },
+          ],
+        ]),
+      ),
+    });
+  }
+
+  async function placements(
+    plan: ReturnType<typeof secondRunPlan>,
+    a: FakeEndpoint,
+    b: FakeEndpoint,
+  ) {
+    const run = runPlan(plan, [a, b], { signal: new AbortController().signal, emit: () => {} });
+    await tick();
+    const placed = { a: [...a.started], b: [...b.started] };
+    // Let everything finish (queued jobs start as slots free).
+    while (a.pending.size + b.pending.size > 0) {
+      for (const e of [a, b]) for (const id of [...e.pending.keys()]) e.succeed(id);
+      await tick();
+    }
+    expect((await run).outcome).toBe("success");
+    return { placed, final: { a: a.started.length, b: b.started.length } };
+  }
+
+  it("uses both endpoints when the warm one can only take part of the work at once", async () => {
+    const plan = secondRunPlan(8, 10_000, 8000);
+    expect(plan.jobs.every((j) => j.preferred[0] === "a")).toBe(true);
+    const a = new FakeEndpoint("a", 8);
+    const b = new FakeEndpoint("b", 8);
+    a.cpus = 2;
+    b.cpus = 2;
+    const { final } = await placements(plan, a, b);
+    // 2 lanes each: 4 warm jobs on a end at 16 s, 2 cold ones on b at 10 s
+    // (3 and 3 would end at 16 s and 20 s; 6 on a at 24 s).
+    expect(final).toEqual({ a: 4, b: 2 });
+  });
+
+  it("without CPU counts, fills the warm endpoint's max-parallel and sends the rest to the other", async () => {
+    const plan = secondRunPlan(2, 10_000, 8000);
+    const { placed, final } = await placements(
+      plan,
+      new FakeEndpoint("a", 2),
+      new FakeEndpoint("b", 2),
+    );
+    expect(placed.a).toHaveLength(2);
+    expect(placed.b).toHaveLength(2);
+    expect(final.a + final.b).toBe(6);
+    expect(final.b).toBeGreaterThanOrEqual(2);
+  });
+
+  it("keeps every job on the warm endpoint when warmth saves more than waiting costs", async () => {
+    // Cached on a: 0.3 s each there, 30 s anywhere else.
+    const plan = secondRunPlan(2, 30_000, 300);
+    const { final } = await placements(plan, new FakeEndpoint("a", 2), new FakeEndpoint("b", 2));
+    expect(final).toEqual({ a: 6, b: 0 });
   });
 });
