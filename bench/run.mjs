@@ -171,3 +171,7 @@ if (!existsSync(envFile)) {
   // Context upload: 1 GiB of large files and 50,000 small files, against tar|cat.
   await contextUploadBench(testEnv);
 }
+
+// Placement: simulated endpoints, makespan against its lower bound (bench/placement.mjs).
+const { placementBench } = await import("./placement.mjs");
+await placementBench();

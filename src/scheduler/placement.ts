@@ -35,14 +35,33 @@ function lanes(l: EndpointLoad): number {
 }
 
 /**
- * When (ms from now) the job would finish on this endpoint: its work is laid on the
- * lanes in queue order, each job on the lane that frees first, and so is the job.
+ * When (ms from now) the job would finish on this endpoint. Its work and then the job
+ * run in queue order, up to max-parallel at once; running jobs share the CPUs (when
+ * known), each at full speed while there are no more jobs than CPUs.
  */
 export function expectedFinish(l: EndpointLoad): number {
-  const free = new Array<number>(lanes(l)).fill(0);
-  const earliest = () => free.indexOf(Math.min(...free));
-  for (const w of l.work) free[earliest()]! += Math.max(0, w);
-  return free[earliest()]! + Math.max(0, l.duration);
+  const slots = Math.max(1, Math.floor(l.slots));
+  const cpus = lanes(l);
+  const queue = [...l.work, l.duration].map((w) => Math.max(0, w));
+  const last = queue.length - 1;
+  const running: { left: number; index: number }[] = [];
+  let next = 0;
+  let time = 0;
+  for (;;) {
+    while (running.length < slots && next < queue.length)
+      running.push({ left: queue[next]!, index: next++ });
+    const rate = Math.min(1, cpus / running.length);
+    const step = Math.min(...running.map((r) => r.left)) / rate;
+    time += step;
+    for (let i = running.length - 1; i >= 0; i--) {
+      const r = running[i]!;
+      r.left -= step * rate;
+      if (r.left <= 1e-9) {
+        if (r.index === last) return time;
+        running.splice(i, 1);
+      }
+    }
+  }
 }
 
 /** Work waiting per lane: how busy the endpoint is. */
@@ -118,4 +137,36 @@ export class EndpointWorkload {
     }
     return [...running, ...queued];
   }
+}
+
+/**
+ * For each job, the expected time from its start to the end of the longest chain of
+ * jobs waiting on it, its own duration included (each at its shortest expected
+ * duration). Jobs with the longest way to go are placed and run first.
+ */
+export function timeToEnd(
+  jobs: readonly {
+    readonly id: string;
+    readonly after: readonly string[];
+    readonly expected?: JobExpectation;
+  }[],
+): Map<string, number> {
+  const own = (j: (typeof jobs)[number]) =>
+    j.expected
+      ? Math.min(
+          j.expected.coldMs,
+          j.expected.warmOn.length > 0 ? j.expected.warmMs : j.expected.coldMs,
+        )
+      : unknownDurationMs;
+  const dependents = new Map<string, string[]>();
+  for (const j of jobs)
+    for (const a of j.after) dependents.set(a, [...(dependents.get(a) ?? []), j.id]);
+  const result = new Map<string, number>();
+  // Jobs come in dependency order (a job after its dependencies): walk them backwards.
+  for (let i = jobs.length - 1; i >= 0; i--) {
+    const j = jobs[i]!;
+    const next = Math.max(0, ...(dependents.get(j.id) ?? []).map((d) => result.get(d) ?? 0));
+    result.set(j.id, own(j) + next);
+  }
+  return result;
 }

@@ -22,7 +22,7 @@ import {
 } from "./contract.js";
 import { endEvent, endResult, type JobEnd, jobRef } from "./job-end.js";
 import { joinedImage } from "./joined-image.js";
-import { durationOn, EndpointWorkload, pickEndpoint } from "./placement.js";
+import { durationOn, EndpointWorkload, pickEndpoint, timeToEnd } from "./placement.js";
 
 type Join = Plan["joins"][number];
 
@@ -72,6 +72,8 @@ export class PlanRun {
   private readonly runningJobs = new Map<string, string>();
   /** What each endpoint holds, with expected durations, for placement. */
   private readonly workload = new EndpointWorkload();
+  /** Expected time from each job's start to the end of the run's longest chain through it. */
+  private readonly toEnd: ReadonlyMap<string, number>;
   /** Joins of split targets under way, by target. */
   private readonly runningJoins = new Map<string, Promise<void>>();
   /** Builds under way on a daemon right now. */
@@ -106,6 +108,7 @@ export class PlanRun {
     );
     this.runLimit = new PQueue({ concurrency: options.maxParallel ?? Number.POSITIVE_INFINITY });
     this.jobsById = new Map(plan.jobs.map((j) => [j.id, j]));
+    this.toEnd = timeToEnd(plan.jobs);
     for (const j of plan.jobs)
       for (const a of j.after) this.dependents.set(a, [...(this.dependents.get(a) ?? []), j]);
   }
@@ -126,12 +129,18 @@ export class PlanRun {
     if (this.plan.jobs.length === 0) this.settle();
     for (const job of this.plan.jobs)
       this.emit({ type: "job-queued", time: this.now(), job: jobRef(job), waitingFor: job.after });
-    for (const job of this.plan.jobs) if (job.after.length === 0) this.start(job, 1, 0);
+    for (const job of this.longestFirst(this.plan.jobs.filter((j) => j.after.length === 0)))
+      this.start(job, 1, 0);
     await Promise.race([this.settled, stopped]);
     if (this.stopping) await this.cancelRemaining();
     else await Promise.all(this.runningJoins.values());
     detachAbort();
     return this.finish();
+  }
+
+  /** Jobs with the longest way to the end go first: they are placed first and queue ahead. */
+  private longestFirst(jobs: readonly Job[]): Job[] {
+    return [...jobs].sort((a, b) => (this.toEnd.get(b.id) ?? 0) - (this.toEnd.get(a.id) ?? 0));
   }
 
   private get stopping(): boolean {
@@ -202,9 +211,13 @@ export class PlanRun {
   private place(job: Job, endpoint: string, attempt: number, retries: number): void {
     this.runningJobs.set(job.id, endpoint);
     this.workload.placed(job.id, endpoint, durationOn(job.expected, endpoint));
+    const priority = this.toEnd.get(job.id) ?? 0;
     this.queues
       .get(endpoint)!
-      .add(() => this.runLimit.add(() => this.runJob(job, endpoint, attempt, retries)))
+      .add(
+        () => this.runLimit.add(() => this.runJob(job, endpoint, attempt, retries), { priority }),
+        { priority },
+      )
       .catch(() => undefined);
   }
 
@@ -393,7 +406,7 @@ export class PlanRun {
   }
 
   private startReadyDependents(job: Job): void {
-    for (const d of this.dependents.get(job.id) ?? []) {
+    for (const d of this.longestFirst(this.dependents.get(job.id) ?? [])) {
       if (this.results.has(d.id) || this.runningJobs.has(d.id)) continue;
       if (!d.after.every((id) => this.usable(id))) continue;
       const resume = this.waiting.get(d.id);

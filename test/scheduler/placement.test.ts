@@ -21,12 +21,17 @@ const load = (
 ): EndpointLoad => ({ name, native: true, slots, work, duration, ...extra });
 
 describe("placement by expected finish time", () => {
-  it("lays queued work on the endpoint's lanes and adds the job where a lane frees first", () => {
+  it("runs the endpoint's work in queue order, max-parallel at once, then the job", () => {
     expect(expectedFinish(load("a", [], 10, 2))).toBe(10);
     expect(expectedFinish(load("a", [30, 5], 10, 2))).toBe(15);
     expect(expectedFinish(load("a", [30, 5, 5], 10, 2))).toBe(20);
-    // CPUs reported by the worker bound the lanes below max-parallel.
-    expect(expectedFinish(load("a", [30, 5], 10, 8, { cpus: 1 }))).toBe(45);
+  });
+
+  it("shares the CPUs the worker reports among the jobs running at once", () => {
+    // 3 jobs on 1 CPU: each at a third of full speed until the 5 s one is done at 15 s,
+    // then the job's last 5 s at half speed.
+    expect(expectedFinish(load("a", [30, 5], 10, 8, { cpus: 1 }))).toBe(25);
+    expect(expectedFinish(load("a", [30], 10, 8, { cpus: 2 }))).toBe(10);
   });
 
   it("goes to the cold endpoint when the warm one is busy longer than the warmth saves", () => {
@@ -135,9 +140,9 @@ describe("placement in a run: 6 equal independent targets on 2 endpoints", () =>
     a.cpus = 2;
     b.cpus = 2;
     const { final } = await placements(plan, a, b);
-    // 2 lanes each: 4 warm jobs on a end at 16 s, 2 cold ones on b at 10 s
-    // (3 and 3 would end at 16 s and 20 s; 6 on a at 24 s).
-    expect(final).toEqual({ a: 4, b: 2 });
+    // 2 CPUs each, shared by the jobs running at once: 3 warm jobs on a end at 12 s,
+    // 3 cold ones on b at 15 s (4 and 2: 16 s; all 6 on a: 24 s).
+    expect(final).toEqual({ a: 3, b: 3 });
   });
 
   it("without CPU counts, fills the warm endpoint's max-parallel and sends the rest to the other", async () => {

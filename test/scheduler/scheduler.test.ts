@@ -280,7 +280,15 @@ describe("scheduler limits and placement at run time", () => {
       base: { name: "base" },
       app: { name: "app", contexts: { base: "target:base" } },
     });
-    const plan = planJobs(graph, targets, [amd, amd2], { warmth: { a0: "a", base: "a" } });
+    // a0 is long (placed first, onto a); base then finishes sooner on b.
+    const plan = planJobs(graph, targets, [amd, amd2], {
+      warmth: { a0: "a", base: "a" },
+      durations: {
+        "a0@linux/amd64": [{ ms: 100_000, warm: false }],
+        "base@linux/amd64": [{ ms: 1000, warm: false }],
+        "app@linux/amd64": [{ ms: 1000, warm: false }],
+      },
+    });
     expect(plan.jobs.map((j) => [j.id, j.preferred])).toEqual([
       ["a0", ["a", "b"]],
       ["base", ["a", "b"]],
