@@ -1,4 +1,8 @@
-/** The Ink renderer: reduces events into state and redraws at most every 100 ms. */
+/**
+ * The Ink renderer: reduces events into state and redraws at most every 100 ms and on
+ * resize, within the terminal's height (one row spare: a frame as tall as the
+ * terminal makes Ink clear the screen); the final frame is drawn in full.
+ */
 import { render } from "ink";
 import type { RunEvent } from "../progress/events.js";
 import type { Masker } from "../progress/mask.js";
@@ -20,6 +24,7 @@ export function createTuiRenderer(options: TuiOptions): Renderer {
     <RunView
       state={state}
       width={Math.max(20, (options.stdout.columns ?? 80) - 1)}
+      {...(options.stdout.rows ? { height: Math.max(3, options.stdout.rows - 1) } : {})}
       now={Date.now()}
       color={options.color}
       mask={mask}
