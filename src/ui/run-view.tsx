@@ -22,6 +22,12 @@ export interface RunViewProps {
   readonly final?: boolean;
 }
 
+/** How many lines the final frame takes (it is drawn in full). */
+export function finalFrameLines(state: RunState, width: number): number {
+  const rows = layoutRows(state, { width, now: 0, color: false, mask: (t) => t });
+  return rows.length + 1 + formatTable(summaryRows(state), width).split("\n").length;
+}
+
 export function RunView(props: RunViewProps): ReactElement {
   const { state, width, now, color, mask, height } = props;
   const rows = layoutRows(state, {

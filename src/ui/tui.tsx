@@ -8,7 +8,7 @@ import type { RunEvent } from "../progress/events.js";
 import type { Masker } from "../progress/mask.js";
 import { initialState, type RunState, reduce } from "../progress/model.js";
 import type { Renderer } from "../progress/renderer.js";
-import { RunView } from "./run-view.js";
+import { finalFrameLines, RunView } from "./run-view.js";
 
 export interface TuiOptions {
   readonly stdout: NodeJS.WriteStream;
@@ -20,10 +20,11 @@ export interface TuiOptions {
 export function createTuiRenderer(options: TuiOptions): Renderer {
   let state: RunState = initialState();
   const mask = options.masker?.mask ?? ((t: string) => t);
+  const width = () => Math.max(20, (options.stdout.columns ?? 80) - 1);
   const view = (final = false) => (
     <RunView
       state={state}
-      width={Math.max(20, (options.stdout.columns ?? 80) - 1)}
+      width={width()}
       {...(options.stdout.rows ? { height: Math.max(3, options.stdout.rows - 1) } : {})}
       now={Date.now()}
       color={options.color}
@@ -55,6 +56,10 @@ export function createTuiRenderer(options: TuiOptions): Renderer {
       instance.rerender(view(true));
       instance.unmount();
       await instance.waitUntilExit();
+      // Ink ends a frame as tall as the terminal without a newline: add it, so what
+      // comes next (the shell's prompt) starts on a line of its own.
+      const rows = options.stdout.rows;
+      if (rows && finalFrameLines(state, width()) >= rows) options.stdout.write("\n");
     },
   };
 }
