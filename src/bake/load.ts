@@ -44,6 +44,7 @@ export interface VariableInfo {
   readonly description?: string;
   readonly value: Value;
   readonly type?: string;
+  readonly typeSpec?: TypeSpec;
   readonly range: SourceRange;
 }
 
@@ -381,7 +382,7 @@ class Loader {
   variables(): VariableInfo[] {
     return this.ofType("variable").map((b) => {
       const desc = attributeOf(b.blocks, "description");
-      const { text } = this.variableType(b);
+      const { text, type } = this.variableType(b);
       return {
         name: b.name,
         value: this.variable(b.name, b.blocks[0]!.range),
@@ -390,6 +391,7 @@ class Loader {
           ? { description: valueToString(evaluate(desc.expr, this.globals), desc.expr.range) }
           : {}),
         ...(text ? { type: text } : {}),
+        ...(type ? { typeSpec: type } : {}),
       };
     });
   }
