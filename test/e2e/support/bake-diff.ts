@@ -99,11 +99,32 @@ export function caseEnv(
   return { PATH: "/usr/bin:/bin", ...home, ...c.spec.env };
 }
 
-export function runBuildx(
+/**
+ * buildx's outcome for a case. MBAKE_DIFF_CACHE=DIR keeps outcomes there, keyed by the case's
+ * files, arguments and environment (for working on differences; CI asks buildx every time).
+ */
+export async function runBuildx(
   buildx: string,
   c: BakeCase,
   env: Record<string, string>,
 ): Promise<Outcome> {
+  const cacheDir = process.env.MBAKE_DIFF_CACHE;
+  if (!cacheDir) return spawnBuildx(buildx, c, env);
+  const hash = createHash("sha256").update(JSON.stringify([c.spec.args, c.spec.env ?? {}]));
+  for (const name of readdirSync(c.dir).sort()) {
+    const path = join(c.dir, name);
+    if (name !== "case.json" && statSync(path).isFile())
+      hash.update(name).update(readFileSync(path));
+  }
+  const file = join(cacheDir, `${hash.digest("hex")}.json`);
+  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as Outcome;
+  const outcome = await spawnBuildx(buildx, c, env);
+  mkdirSync(cacheDir, { recursive: true });
+  writeFileSync(file, JSON.stringify(outcome));
+  return outcome;
+}
+
+function spawnBuildx(buildx: string, c: BakeCase, env: Record<string, string>): Promise<Outcome> {
   return new Promise((resolve) => {
     execFile(
       buildx,
