@@ -68,7 +68,7 @@ secrets:
     // buildx sorts the default group.
     expect(out.group.default.targets).toEqual(["base", "web_app"]);
     expect(out.target.web_app).toMatchObject({
-      context: "./web",
+      context: "web", // printed as buildx cleans it
       dockerfile: "Dockerfile.prod",
       target: "runtime",
       args: { VERSION: "1.2", FROM_ENV: "from-service-env" },
