@@ -48,18 +48,23 @@ export class UnknownTargetError extends Error {
 
 type MutableTarget = { -readonly [K in keyof Target]: Target[K] };
 
+/** buildx's removeDupesStr: duplicates and empty strings dropped. */
+function removeDupes(items: readonly string[]): string[] {
+  return dedupeStrings(items).filter((x) => x !== "");
+}
+
 function normalize(t: MutableTarget): void {
-  if (t.annotations) t.annotations = dedupeStrings(t.annotations);
-  if (t.tags) t.tags = dedupeStrings(t.tags);
-  if (t.platforms) t.platforms = dedupeStrings(t.platforms);
-  if (t.noCacheFilter) t.noCacheFilter = dedupeStrings(t.noCacheFilter);
-  if (t.ulimits) t.ulimits = dedupeStrings(t.ulimits);
+  if (t.annotations) t.annotations = removeDupes(t.annotations);
+  if (t.tags) t.tags = removeDupes(t.tags);
+  if (t.platforms) t.platforms = removeDupes(t.platforms);
+  if (t.noCacheFilter) t.noCacheFilter = removeDupes(t.noCacheFilter);
+  if (t.ulimits) t.ulimits = removeDupes(t.ulimits);
   for (const k of ["attest", "secret", "cacheFrom", "cacheTo", "output"] as const) {
     if (t[k]) t[k] = dedupeEntries(t[k]!);
   }
   if (t.ssh) t.ssh = dedupeEntries(t.ssh);
   if (t.network === "host") t.entitlements = [...(t.entitlements ?? []), "network.host"];
-  if (t.entitlements) t.entitlements = dedupeStrings(t.entitlements);
+  if (t.entitlements) t.entitlements = removeDupes(t.entitlements);
   if (t.contexts) {
     for (const [k, v] of Object.entries(t.contexts)) if (v === "") delete t.contexts[k];
     if (Object.keys(t.contexts).length === 0) delete t.contexts;
