@@ -135,13 +135,18 @@ function expand(
   groups: Map<string, Group>,
   targets: string[],
   seen: Set<string>,
+  visiting: Set<string> = new Set(),
 ): void {
   const group = project.groups.get(name);
-  if (group) {
+  // buildx's group(): a group met again while it is being expanded (a group that lists
+  // itself, or a target of the same name) stands for the target of that name.
+  if (group && !visiting.has(name)) {
     if (seen.has(name)) return;
     seen.add(name);
+    visiting.add(name);
     groups.set(name, group);
-    for (const member of group.targets) expand(project, member, groups, targets, seen);
+    for (const member of group.targets) expand(project, member, groups, targets, seen, visiting);
+    visiting.delete(name);
     return;
   }
   if (project.targets.has(name)) {

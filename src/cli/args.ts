@@ -277,7 +277,7 @@ function parseBake(argv: readonly string[]): Command {
   }
   const list = raw.strings.get("list");
   if (list !== undefined) parseListFlag(list);
-  const call = raw.bools.has("check") ? "check" : parseCallFlag(raw.strings.get("call"));
+  const call = parseCallFlag(raw.bools.has("check") ? "check" : raw.strings.get("call"));
   const maxParallel = raw.strings.get("max-parallel");
   const endpointsFromFlag = raw.lists.get("endpoint") ?? [];
   return {
