@@ -176,7 +176,7 @@ export function convertAttribute(spec: AttributeSpec, v: Value, range: SourceRan
   }
 }
 
-type MutableTarget = { -readonly [K in keyof Target]: Target[K] };
+export type MutableTarget = { -readonly [K in keyof Target]: Target[K] };
 
 /** buildx's Target.Merge: `child` over `into`, attribute by attribute. */
 export function mergeTarget(into: MutableTarget, child: Target): void {

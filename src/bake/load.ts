@@ -22,7 +22,13 @@ import {
 import type { Attribute, Block, Body, Expression } from "../hcl/ast.js";
 import { parseHclJson } from "../hcl/json.js";
 import { parseHcl, parseHclExpression } from "../hcl/parse.js";
-import { attributesByName, controlAttributes, convertAttribute } from "./attributes.js";
+import {
+  attributesByName,
+  controlAttributes,
+  convertAttribute,
+  type MutableTarget,
+  mergeTarget,
+} from "./attributes.js";
 import type { Group, Target } from "./model.js";
 
 export const bakeJsonSchema = {
@@ -429,62 +435,81 @@ class Loader {
     const groups = new Map<string, Group>();
     const targetRanges = new Map<string, SourceRange>();
     const contextRanges = new Map<string, Record<string, SourceRange>>();
+    // buildx decodes every block on its own (its matrix and name included) and merges
+    // blocks that end up with the same name.
     for (const tb of this.ofType("target")) {
-      const attrs = attributesOf(tb.blocks);
-      const matrix = attrs.get("matrix");
-      const nameAttr = attrs.get("name");
-      const combos: Map<string, Value>[] = matrix ? this.matrixCombos(matrix.expr) : [new Map()];
-      if (nameAttr && !matrix)
-        fail(`Target "${tb.name}": "name" requires a matrix.`, nameAttr.range);
       const expanded: string[] = [];
-      for (const combo of combos) {
-        const ctx = withLocals(this.globals, combo);
-        const name = nameAttr
-          ? valueToString(evaluate(nameAttr.expr, ctx), nameAttr.expr.range, "target name")
-          : tb.name;
-        if (!/^[a-zA-Z0-9_-]+$/.test(name)) {
-          fail(
-            `Invalid target name "${name}"; target names may only contain letters, digits, "_" and "-".`,
-            nameAttr?.expr.range ?? tb.blocks[0]!.labelRanges[0],
-          );
-        }
-        const target: Record<string, unknown> = { name };
-        for (const [attrName, { expr, range }] of attrs) {
-          if (attrName === "matrix" || attrName === "name") continue;
-          if (attrName === "inherits") {
-            const v = evaluate(expr, ctx);
-            target.inherits =
-              v === null
-                ? []
-                : (Array.isArray(v) ? v : [v]).map((x) =>
-                    valueToString(x as Value, expr.range, "inherits"),
-                  );
-            continue;
+      for (const block of tb.blocks) {
+        const attrs = attributesOf([block]);
+        const fromBlock = new Set<string>();
+        const matrix = attrs.get("matrix");
+        const nameAttr = attrs.get("name");
+        const combos: Map<string, Value>[] = matrix ? this.matrixCombos(matrix.expr) : [new Map()];
+        if (nameAttr && !matrix)
+          fail(`Target "${tb.name}": "name" requires a matrix.`, nameAttr.range);
+        for (const combo of combos) {
+          const ctx = withLocals(this.globals, combo);
+          const name = nameAttr
+            ? valueToString(evaluate(nameAttr.expr, ctx), nameAttr.expr.range, "target name")
+            : tb.name;
+          if (!/^[a-zA-Z0-9_-]+$/.test(name)) {
+            fail(
+              `Invalid target name "${name}"; target names may only contain letters, digits, "_" and "-".`,
+              nameAttr?.expr.range ?? block.labelRanges[0],
+            );
           }
-          const spec = attributesByName.get(attrName);
-          if (!spec || controlAttributes.has(attrName)) continue; // unknown attributes are ignored, as in buildx
-          const value = convertAttribute(spec, evaluate(expr, ctx), expr.range);
-          if (value !== undefined) target[spec.field] = value;
-          if (attrName === "contexts" && expr.kind === "Object") {
-            const ranges: Record<string, SourceRange> = {};
-            for (const item of expr.items) {
-              const key = item.key.kind === "Literal" ? String(item.key.value) : undefined;
-              if (key) ranges[key] = item.value.range;
+          const target: Record<string, unknown> = { name };
+          for (const [attrName, { expr, range }] of attrs) {
+            if (attrName === "matrix" || attrName === "name") continue;
+            if (attrName === "inherits") {
+              const v = evaluate(expr, ctx);
+              target.inherits =
+                v === null
+                  ? []
+                  : (Array.isArray(v) ? v : [v]).map((x) =>
+                      valueToString(x as Value, expr.range, "inherits"),
+                    );
+              continue;
             }
-            contextRanges.set(name, ranges);
+            const spec = attributesByName.get(attrName);
+            if (!spec || controlAttributes.has(attrName)) continue; // unknown attributes are ignored, as in buildx
+            const value = convertAttribute(spec, evaluate(expr, ctx), expr.range);
+            if (value !== undefined) target[spec.field] = value;
+            if (attrName === "contexts" && expr.kind === "Object") {
+              const ranges: Record<string, SourceRange> = {};
+              for (const item of expr.items) {
+                const key = item.key.kind === "Literal" ? String(item.key.value) : undefined;
+                if (key) ranges[key] = item.value.range;
+              }
+              contextRanges.set(name, ranges);
+            }
+            void range;
           }
-          void range;
+          if (fromBlock.has(name) && matrix)
+            fail(
+              `Duplicate target name "${name}" from the matrix of "${tb.name}".`,
+              nameAttr?.expr.range,
+            );
+          fromBlock.add(name);
+          const existing = targets.get(name);
+          if (existing) {
+            const inherits = [
+              ...(existing.inherits ?? []),
+              ...((target.inherits as string[]) ?? []),
+            ];
+            mergeTarget(existing as MutableTarget, { ...target, inherits: undefined } as Target);
+            if (inherits.length > 0) (existing as MutableTarget).inherits = inherits;
+          } else {
+            targets.set(name, target as unknown as Target);
+            targetRanges.set(name, block.labelRanges[0] ?? block.range);
+          }
+          // Targets from compose files are not HCL blocks: buildx forms no group from them.
+          const fromCompose = /\.ya?ml\.json$/.test(block.range.file.name);
+          if (!fromCompose && !expanded.includes(name)) expanded.push(name);
         }
-        if (targets.has(name) && matrix)
-          fail(
-            `Duplicate target name "${name}" from the matrix of "${tb.name}".`,
-            nameAttr?.expr.range,
-          );
-        targets.set(name, target as unknown as Target);
-        targetRanges.set(name, tb.blocks[0]!.labelRanges[0] ?? tb.blocks[0]!.range);
-        expanded.push(name);
       }
-      if (matrix) groups.set(tb.name, { name: tb.name, targets: expanded });
+      if (expanded.length > 0 && !(expanded.length === 1 && expanded[0] === tb.name))
+        groups.set(tb.name, { name: tb.name, targets: expanded });
     }
     for (const gb of this.ofType("group")) {
       const attrs = attributesOf(gb.blocks);

@@ -53,16 +53,34 @@ function removeDupes(items: readonly string[]): string[] {
   return dedupeStrings(items).filter((x) => x !== "");
 }
 
+function lastPerKey<T>(items: readonly T[], key: (item: T) => string): T[] {
+  const out: T[] = [];
+  const at = new Map<string, number>();
+  for (const item of items) {
+    const k = key(item);
+    const i = at.get(k);
+    if (i === undefined) {
+      at.set(k, out.length);
+      out.push(item);
+    } else out[i] = item;
+  }
+  return out;
+}
+
 function normalize(t: MutableTarget): void {
   if (t.annotations) t.annotations = removeDupes(t.annotations);
   if (t.tags) t.tags = removeDupes(t.tags);
   if (t.platforms) t.platforms = removeDupes(t.platforms);
   if (t.noCacheFilter) t.noCacheFilter = removeDupes(t.noCacheFilter);
   if (t.ulimits) t.ulimits = removeDupes(t.ulimits);
-  for (const k of ["attest", "secret", "cacheFrom", "cacheTo", "output"] as const) {
+  for (const k of ["cacheFrom", "cacheTo", "output"] as const) {
     if (t[k]) t[k] = dedupeEntries(t[k]!);
   }
-  if (t.ssh) t.ssh = dedupeEntries(t.ssh);
+  // Secrets and ssh keys are one per id, attestations one per type: a later entry takes
+  // the place of the first (buildx's removeSecretDupes, removeSSHDupes, removeAttestDupes).
+  if (t.secret) t.secret = lastPerKey(t.secret, (e) => e.id ?? "");
+  if (t.ssh) t.ssh = lastPerKey(t.ssh, (e) => e.id);
+  if (t.attest) t.attest = lastPerKey(t.attest, (e) => e.type ?? "");
   if (t.network === "host") t.entitlements = [...(t.entitlements ?? []), "network.host"];
   if (t.entitlements) t.entitlements = removeDupes(t.entitlements);
   if (t.contexts) {

@@ -470,5 +470,7 @@ function parseCallFlag(text: string | undefined): string | undefined {
     .split(",")
     .find((f) => !f.includes("="))
     ?.trim();
+  // buildx keeps "lint" as the name of what --check and --call=check ask for.
+  if (name === "check") return "lint";
   return !name || name === "build" ? undefined : name;
 }
