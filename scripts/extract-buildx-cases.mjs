@@ -436,26 +436,39 @@ function main() {
           skipped++;
           continue;
         }
-        const key = createHash("sha256")
-          .update(JSON.stringify([files, args, c.env]))
-          .digest("hex");
-        if (seen.has(key)) continue;
-        seen.add(key);
-        const n = (perTest.get(c.test) ?? 0) + 1;
-        perTest.set(c.test, n);
-        const dir = join(
-          outRoot,
-          `${safe(source.replace(/\.go$/, "").replace("/", "-"))}-${safe(c.test)}-${n}`,
-        );
-        mkdirSync(dir, { recursive: true });
-        for (const f of files) writeFileSync(join(dir, f.name), f.text);
-        const spec = {
+        // A file set a test parses is also listed: --list=variables and the JSON target list.
+        const fileArgs = files.flatMap((f) => ["-f", f.name]);
+        const variants = [
           args,
-          env: c.env,
-          origin: { repo: "docker/buildx", path: source, commit, test: c.test },
-        };
-        writeFileSync(join(dir, "case.json"), `${JSON.stringify(spec, null, 2)}\n`);
-        written++;
+          ...(c.kind === "parse" || c.kind === "loose"
+            ? [
+                [...fileArgs, "--list=variables"],
+                [...fileArgs, "--list=type=targets,format=json"],
+              ]
+            : []),
+        ];
+        for (const variantArgs of variants) {
+          const key = createHash("sha256")
+            .update(JSON.stringify([files, variantArgs, c.env]))
+            .digest("hex");
+          if (seen.has(key)) continue;
+          seen.add(key);
+          const n = (perTest.get(c.test) ?? 0) + 1;
+          perTest.set(c.test, n);
+          const dir = join(
+            outRoot,
+            `${safe(source.replace(/\.go$/, "").replace("/", "-"))}-${safe(c.test)}-${n}`,
+          );
+          mkdirSync(dir, { recursive: true });
+          for (const f of files) writeFileSync(join(dir, f.name), f.text);
+          const spec = {
+            args: variantArgs,
+            env: c.env,
+            origin: { repo: "docker/buildx", path: source, commit, test: c.test },
+          };
+          writeFileSync(join(dir, "case.json"), `${JSON.stringify(spec, null, 2)}\n`);
+          written++;
+        }
       }
     }
   }

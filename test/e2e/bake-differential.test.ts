@@ -23,7 +23,7 @@ import { generateCases } from "./support/bake-generate.js";
 
 const filter = process.env.MBAKE_DIFF_FILTER ?? "";
 const seed = Number(process.env.MBAKE_DIFF_SEED ?? 1);
-const generatedCount = Number(process.env.MBAKE_DIFF_GENERATED ?? 300);
+const generatedCount = Number(process.env.MBAKE_DIFF_GENERATED ?? 400);
 const generated = generateCases(seed, generatedCount);
 const cases: BakeCase[] = [...loadCases(), ...generated.cases].filter((c) => c.id.includes(filter));
 const home = cleanHome();
