@@ -131,7 +131,7 @@ class Resolver {
     return t;
   }
 
-  /** A parent as inherited: its own chain merged, without defaults or overrides of its own. */
+  /** A parent as inherited: its own chain merged and its own overrides applied, without defaults. */
   resolveOwnChain(name: string, chain: readonly string[]): Target | undefined {
     if (chain.includes(name)) return undefined;
     const own = this.project.targets.get(name);
@@ -143,6 +143,9 @@ class Resolver {
     }
     mergeTarget(t, { ...own, inherits: undefined } as Target);
     if (own.description) t.description = own.description;
+    // buildx's target(): a parent gets its own --set overrides before a child inherits it.
+    applyOverrides(t as Target, this.overrides);
+    normalize(t);
     return t;
   }
 }
