@@ -444,9 +444,12 @@ class Loader {
         const fromBlock = new Set<string>();
         const matrix = attrs.get("matrix");
         const nameAttr = attrs.get("name");
-        const combos: Map<string, Value>[] = matrix ? this.matrixCombos(matrix.expr) : [new Map()];
+        const labelAt = block.labelRanges[0] ?? block.range; // buildx's "Invalid name" errors point here
+        const combos: Map<string, Value>[] = matrix
+          ? this.matrixCombos(matrix.expr, labelAt)
+          : [new Map()];
         if (nameAttr && !matrix)
-          fail(`Target "${tb.name}": "name" requires a matrix.`, nameAttr.range);
+          fail(`Invalid name; target "${tb.name}": "name" requires a matrix.`, labelAt);
         for (const combo of combos) {
           const ctx = withLocals(this.globals, combo);
           const name = nameAttr
@@ -455,7 +458,7 @@ class Loader {
           if (!/^[a-zA-Z0-9_-]+$/.test(name)) {
             fail(
               `Invalid target name "${name}"; target names may only contain letters, digits, "_" and "-".`,
-              nameAttr?.expr.range ?? block.labelRanges[0],
+              labelAt,
             );
           }
           const target: Record<string, unknown> = { name };
@@ -487,8 +490,8 @@ class Loader {
           }
           if (fromBlock.has(name) && matrix)
             fail(
-              `Duplicate target name "${name}" from the matrix of "${tb.name}".`,
-              nameAttr?.expr.range,
+              `Invalid name; duplicate name "${name}" from the matrix of "${tb.name}".`,
+              labelAt,
             );
           fromBlock.add(name);
           const existing = targets.get(name);
@@ -513,8 +516,9 @@ class Loader {
     }
     for (const gb of this.ofType("group")) {
       const attrs = attributesOf(gb.blocks);
-      if (attrs.has("matrix"))
-        fail("matrix is not supported for groups", attrs.get("matrix")!.range);
+      const groupLabel = gb.blocks[0]!.labelRanges[0] ?? gb.blocks[0]!.range;
+      if (attrs.has("name")) fail("Invalid name; name is not supported for groups", groupLabel);
+      if (attrs.has("matrix")) fail("Invalid name; matrix is not supported for groups", groupLabel);
       const t = attrs.get("targets");
       const v = t ? evaluate(t.expr, this.globals) : [];
       const list =
@@ -539,14 +543,14 @@ class Loader {
   }
 
   /** All combinations of a matrix, keys sorted; the last key varies slowest (buildx's loop). */
-  matrixCombos(expr: Expression): Map<string, Value>[] {
+  matrixCombos(expr: Expression, at: SourceRange): Map<string, Value>[] {
     const m = evaluate(expr, this.globals);
-    if (!isObject(m)) fail("Invalid matrix; matrix must be a map of lists.", expr.range);
+    if (!isObject(m)) fail("Invalid name; matrix must be a map of lists.", at);
     let combos: Map<string, Value>[] = [new Map()];
     for (const key of sortedKeys(m)) {
       const values = m[key]!;
       if (!Array.isArray(values))
-        fail(`Invalid matrix; the values of "${key}" must be a list.`, expr.range);
+        fail(`Invalid name; matrix values must be a list ("${key}" is not).`, at);
       const next: Map<string, Value>[] = [];
       for (const v of values as Value[])
         for (const c of combos) next.push(new Map([...c, [key, v]]));
