@@ -276,9 +276,10 @@ function checkService(
   name: string,
   service: { [k: string]: Json },
   fileExists: (path: string) => boolean,
+  partOfMany: boolean,
 ): void {
   const missing = (v: Json | undefined) => v === undefined || v === null;
-  if (missing(service.image) && missing(service.build))
+  if (!partOfMany && missing(service.image) && missing(service.build))
     throw new ComposeError(
       `service "${name}" has neither an image nor a build context specified: invalid compose project`,
     );
@@ -318,6 +319,8 @@ export function composeToBake(
   file: SourceFile,
   env: Env,
   fileExists: (path: string) => boolean = () => true,
+  /** Several compose files form one project: a service may get its image or build from another. */
+  partOfMany = false,
 ): SourceFile {
   const doc = parseDocument(file.text, { prettyErrors: false, uniqueKeys: true, merge: true });
   if (doc.errors.length > 0) yamlError(file, doc);
@@ -333,7 +336,7 @@ export function composeToBake(
     const targets: { [k: string]: Json } = {};
     for (const [name, s] of Object.entries(services)) {
       const service = isObj(s) ? s : {};
-      checkService(name, service, fileExists);
+      checkService(name, service, fileExists, partOfMany);
       if (service.build === undefined || service.build === null) continue;
       const targetName = sanitizeTargetName(name);
       if (!/^[a-zA-Z0-9_-]+$/.test(targetName))

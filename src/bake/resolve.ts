@@ -127,6 +127,7 @@ class Resolver {
     else if (parents.description) t.description = parents.description;
     applyOverrides(t as Target, this.overrides);
     normalize(t);
+    if (!t.dockerfile) t.dockerfile = "Dockerfile"; // buildx's ResolveTarget: empty is the default
     if (chain.length === 0) this.resolved.set(name, t);
     return t;
   }
@@ -204,7 +205,10 @@ export function resolveProject(
   const parse = (text: string) => parseOverride(text, options.env);
   const overrides = overrideTexts.map(parse).filter((o): o is Override => o !== undefined);
   const asked = options.names.length > 0 ? [...options.names] : ["default"];
-  const names = dedupeStrings(asked.flatMap((n) => matchNames(project, n)));
+  // buildx replaces "." in the names asked for with "_" (compose service names may hold dots).
+  const names = dedupeStrings(
+    asked.map((n) => n.replaceAll(".", "_")).flatMap((n) => matchNames(project, n)),
+  );
   const groupMap = new Map<string, Group>();
   const requested: string[] = [];
   for (const name of names) expand(project, name, groupMap, requested, new Set());
