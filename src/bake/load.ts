@@ -21,7 +21,7 @@ import {
 } from "../eval/value.js";
 import type { Attribute, Block, Body, Expression } from "../hcl/ast.js";
 import { parseHclJson } from "../hcl/json.js";
-import { parseHcl, parseHclExpression } from "../hcl/parse.js";
+import { parseHcl } from "../hcl/parse.js";
 import {
   attributesByName,
   controlAttributes,
