@@ -66,7 +66,7 @@ describe("mbake prints what buildx prints", () => {
     it(c.id, async () => {
       const buildx = reference.get(c.id)!;
       const mbake = await runMbakeInProcess(run, c, caseEnv(c, home));
-      const verdict = compare(buildx, mbake);
+      const verdict = compare(buildx, mbake, c.spec.unstable !== undefined);
       count(c, verdict.same);
       if (!verdict.same) report.push({ id: c.id, dir: c.dir, args: c.spec.args, why: verdict.why });
       if (c.spec.differs) {
