@@ -269,11 +269,20 @@ class Loader {
       () => [...blocks.keys()].filter((n) => !attributesOf(blocks.get(n)!.blocks).has("matrix")),
       (targetName) => {
         const attrs = attributesOf(blocks.get(targetName)!.blocks);
-        const names = () => [...attrs.keys()].filter((a) => a !== "name" && a !== "matrix");
+        // As buildx's cty object of a target: its name, and every known attribute (null
+        // when the block does not set it).
+        const names = () => [
+          "name",
+          ...[...new Set([...attrs.keys(), ...attributesByName.keys()])].filter(
+            (a) => a !== "name" && a !== "matrix",
+          ),
+        ];
         return objectOf(names, (attr) => {
+          if (attr === "name") return targetName;
           const key = `target.${targetName}.${attr}`;
           const cached = this.attributeValues.get(key);
           if (cached !== undefined) return cached;
+          if (!attrs.has(attr)) return null;
           const { expr, range } = attrs.get(attr)!;
           const at = this.attributeStack.findIndex((e) => e.key === key);
           if (at >= 0) {
