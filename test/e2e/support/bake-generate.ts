@@ -165,8 +165,18 @@ function caseFiles(p: Pick): {
       `${JSON.stringify({ target: { [t]: { args: { FROM_JSON: "yes" } } } }, null, 2)}\n`;
   }
   const env: Record<string, string> = {};
-  for (const v of vars)
-    if (p.chance(0.25)) env[v.name] = v.kind === "number" ? String(p.int(0, 9)) : p.one(words);
+  // At most one value that does not parse for its variable: buildx resolves variables in Go
+  // map order, so with two bad values it reports either one.
+  let badValue = false;
+  for (const v of vars) {
+    if (!p.chance(0.25)) continue;
+    if (v.kind === "number") env[v.name] = String(p.int(0, 9));
+    else if (v.kind === "bool" && badValue) env[v.name] = String(p.chance(0.5));
+    else {
+      env[v.name] = p.one(words);
+      if (v.kind === "bool") badValue = true;
+    }
+  }
   if (p.chance(0.1)) {
     args.push(p.one(["--list=targets", "--list=variables"]));
     return { files, args, env };
