@@ -20,6 +20,7 @@ import {
   parseOutput,
   parseSecret,
   parseSsh,
+  splitCsv,
 } from "./entries.js";
 import type { Entry, SshEntry, Target } from "./model.js";
 
@@ -118,7 +119,12 @@ function entriesOf<T>(
         }
         return [fromObject(o)];
       }
-      return [parse(scalarString(item, range, what))];
+      const text = scalarString(item, range, what);
+      // buildx skips empty texts; a cache text without "=" is a list of refs, one entry each.
+      if (text === "") return [];
+      if (parse === (parseCache as unknown) && !text.includes("="))
+        return splitCsv(text).map((ref) => parse(ref));
+      return [parse(text)];
     } catch (err) {
       if (err instanceof EntryError)
         return fail(`Invalid value for ${what}; ${err.message}.`, range);
@@ -176,7 +182,7 @@ export function convertAttribute(spec: AttributeSpec, v: Value, range: SourceRan
   }
 }
 
-type MutableTarget = { -readonly [K in keyof Target]: Target[K] };
+export type MutableTarget = { -readonly [K in keyof Target]: Target[K] };
 
 /** buildx's Target.Merge: `child` over `into`, attribute by attribute. */
 export function mergeTarget(into: MutableTarget, child: Target): void {

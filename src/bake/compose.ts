@@ -271,6 +271,29 @@ function serviceTarget(
   return t;
 }
 
+/** What compose checks of every service when it loads the project. */
+function checkService(
+  name: string,
+  service: { [k: string]: Json },
+  fileExists: (path: string) => boolean,
+  partOfMany: boolean,
+): void {
+  const missing = (v: Json | undefined) => v === undefined || v === null;
+  if (!partOfMany && missing(service.image) && missing(service.build))
+    throw new ComposeError(
+      `service "${name}" has neither an image nor a build context specified: invalid compose project`,
+    );
+  const envFiles = service.env_file;
+  const list = Array.isArray(envFiles) ? envFiles : missing(envFiles) ? [] : [envFiles!];
+  for (const [i, f] of list.entries()) {
+    const path = typeof f === "string" ? f : isObj(f) ? f.path : undefined;
+    if (typeof path !== "string")
+      throw new ComposeError(`services.${name}.env_file.${i} must be a string`);
+    const required = !(isObj(f) && (f.required === false || f.required === "false"));
+    if (required && !fileExists(path)) throw new ComposeError(`env file ${path} not found`);
+  }
+}
+
 /** Template markers in values must stay literal once the file is read as bake JSON. */
 function escapeTemplates(v: Json): Json {
   if (typeof v === "string") return v.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
@@ -292,7 +315,13 @@ function yamlError(file: SourceFile, doc: Document.Parsed): never {
 }
 
 /** The compose file as the equivalent docker-bake.json. */
-export function composeToBake(file: SourceFile, env: Env): SourceFile {
+export function composeToBake(
+  file: SourceFile,
+  env: Env,
+  fileExists: (path: string) => boolean = () => true,
+  /** Several compose files form one project: a service may get its image or build from another. */
+  partOfMany = false,
+): SourceFile {
   const doc = parseDocument(file.text, { prettyErrors: false, uniqueKeys: true, merge: true });
   if (doc.errors.length > 0) yamlError(file, doc);
   const root = doc.contents;
@@ -307,6 +336,7 @@ export function composeToBake(file: SourceFile, env: Env): SourceFile {
     const targets: { [k: string]: Json } = {};
     for (const [name, s] of Object.entries(services)) {
       const service = isObj(s) ? s : {};
+      checkService(name, service, fileExists, partOfMany);
       if (service.build === undefined || service.build === null) continue;
       const targetName = sanitizeTargetName(name);
       if (!/^[a-zA-Z0-9_-]+$/.test(targetName))

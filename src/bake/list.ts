@@ -1,49 +1,119 @@
-/** `--list targets` and `--list variables`, as buildx prints them (a tab-aligned table). */
-import { formatNumber, sortedKeys, type Value } from "../eval/value.js";
-import type { BakeProject } from "./load.js";
+/** `--list targets` and `--list variables`, as buildx prints them (table or JSON). */
+import type { TypeSpec } from "../eval/types.js";
+import { compareStrings, formatNumber, sortedKeys, type Value } from "../eval/value.js";
+import type { BakeProject, VariableInfo } from "./load.js";
+import { goJson } from "./print.js";
 
-/** Go's text/tabwriter with minwidth 0, tabwidth 0, padding 1 (buildx's table). */
+/** Go's text/tabwriter as buildx sets it up: minwidth 1, tabwidth 8, padding 1, padded with tabs. */
 export function table(rows: readonly (readonly string[])[]): string {
   const widths: number[] = [];
+  const len = (s: string) => [...s].length;
   for (const row of rows) {
-    for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    for (const [i, cell] of row.slice(0, -1).entries()) {
+      widths[i] = Math.max(widths[i] ?? 1, len(cell) + 1);
+    }
   }
   return rows
     .map((row) =>
       row
-        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]! + 1)))
-        .join("")
-        .trimEnd(),
+        .map((cell, i) => {
+          if (i === row.length - 1) return cell;
+          const width = Math.ceil(widths[i]! / 8) * 8;
+          return cell + "\t".repeat(Math.ceil((width - len(cell)) / 8));
+        })
+        .join(""),
     )
-    .join("\n");
+    .map((line) => `${line}\n`)
+    .join("");
 }
 
-export function listTargets(project: BakeProject): string {
-  const rows: string[][] = [["TARGET", "DESCRIPTION"]];
-  const names = new Set([...project.targets.keys(), ...project.groups.keys()]);
-  for (const name of [...names].sort()) {
-    const group = project.groups.get(name);
-    if (group) rows.push([name, group.description ?? ""]);
-    else rows.push([name, project.targets.get(name)?.description ?? ""]);
+export type ListFormat = "table" | "json";
+
+export function listTargets(project: BakeProject, format: ListFormat = "table"): string {
+  const entries: { name: string; description?: string; group?: true }[] = [];
+  const all = [
+    ...[...project.targets.values()].map((t) => ({ name: t.name, target: t })),
+    ...[...project.groups.values()].map((g) => ({ name: g.name, group: g })),
+  ].sort((a, b) => compareStrings(a.name, b.name));
+  for (const item of all) {
+    if (item.name.startsWith("_")) continue; // a private target, by convention
+    if ("target" in item && item.target) {
+      const d = item.target.description ?? "";
+      entries.push({ name: item.name, ...(d ? { description: d } : {}) });
+    } else if ("group" in item && item.group) {
+      let d = item.group.description ?? "";
+      if (item.group.targets.length > 0) {
+        const names = [...item.group.targets].sort(compareStrings).join(", ");
+        d = d ? `${d} (${names})` : names;
+      }
+      entries.push({ name: item.name, ...(d ? { description: d } : {}), group: true });
+    }
   }
-  return `${table(rows)}\n`;
+  if (format === "json") return `${goJson(entries.length > 0 ? entries : null)}\n`;
+  return table([["TARGET", "DESCRIPTION"], ...entries.map((e) => [e.name, e.description ?? ""])]);
 }
 
-function show(v: Value): string {
-  if (v === null) return "";
-  if (typeof v === "string") return v;
+/** cty's FriendlyNameForConstraint. */
+function friendlyType(t: TypeSpec): string {
+  switch (t.kind) {
+    case "list":
+    case "set":
+    case "map":
+      return `${t.kind} of ${friendlyType(t.elem)}`;
+    case "tuple":
+    case "object":
+      return t.kind;
+    default:
+      return t.kind;
+  }
+}
+
+/** cty's JSON encoding: compact, object keys sorted. */
+function ctyJson(v: Value): string {
+  if (v === null) return "null";
+  if (typeof v === "string") return goJson(v);
   if (typeof v === "number") return formatNumber(v);
   if (typeof v === "boolean") return String(v);
-  if (Array.isArray(v)) return v.map(show).join(",");
-  return sortedKeys(v as Record<string, Value>)
-    .map((k) => `${k}=${show((v as Record<string, Value>)[k]!)}`)
-    .join(",");
+  if (Array.isArray(v)) return `[${v.map(ctyJson).join(",")}]`;
+  const o = v as Record<string, Value>;
+  return `{${sortedKeys(o)
+    .map((k) => `${goJson(k)}:${ctyJson(o[k]!)}`)
+    .join(",")}}`;
 }
 
-export function listVariables(project: BakeProject): string {
-  const rows: string[][] = [["VARIABLE", "TYPE", "VALUE", "DESCRIPTION"]];
-  for (const v of [...project.variables()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    rows.push([v.name, v.type ?? "", show(v.value), v.description ?? ""]);
+/** The value column: what buildx shows for each variable (null as `<null>` in the table). */
+function shown(v: VariableInfo): string | undefined {
+  if (v.value === null) return undefined;
+  if (v.typeSpec) {
+    const s = ctyJson(v.value);
+    return v.typeSpec.kind === "string" ? s.replace(/^"+|"+$/g, "") : s;
   }
-  return `${table(rows)}\n`;
+  if (typeof v.value === "string") return v.value;
+  if (typeof v.value === "number") return formatNumber(v.value);
+  if (typeof v.value === "boolean") return String(v.value);
+  return ctyJson(v.value);
+}
+
+export function listVariables(project: BakeProject, format: ListFormat = "table"): string {
+  const vars = [...project.variables()].sort((a, b) => compareStrings(a.name, b.name));
+  if (format === "json") {
+    const out = vars.map((v) => {
+      const value = shown(v);
+      const type = v.typeSpec ? friendlyType(v.typeSpec) : undefined;
+      return {
+        name: v.name,
+        ...(v.description ? { description: v.description } : {}),
+        ...(type ? { type } : {}),
+        ...(value !== undefined ? { value } : {}),
+      };
+    });
+    return `${goJson(out)}\n`;
+  }
+  const rows = vars.map((v) => [
+    v.name,
+    v.typeSpec ? friendlyType(v.typeSpec) : "",
+    shown(v) ?? "<null>",
+    v.description ?? "",
+  ]);
+  return table([["VARIABLE", "TYPE", "VALUE", "DESCRIPTION"], ...rows]);
 }

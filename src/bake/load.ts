@@ -21,8 +21,14 @@ import {
 } from "../eval/value.js";
 import type { Attribute, Block, Body, Expression } from "../hcl/ast.js";
 import { parseHclJson } from "../hcl/json.js";
-import { parseHcl, parseHclExpression } from "../hcl/parse.js";
-import { attributesByName, controlAttributes, convertAttribute } from "./attributes.js";
+import { parseHcl } from "../hcl/parse.js";
+import {
+  attributesByName,
+  controlAttributes,
+  convertAttribute,
+  type MutableTarget,
+  mergeTarget,
+} from "./attributes.js";
 import type { Group, Target } from "./model.js";
 
 export const bakeJsonSchema = {
@@ -44,6 +50,7 @@ export interface VariableInfo {
   readonly description?: string;
   readonly value: Value;
   readonly type?: string;
+  readonly typeSpec?: TypeSpec;
   readonly range: SourceRange;
 }
 
@@ -126,6 +133,8 @@ class Loader {
   readonly evaluating: { name: string; range: SourceRange }[] = [];
   readonly globals: EvalContext;
   readonly builtinVariables: Record<string, Value>;
+  /** Top-level attributes of every file (`FOO = "x"`), later files winning: variables too. */
+  readonly topAttributes = new Map<string, Attribute>();
 
   constructor(readonly options: LoadOptions) {
     this.builtinVariables = {
@@ -137,6 +146,10 @@ class Loader {
       const parsed = parseBakeFile(file);
       diagnostics.push(...parsed.diagnostics);
       for (const block of parsed.body.blocks) this.add(block);
+      for (const attr of parsed.body.attributes) {
+        if (!["variable", "target", "group", "function"].includes(attr.name))
+          this.topAttributes.set(attr.name, attr);
+      }
     }
     if (diagnostics.some((d) => d.severity === "error")) throw new DiagnosticError(diagnostics);
     this.globals = {
@@ -169,6 +182,8 @@ class Loader {
       this.blocks.set(key, merged);
       this.order.push(merged);
     }
+    // A variable defined again replaces the earlier definition (buildx keeps the last block).
+    if (block.type === "variable") merged.blocks.length = 0;
     merged.blocks.push(block);
   }
 
@@ -182,9 +197,20 @@ class Loader {
 
   variable(name: string, range: SourceRange): Value {
     if (this.variableValues.has(name)) return this.variableValues.get(name)!;
+    if (Object.hasOwn(this.builtinVariables, name)) return this.builtinVariables[name]!;
     const block = this.variableBlock(name);
+    const attr = this.topAttributes.get(name);
+    if (!block && attr) {
+      this.evaluating.push({ name, range: attr.range });
+      try {
+        const value = this.computeVariable(undefined, name);
+        this.variableValues.set(name, value);
+        return value;
+      } finally {
+        this.evaluating.pop();
+      }
+    }
     if (!block) {
-      if (Object.hasOwn(this.builtinVariables, name)) return this.builtinVariables[name]!;
       if (name === "target" && this.ofType("target").length > 0) return this.targetReferences();
       const known = [
         ...this.ofType("variable").map((b) => b.name),
@@ -209,7 +235,7 @@ class Loader {
     }
     this.evaluating.push({ name, range: block.blocks[0]!.range });
     try {
-      const value = this.computeVariable(block);
+      const value = this.computeVariable(block, name);
       this.variableValues.set(name, value);
       return value;
     } finally {
@@ -243,11 +269,20 @@ class Loader {
       () => [...blocks.keys()].filter((n) => !attributesOf(blocks.get(n)!.blocks).has("matrix")),
       (targetName) => {
         const attrs = attributesOf(blocks.get(targetName)!.blocks);
-        const names = () => [...attrs.keys()].filter((a) => a !== "name" && a !== "matrix");
+        // As buildx's cty object of a target: its name, and every known attribute (null
+        // when the block does not set it).
+        const names = () => [
+          "name",
+          ...[...new Set([...attrs.keys(), ...attributesByName.keys()])].filter(
+            (a) => a !== "name" && a !== "matrix",
+          ),
+        ];
         return objectOf(names, (attr) => {
+          if (attr === "name") return targetName;
           const key = `target.${targetName}.${attr}`;
           const cached = this.attributeValues.get(key);
           if (cached !== undefined) return cached;
+          if (!attrs.has(attr)) return null;
           const { expr, range } = attrs.get(attr)!;
           const at = this.attributeStack.findIndex((e) => e.key === key);
           if (at >= 0) {
@@ -282,81 +317,87 @@ class Loader {
     return { type: parseTypeExpr(typeAttr.expr, (e) => evaluate(e, this.globals)), text };
   }
 
-  computeVariable(block: MergedBlock): Value {
-    const { type } = this.variableType(block);
-    const defaultAttr = attributeOf(block.blocks, "default");
-    const env = this.options.env[block.name];
+  /**
+   * buildx's resolveValue: a top-level attribute (`FOO = "x"`, in any file) wins over a
+   * variable block; an untyped variable with no default is ""; the environment (NAME, or
+   * NAME_JSON) overrides a variable block's value by the rules of its type.
+   */
+  computeVariable(block: MergedBlock | undefined, name: string): Value {
+    const attr = this.topAttributes.get(name);
+    const blocks = block?.blocks ?? [];
+    const typed = attr || !block ? {} : this.variableType(block);
+    const type = typed.type;
+    const defaultAttr = attr ?? attributeOf(blocks, "default");
+    const override = block ? this.override(name, type !== undefined) : undefined;
     let value: Value;
-    if (env !== undefined) {
-      const at = defaultAttr?.range ?? block.blocks[0]!.range;
-      value = this.fromEnvironment(
-        block.name,
-        env,
-        type,
-        defaultAttr ? evaluate(defaultAttr.expr, this.globals) : null,
-        at,
-      );
-    } else {
+    if (!defaultAttr && type === undefined && !this.override(name, false)) value = "";
+    else {
       value = defaultAttr ? evaluate(defaultAttr.expr, this.globals) : null;
       if (type && value !== null) value = convertValue(value, type, defaultAttr!.expr.range);
     }
-    this.variableValues.set(block.name, value);
-    for (const b of block.blocks) {
-      for (const v of b.body.blocks.filter((x) => x.type === "validation"))
-        this.validate(block.name, v);
+    if (override && block) {
+      const at = openBrace(blocks[blocks.length - 1]!);
+      value = this.fromEnvironment(name, override, type, defaultAttr ? value : undefined, at);
+    }
+    this.variableValues.set(name, value);
+    for (const b of blocks) {
+      for (const v of b.body.blocks.filter((x) => x.type === "validation")) this.validate(name, v);
     }
     return value;
   }
 
-  /** buildx's rules: typed variables parse the text for their type; untyped ones follow the default's type. */
+  /** buildx's valueHasOverride: NAME, or NAME_JSON when NAME is unset or the variable is typed. */
+  override(name: string, favorJson: boolean): { text: string; json: boolean } | undefined {
+    const plain = this.options.env[name];
+    if (plain === undefined || favorJson) {
+      const jsonName = `${name}_JSON`;
+      const json = this.options.env[jsonName];
+      if (
+        json !== undefined &&
+        !this.variableBlock(jsonName) &&
+        !Object.hasOwn(this.builtinVariables, jsonName)
+      )
+        return { text: json, json: true };
+    }
+    return plain === undefined ? undefined : { text: plain, json: false };
+  }
+
+  /** The value a variable takes from the environment, by buildx's rules for its type. */
   fromEnvironment(
     name: string,
-    text: string,
+    override: { text: string; json: boolean },
     type: TypeSpec | undefined,
-    defaultValue: Value,
+    defaultValue: Value | undefined,
     range: SourceRange,
   ): Value {
-    const where = `environment variable ${name}="${text}"`;
-    if (type) {
-      if (type.kind === "string" || type.kind === "any") return text;
-      if (type.kind === "number" || type.kind === "bool") {
-        try {
-          return convertValue(text, type, range);
-        } catch {
-          return fail(
-            `Invalid value for variable "${name}"; the ${where} is not a ${type.kind}.`,
-            range,
-          );
-        }
+    const { text } = override;
+    if (type && override.json) {
+      let parsed: Value;
+      try {
+        parsed = JSON.parse(text) as Value;
+      } catch {
+        return fail(`Invalid value; failed to convert variable ${name} from JSON: ${text}`, range);
       }
-      const parsed = parseHclExpression({ name: `$${name}`, text });
-      if (!parsed.expr)
-        return fail(
-          `Invalid value for variable "${name}"; the ${where} is not a valid expression for its type.`,
-          range,
-        );
-      return convertValue(evaluate(parsed.expr, this.globals), type, range);
+      return convertValue(parsed, type, range);
     }
-    if (typeof defaultValue === "boolean") {
-      const b = /^(1|t|T|TRUE|true|True)$/.test(text)
-        ? true
-        : /^(0|f|F|FALSE|false|False)$/.test(text)
-          ? false
-          : undefined;
-      if (b === undefined)
-        return fail(
-          `Invalid value for variable "${name}"; the ${where} is not a bool (true or false).`,
-          range,
-        );
-      return b;
+    if (type && ["list", "set", "map", "tuple"].includes(type.kind))
+      return valueFromCsv(name, text, type, range);
+    if (type && (type.kind === "string" || type.kind === "number" || type.kind === "bool"))
+      return convertPrimitive(name, text, type.kind, range);
+    if (type) {
+      return fail(
+        `Invalid value; unsupported type ${type.kind === "any" ? "dynamic" : type.kind} for variable ${name}`,
+        range,
+      );
     }
-    if (typeof defaultValue === "number") {
-      const n = Number(text);
-      if (text.trim() === "" || Number.isNaN(n))
-        return fail(`Invalid value for variable "${name}"; the ${where} is not a number.`, range);
-      return n;
-    }
-    return text;
+    if (defaultValue === undefined || defaultValue === null) return text;
+    if (typeof defaultValue === "string") return text;
+    if (typeof defaultValue === "number") return convertPrimitive(name, text, "number", range);
+    if (typeof defaultValue === "boolean") return convertPrimitive(name, text, "bool", range);
+    return fail(
+      `Invalid value; unsupported type ${Array.isArray(defaultValue) ? "tuple" : "object"} for variable ${name}`,
+      range,
+    );
   }
 
   validate(name: string, block: Block): void {
@@ -381,7 +422,7 @@ class Loader {
   variables(): VariableInfo[] {
     return this.ofType("variable").map((b) => {
       const desc = attributeOf(b.blocks, "description");
-      const { text } = this.variableType(b);
+      const { text, type } = this.variableType(b);
       return {
         name: b.name,
         value: this.variable(b.name, b.blocks[0]!.range),
@@ -390,6 +431,7 @@ class Loader {
           ? { description: valueToString(evaluate(desc.expr, this.globals), desc.expr.range) }
           : {}),
         ...(text ? { type: text } : {}),
+        ...(type ? { typeSpec: type } : {}),
       };
     });
   }
@@ -402,67 +444,90 @@ class Loader {
     const groups = new Map<string, Group>();
     const targetRanges = new Map<string, SourceRange>();
     const contextRanges = new Map<string, Record<string, SourceRange>>();
+    // buildx decodes every block on its own (its matrix and name included) and merges
+    // blocks that end up with the same name.
     for (const tb of this.ofType("target")) {
-      const attrs = attributesOf(tb.blocks);
-      const matrix = attrs.get("matrix");
-      const nameAttr = attrs.get("name");
-      const combos: Map<string, Value>[] = matrix ? this.matrixCombos(matrix.expr) : [new Map()];
-      if (nameAttr && !matrix)
-        fail(`Target "${tb.name}": "name" requires a matrix.`, nameAttr.range);
       const expanded: string[] = [];
-      for (const combo of combos) {
-        const ctx = withLocals(this.globals, combo);
-        const name = nameAttr
-          ? valueToString(evaluate(nameAttr.expr, ctx), nameAttr.expr.range, "target name")
-          : tb.name;
-        if (!/^[a-zA-Z0-9_-]+$/.test(name)) {
-          fail(
-            `Invalid target name "${name}"; target names may only contain letters, digits, "_" and "-".`,
-            nameAttr?.expr.range ?? tb.blocks[0]!.labelRanges[0],
-          );
-        }
-        const target: Record<string, unknown> = { name };
-        for (const [attrName, { expr, range }] of attrs) {
-          if (attrName === "matrix" || attrName === "name") continue;
-          if (attrName === "inherits") {
-            const v = evaluate(expr, ctx);
-            target.inherits =
-              v === null
-                ? []
-                : (Array.isArray(v) ? v : [v]).map((x) =>
-                    valueToString(x as Value, expr.range, "inherits"),
-                  );
-            continue;
+      for (const block of tb.blocks) {
+        const attrs = attributesOf([block]);
+        const fromBlock = new Set<string>();
+        const matrix = attrs.get("matrix");
+        const nameAttr = attrs.get("name");
+        const labelAt = block.labelRanges[0] ?? block.range; // buildx's "Invalid name" errors point here
+        const combos: Map<string, Value>[] = matrix
+          ? this.matrixCombos(matrix.expr, labelAt)
+          : [new Map()];
+        if (nameAttr && !matrix)
+          fail(`Invalid name; target "${tb.name}": "name" requires a matrix.`, labelAt);
+        for (const combo of combos) {
+          const ctx = withLocals(this.globals, combo);
+          const name = nameAttr
+            ? valueToString(evaluate(nameAttr.expr, ctx), nameAttr.expr.range, "target name")
+            : tb.name;
+          if (!/^[a-zA-Z0-9_-]+$/.test(name)) {
+            fail(
+              `Invalid target name "${name}"; target names may only contain letters, digits, "_" and "-".`,
+              labelAt,
+            );
           }
-          const spec = attributesByName.get(attrName);
-          if (!spec || controlAttributes.has(attrName)) continue; // unknown attributes are ignored, as in buildx
-          const value = convertAttribute(spec, evaluate(expr, ctx), expr.range);
-          if (value !== undefined) target[spec.field] = value;
-          if (attrName === "contexts" && expr.kind === "Object") {
-            const ranges: Record<string, SourceRange> = {};
-            for (const item of expr.items) {
-              const key = item.key.kind === "Literal" ? String(item.key.value) : undefined;
-              if (key) ranges[key] = item.value.range;
+          const target: Record<string, unknown> = { name };
+          for (const [attrName, { expr, range }] of attrs) {
+            if (attrName === "matrix" || attrName === "name") continue;
+            if (attrName === "inherits") {
+              const v = evaluate(expr, ctx);
+              target.inherits =
+                v === null
+                  ? []
+                  : (Array.isArray(v) ? v : [v]).map((x) =>
+                      valueToString(x as Value, expr.range, "inherits"),
+                    );
+              continue;
             }
-            contextRanges.set(name, ranges);
+            const spec = attributesByName.get(attrName);
+            if (!spec || controlAttributes.has(attrName)) continue; // unknown attributes are ignored, as in buildx
+            const value = convertAttribute(spec, evaluate(expr, ctx), expr.range);
+            if (value !== undefined) target[spec.field] = value;
+            if (attrName === "contexts" && expr.kind === "Object") {
+              const ranges: Record<string, SourceRange> = {};
+              for (const item of expr.items) {
+                const key = item.key.kind === "Literal" ? String(item.key.value) : undefined;
+                if (key) ranges[key] = item.value.range;
+              }
+              contextRanges.set(name, ranges);
+            }
+            void range;
           }
-          void range;
+          if (fromBlock.has(name) && matrix)
+            fail(
+              `Invalid name; duplicate name "${name}" from the matrix of "${tb.name}".`,
+              labelAt,
+            );
+          fromBlock.add(name);
+          const existing = targets.get(name);
+          if (existing) {
+            const inherits = [
+              ...(existing.inherits ?? []),
+              ...((target.inherits as string[]) ?? []),
+            ];
+            mergeTarget(existing as MutableTarget, { ...target, inherits: undefined } as Target);
+            if (inherits.length > 0) (existing as MutableTarget).inherits = inherits;
+          } else {
+            targets.set(name, target as unknown as Target);
+            targetRanges.set(name, block.labelRanges[0] ?? block.range);
+          }
+          // Targets from compose files are not HCL blocks: buildx forms no group from them.
+          const fromCompose = /\.ya?ml\.json$/.test(block.range.file.name);
+          if (!fromCompose && !expanded.includes(name)) expanded.push(name);
         }
-        if (targets.has(name) && matrix)
-          fail(
-            `Duplicate target name "${name}" from the matrix of "${tb.name}".`,
-            nameAttr?.expr.range,
-          );
-        targets.set(name, target as unknown as Target);
-        targetRanges.set(name, tb.blocks[0]!.labelRanges[0] ?? tb.blocks[0]!.range);
-        expanded.push(name);
       }
-      if (matrix) groups.set(tb.name, { name: tb.name, targets: expanded });
+      if (expanded.length > 0 && !(expanded.length === 1 && expanded[0] === tb.name))
+        groups.set(tb.name, { name: tb.name, targets: expanded });
     }
     for (const gb of this.ofType("group")) {
       const attrs = attributesOf(gb.blocks);
-      if (attrs.has("matrix"))
-        fail("matrix is not supported for groups", attrs.get("matrix")!.range);
+      const groupLabel = gb.blocks[0]!.labelRanges[0] ?? gb.blocks[0]!.range;
+      if (attrs.has("name")) fail("Invalid name; name is not supported for groups", groupLabel);
+      if (attrs.has("matrix")) fail("Invalid name; matrix is not supported for groups", groupLabel);
       const t = attrs.get("targets");
       const v = t ? evaluate(t.expr, this.globals) : [];
       const list =
@@ -487,14 +552,14 @@ class Loader {
   }
 
   /** All combinations of a matrix, keys sorted; the last key varies slowest (buildx's loop). */
-  matrixCombos(expr: Expression): Map<string, Value>[] {
+  matrixCombos(expr: Expression, at: SourceRange): Map<string, Value>[] {
     const m = evaluate(expr, this.globals);
-    if (!isObject(m)) fail("Invalid matrix; matrix must be a map of lists.", expr.range);
+    if (!isObject(m)) fail("Invalid name; matrix must be a map of lists.", at);
     let combos: Map<string, Value>[] = [new Map()];
     for (const key of sortedKeys(m)) {
       const values = m[key]!;
       if (!Array.isArray(values))
-        fail(`Invalid matrix; the values of "${key}" must be a list.`, expr.range);
+        fail(`Invalid name; matrix values must be a list ("${key}" is not).`, at);
       const next: Map<string, Value>[] = [];
       for (const v of values as Value[])
         for (const c of combos) next.push(new Map([...c, [key, v]]));
@@ -502,6 +567,93 @@ class Loader {
     }
     return combos;
   }
+}
+
+/** Where a block's body opens (`{`): buildx reports variable errors there. */
+function openBrace(block: Block): SourceRange {
+  const from = (block.labelRanges[block.labelRanges.length - 1] ?? block.typeRange).end;
+  const at = block.range.file.text.indexOf("{", from);
+  const start = at < 0 ? block.range.start : at;
+  return { file: block.range.file, start, end: start + 1 };
+}
+
+/** strconv.ParseBool / ParseFloat, as buildx converts environment text to a primitive. */
+function convertPrimitive(
+  name: string,
+  text: string,
+  kind: "string" | "number" | "bool",
+  range: SourceRange,
+): Value {
+  if (kind === "string") return text;
+  if (kind === "bool") {
+    if (/^(1|t|T|TRUE|true|True)$/.test(text)) return true;
+    if (/^(0|f|F|FALSE|false|False)$/.test(text)) return false;
+    return fail(
+      `Invalid value; failed to parse ${name} as bool: strconv.ParseBool: parsing ${JSON.stringify(text)}: invalid syntax`,
+      range,
+    );
+  }
+  const n = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isFinite(n))
+    return fail(`Invalid value; failed to parse ${name} as number: ${JSON.stringify(text)}`, range);
+  return n;
+}
+
+/** Go's csvvalue.Fields: comma-separated, double quotes group and escape ("" is "). */
+function csvFields(text: string, comma = ","): string[] {
+  const out: string[] = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"' && field === "") quoted = true;
+    else if (c === comma) {
+      out.push(field);
+      field = "";
+    } else field += c;
+  }
+  out.push(field);
+  return out;
+}
+
+/** buildx's valueFromCSV: lists, sets, tuples and maps of primitives from `a,b,c` / `k:v,k2:v2`. */
+function valueFromCsv(name: string, text: string, type: TypeSpec, range: SourceRange): Value {
+  const fields = text === "" ? [] : csvFields(text);
+  const primitive = (t: TypeSpec): "string" | "number" | "bool" =>
+    t.kind === "string" || t.kind === "number" || t.kind === "bool"
+      ? t.kind
+      : fail(`Invalid value; unsupported type for CSV specification of ${name}`, range);
+  if (type.kind === "list" || type.kind === "set") {
+    const kind = primitive(type.elem);
+    const items = fields.map((f) => convertPrimitive(name, f, kind, range));
+    return type.kind === "set" ? convertValue(items, type, range) : items;
+  }
+  if (type.kind === "tuple") {
+    if (type.elems.length !== fields.length)
+      fail(
+        `Invalid value; tuple expects ${type.elems.length} elements but only ${fields.length} provided`,
+        range,
+      );
+    return fields.map((f, i) => convertPrimitive(name, f, primitive(type.elems[i]!), range));
+  }
+  if (type.kind === "map") {
+    const kind = primitive(type.elem);
+    const out: Record<string, Value> = {};
+    for (const f of fields) {
+      const kv = csvFields(f, ":");
+      if (kv.length !== 2)
+        fail(`Invalid value; expected one k/v pair but got ${kv.length} pieces from ${f}`, range);
+      out[kv[0]!] = convertPrimitive(name, kv[1]!, kind, range);
+    }
+    return out;
+  }
+  return fail(`Invalid value; unsupported type for CSV specification of ${name}`, range);
 }
 
 /** Parses and evaluates bake files. Throws DiagnosticError with positions. */

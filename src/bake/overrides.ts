@@ -12,6 +12,7 @@ import {
   parseOutput,
   parseSecret,
   parseSsh,
+  splitCsv,
 } from "./entries.js";
 import type { Entry, Target } from "./model.js";
 
@@ -137,9 +138,10 @@ function parseBool(value: string, key: string): boolean {
   throw new OverrideError(`invalid value ${value} for boolean key ${key}`);
 }
 
+/** buildx's parseArrValue: empty texts are skipped (so `--set t.output=` clears the list). */
 function entries<T>(values: readonly string[], parse: (s: string) => T, key: string): T[] {
   try {
-    return values.map(parse);
+    return values.filter((v) => v !== "").map(parse);
   } catch (err) {
     if (err instanceof EntryError)
       throw new OverrideError(`invalid value for ${key}: ${err.message}`);
@@ -147,22 +149,33 @@ function entries<T>(values: readonly string[], parse: (s: string) => T, key: str
   }
 }
 
-function setPush(outputs: Entry[] | undefined, push: boolean): Entry[] | undefined {
-  if (!push) return outputs;
-  let found = false;
-  const out = (outputs ?? []).map((o) => {
-    if (o.type === "image" || o.type === "registry") {
-      found = true;
-      return o.type === "image" ? { ...o, push: "true" } : o;
-    }
-    return o;
-  });
-  return found ? out : [...out, { type: "image", push: "true" }];
+/** buildx's ParseCacheEntry: a text without "=" is a list of refs, each its own entry. */
+function cacheEntries(values: readonly string[], key: string): Entry[] {
+  const texts = values.flatMap((v) => (v !== "" && !v.includes("=") ? splitCsv(v) : [v]));
+  return entries(texts, parseCache, key);
 }
 
+/** buildx's setPushOverride. */
+function setPush(outputs: Entry[] | undefined, push: boolean): Entry[] | undefined {
+  const list = outputs ?? [];
+  if (!push) {
+    return list
+      .filter((o) => o.type !== "registry")
+      .map((o) => (o.type === "image" ? { ...o, push: "false" } : o));
+  }
+  const onlyDocker = list.every((o) => o.type === "docker");
+  const out = list.map((o) => (o.type === "image" ? { ...o, push: "true" } : o));
+  return onlyDocker ? [...out, { type: "image", push: "true" }] : out;
+}
+
+/** buildx's setLoadOverride. */
 function setLoad(outputs: Entry[] | undefined, load: boolean): Entry[] | undefined {
   if (!load) return outputs;
-  if ((outputs ?? []).some((o) => o.type === "docker")) return outputs;
+  for (const o of outputs ?? []) {
+    if (o.type === "docker") {
+      if (!o.dest) return outputs;
+    } else if (o.type !== "image" && o.type !== "registry" && o.type !== "oci") return outputs;
+  }
   return [...(outputs ?? []), { type: "docker" }];
 }
 
@@ -219,10 +232,10 @@ export function applyOverrides(target: Target, overrides: readonly Override[]): 
         t.platforms = [...before<string>(), ...acc.flatMap((v) => v.split(","))];
         break;
       case "cache-from":
-        t.cacheFrom = dedupeEntries([...before<Entry>(), ...entries(acc, parseCache, o.key)]);
+        t.cacheFrom = dedupeEntries([...before<Entry>(), ...cacheEntries(acc, o.key)]);
         break;
       case "cache-to":
-        t.cacheTo = dedupeEntries([...before<Entry>(), ...entries(acc, parseCache, o.key)]);
+        t.cacheTo = dedupeEntries([...before<Entry>(), ...cacheEntries(acc, o.key)]);
         break;
       case "target":
         t.target = o.value;

@@ -2,6 +2,7 @@
  * `--print`: the resolved definition as buildx prints it (Go's json.MarshalIndent:
  * two-space indent, struct field order, map keys sorted, HTML characters escaped).
  */
+import { posix } from "node:path";
 import { compareStrings } from "../eval/value.js";
 import { attributes } from "./attributes.js";
 import type { Group, SshEntry, Target } from "./model.js";
@@ -55,10 +56,28 @@ function secretJson(e: Readonly<Record<string, string>>): Json {
   );
 }
 
+/** Go's path.Clean. */
+function cleanPath(p: string): string {
+  if (p === "") return ".";
+  const n = posix.normalize(p);
+  return n.length > 1 && n.endsWith("/") ? n.slice(0, -1) : n;
+}
+
+function isRemoteUrl(s: string): boolean {
+  return /^(https?:\/\/|git:\/\/|ssh:\/\/|git@|github\.com\/)/.test(s);
+}
+
+/** The context as buildx prints it (toBuildOpt): cleaned, `cwd://` dropped, URLs as written. */
+export function printedContext(context: string): string {
+  if (context.startsWith("cwd://")) return cleanPath(context.slice("cwd://".length));
+  return isRemoteUrl(context) ? context : cleanPath(context);
+}
+
 export function targetJson(t: Target): Json {
   const out: [string, Json][] = [];
   for (const spec of attributes) {
-    const v = t[spec.field] as unknown;
+    let v = t[spec.field] as unknown;
+    if (spec.field === "context" && typeof v === "string") v = printedContext(v);
     if (v === undefined) continue;
     if (spec.kind === "string" && v === "") continue;
     if (Array.isArray(v) && v.length === 0) continue;
@@ -94,4 +113,15 @@ export function printBake(res: PrintInput): string {
     ["target", targets],
   ]);
   return encode(root, "");
+}
+
+/** Go's json.MarshalIndent of structs: objects keep their key order. Strings print as Go quotes them. */
+export function goJson(v: unknown): string {
+  const toJson = (x: unknown): Json => {
+    if (Array.isArray(x)) return x.map(toJson);
+    if (x !== null && typeof x === "object")
+      return new OrderedObject(Object.entries(x).map(([k, y]) => [k, toJson(y)]));
+    return x as Json;
+  };
+  return encode(toJson(v), "");
 }

@@ -18,6 +18,8 @@ export interface BakeFlags {
   readonly load?: boolean;
   readonly noCache?: boolean;
   readonly pull?: boolean;
+  /** `--call`: the method every target is evaluated with. */
+  readonly call?: string;
 }
 
 export interface ResolveOptions {
@@ -46,18 +48,41 @@ export class UnknownTargetError extends Error {
 
 type MutableTarget = { -readonly [K in keyof Target]: Target[K] };
 
+/** buildx's removeDupesStr: duplicates and empty strings dropped. */
+function removeDupes(items: readonly string[]): string[] {
+  return dedupeStrings(items).filter((x) => x !== "");
+}
+
+function lastPerKey<T>(items: readonly T[], key: (item: T) => string): T[] {
+  const out: T[] = [];
+  const at = new Map<string, number>();
+  for (const item of items) {
+    const k = key(item);
+    const i = at.get(k);
+    if (i === undefined) {
+      at.set(k, out.length);
+      out.push(item);
+    } else out[i] = item;
+  }
+  return out;
+}
+
 function normalize(t: MutableTarget): void {
-  if (t.annotations) t.annotations = dedupeStrings(t.annotations);
-  if (t.tags) t.tags = dedupeStrings(t.tags);
-  if (t.platforms) t.platforms = dedupeStrings(t.platforms);
-  if (t.noCacheFilter) t.noCacheFilter = dedupeStrings(t.noCacheFilter);
-  if (t.ulimits) t.ulimits = dedupeStrings(t.ulimits);
-  for (const k of ["attest", "secret", "cacheFrom", "cacheTo", "output"] as const) {
+  if (t.annotations) t.annotations = removeDupes(t.annotations);
+  if (t.tags) t.tags = removeDupes(t.tags);
+  if (t.platforms) t.platforms = removeDupes(t.platforms);
+  if (t.noCacheFilter) t.noCacheFilter = removeDupes(t.noCacheFilter);
+  if (t.ulimits) t.ulimits = removeDupes(t.ulimits);
+  for (const k of ["cacheFrom", "cacheTo", "output"] as const) {
     if (t[k]) t[k] = dedupeEntries(t[k]!);
   }
-  if (t.ssh) t.ssh = dedupeEntries(t.ssh);
+  // Secrets and ssh keys are one per id, attestations one per type: a later entry takes
+  // the place of the first (buildx's removeSecretDupes, removeSSHDupes, removeAttestDupes).
+  if (t.secret) t.secret = lastPerKey(t.secret, (e) => e.id ?? "");
+  if (t.ssh) t.ssh = lastPerKey(t.ssh, (e) => e.id);
+  if (t.attest) t.attest = lastPerKey(t.attest, (e) => e.type ?? "");
   if (t.network === "host") t.entitlements = [...(t.entitlements ?? []), "network.host"];
-  if (t.entitlements) t.entitlements = dedupeStrings(t.entitlements);
+  if (t.entitlements) t.entitlements = removeDupes(t.entitlements);
   if (t.contexts) {
     for (const [k, v] of Object.entries(t.contexts)) if (v === "") delete t.contexts[k];
     if (Object.keys(t.contexts).length === 0) delete t.contexts;
@@ -102,11 +127,12 @@ class Resolver {
     else if (parents.description) t.description = parents.description;
     applyOverrides(t as Target, this.overrides);
     normalize(t);
+    if (!t.dockerfile) t.dockerfile = "Dockerfile"; // buildx's ResolveTarget: empty is the default
     if (chain.length === 0) this.resolved.set(name, t);
     return t;
   }
 
-  /** A parent as inherited: its own chain merged, without defaults or overrides of its own. */
+  /** A parent as inherited: its own chain merged and its own overrides applied, without defaults. */
   resolveOwnChain(name: string, chain: readonly string[]): Target | undefined {
     if (chain.includes(name)) return undefined;
     const own = this.project.targets.get(name);
@@ -118,6 +144,9 @@ class Resolver {
     }
     mergeTarget(t, { ...own, inherits: undefined } as Target);
     if (own.description) t.description = own.description;
+    // buildx's target(): a parent gets its own --set overrides before a child inherits it.
+    applyOverrides(t as Target, this.overrides);
+    normalize(t);
     return t;
   }
 }
@@ -128,13 +157,18 @@ function expand(
   groups: Map<string, Group>,
   targets: string[],
   seen: Set<string>,
+  visiting: Set<string> = new Set(),
 ): void {
   const group = project.groups.get(name);
-  if (group) {
+  // buildx's group(): a group met again while it is being expanded (a group that lists
+  // itself, or a target of the same name) stands for the target of that name.
+  if (group && !visiting.has(name)) {
     if (seen.has(name)) return;
     seen.add(name);
+    visiting.add(name);
     groups.set(name, group);
-    for (const member of group.targets) expand(project, member, groups, targets, seen);
+    for (const member of group.targets) expand(project, member, groups, targets, seen, visiting);
+    visiting.delete(name);
     return;
   }
   if (project.targets.has(name)) {
@@ -164,12 +198,17 @@ export function resolveProject(
     ...options.overrides,
     ...(flags.push ? ["*.push=true"] : []),
     ...(flags.load ? ["*.load=true"] : []),
+    ...(flags.call ? [`*.call=${flags.call}`] : []),
     ...(flags.noCache ? ["*.no-cache=true"] : []),
     ...(flags.pull ? ["*.pull=true"] : []),
   ];
   const parse = (text: string) => parseOverride(text, options.env);
   const overrides = overrideTexts.map(parse).filter((o): o is Override => o !== undefined);
-  const names = options.names.length > 0 ? [...options.names] : ["default"];
+  const asked = options.names.length > 0 ? [...options.names] : ["default"];
+  // buildx replaces "." in the names asked for with "_" (compose service names may hold dots).
+  const names = dedupeStrings(
+    asked.map((n) => n.replaceAll(".", "_")).flatMap((n) => matchNames(project, n)),
+  );
   const groupMap = new Map<string, Group>();
   const requested: string[] = [];
   for (const name of names) expand(project, name, groupMap, requested, new Set());
@@ -182,47 +221,55 @@ export function resolveProject(
   }
   const resolver = new Resolver(project, overrides);
   const targets: Record<string, Target> = {};
-  const queue = [...requested];
-  const linked = new Set<string>();
-  while (queue.length > 0) {
-    const name = queue.shift()!;
-    if (targets[name]) continue;
+  for (const name of requested) {
     const t = resolver.resolve(name);
-    if (!t) continue;
-    targets[name] = t;
+    if (t) targets[name] = t;
+  }
+  // buildx's loadLinks: targets named in `target:` contexts join the run (as cache-only
+  // builds unless asked for), loops are refused, entitlements flow to the user.
+  const linkTarget = (name: string, t: MutableTarget, visited: readonly string[]): void => {
+    const chain = [...visited, name];
     for (const value of Object.values(t.contexts ?? {})) {
       if (!value.startsWith("target:")) continue;
       const dep = value.slice("target:".length);
-      if (!project.targets.has(dep)) {
-        const range = project.contextRanges.get(name);
-        const at = range
-          ? Object.entries(t.contexts ?? {}).find(([, v]) => v === value)?.[0]
-          : undefined;
-        throw new DiagnosticError(
-          error(
-            `Target "${name}" uses context "${value}", but there is no target "${dep}"${didYouMean(dep, project.targets.keys())}.`,
-            at && range ? range[at] : project.targetRanges.get(name),
-          ),
+      if (dep === name) throw new UnknownTargetError(`target ${dep} cannot link to itself`);
+      if (chain.includes(dep)) throw new UnknownTargetError(`infinite loop from ${name} to ${dep}`);
+      let t2 = targets[dep] as MutableTarget | undefined;
+      if (!t2) {
+        if (!project.targets.has(dep)) throw missingContextTarget(project, name, t, value, dep);
+        t2 = { ...resolver.resolve(dep)!, output: [{ type: "cacheonly" }] };
+        targets[dep] = t2;
+      }
+      linkTarget(dep, t2, chain);
+      for (const e of t2.entitlements ?? []) {
+        if (!(t.entitlements ?? []).includes(e)) t.entitlements = [...(t.entitlements ?? []), e];
+      }
+      const mine = t.platforms ?? [];
+      const theirs = t2.platforms ?? [];
+      if (mine.length > 1 && theirs.length > 1 && !mine.every((p) => theirs.includes(p))) {
+        throw new UnknownTargetError(
+          `target ${dep} can't be used by ${name} because its platforms [${mine.join(" ")}] are not a subset of [${theirs.join(" ")}]`,
         );
       }
-      if (!requested.includes(dep)) linked.add(dep);
-      queue.push(dep);
     }
+  };
+  for (const name of Object.keys(targets).sort(compareStrings)) {
+    targets[name] = { ...targets[name]! };
+    linkTarget(name, targets[name] as MutableTarget, []);
   }
-  for (const name of linked) {
-    const t = targets[name] as MutableTarget | undefined;
-    if (t && !requested.includes(name) && (t.output === undefined || t.output.length === 0))
-      t.output = [{ type: "cacheonly" }];
-  }
-  // buildx lists the names asked for (other than "default") in a "default" group.
+  // buildx lists the names asked for in a "default" group (sorted), apart from "default"
+  // itself when that is a group.
   const groups: Record<string, Group> = {};
   for (const [n, g] of groupMap) groups[n] = { ...g, targets: [...g.targets] };
-  const extra = names.filter((n) => n !== "default" && !project.groups.has(n));
-  if (extra.length > 0) {
+  for (const name of names) {
+    if (name === "default" && groupMap.has("default")) continue;
     const def = groups.default ?? { name: "default", targets: [] };
+    groups.default = { ...def, targets: [...def.targets, name] };
+  }
+  if (groups.default) {
     groups.default = {
-      ...def,
-      targets: dedupeStrings([...def.targets, ...extra]).sort(compareStrings),
+      ...groups.default,
+      targets: dedupeStrings(groups.default.targets).sort(compareStrings),
     };
   }
   const definitions: Record<string, SourceRange> = {};
@@ -234,6 +281,59 @@ export function resolveProject(
     if (c) contextRanges[name] = c;
   }
   return { groups, targets, requested, definitions, contextRanges };
+}
+
+/** A name on the command line: itself, or with `*?[` the groups and targets it matches. */
+function matchNames(project: BakeProject, pattern: string): string[] {
+  if (!/[*?[\]]/.test(pattern)) return [pattern];
+  const re = globToRegExp(pattern);
+  const names = [...project.groups.keys(), ...project.targets.keys()].filter((n) => re?.test(n));
+  if (names.length === 0)
+    throw new UnknownTargetError(`could not find any target matching "${pattern}"`);
+  return names;
+}
+
+/** Go's path.Match for names (no "/"): `*`, `?` and `[...]` classes. */
+function globToRegExp(pattern: string): RegExp | undefined {
+  let out = "";
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === "*") out += "[^/]*";
+    else if (c === "?") out += "[^/]";
+    else if (c === "[") {
+      const end = pattern.indexOf("]", i + 1);
+      if (end < 0) return undefined;
+      const cls = pattern.slice(i + 1, end);
+      const negated = cls.startsWith("^");
+      out += `[${negated ? "^" : ""}${(negated ? cls.slice(1) : cls).replace(/[\]\\]/g, "\\$&")}]`;
+      i = end;
+    } else if (c === "\\" && i + 1 < pattern.length) {
+      i++;
+      out += pattern[i]!.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    } else out += c.replace(/[.+^${}()|\\]/g, "\\$&");
+  }
+  try {
+    return new RegExp(`^${out}$`);
+  } catch {
+    return undefined;
+  }
+}
+
+function missingContextTarget(
+  project: BakeProject,
+  name: string,
+  t: Target,
+  value: string,
+  dep: string,
+): DiagnosticError {
+  const range = project.contextRanges.get(name);
+  const at = range ? Object.entries(t.contexts ?? {}).find(([, v]) => v === value)?.[0] : undefined;
+  return new DiagnosticError(
+    error(
+      `Target "${name}" uses context "${value}", but there is no target "${dep}"${didYouMean(dep, project.targets.keys())}.`,
+      at && range ? range[at] : project.targetRanges.get(name),
+    ),
+  );
 }
 
 function overrideMatches(o: Override, target: string): boolean {

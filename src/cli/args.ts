@@ -14,6 +14,8 @@ export interface BakeOptions {
   readonly set: string[];
   readonly print: boolean;
   readonly list?: string;
+  /** `--call`/`--check`: the method every target is evaluated with (absent for "build"). */
+  readonly call?: string;
   readonly progress: ProgressMode;
   readonly push: boolean;
   readonly load: boolean;
@@ -97,7 +99,19 @@ export const bakeFlags = [
     kind: "bool",
     help: "Print the resolved build definition as JSON (same as buildx bake --print) and exit",
   },
-  { name: "list", kind: "string", value: "TYPE", help: 'List "targets" or "variables" and exit' },
+  {
+    name: "list",
+    kind: "string",
+    value: "TYPE",
+    help: 'List "targets" or "variables" and exit ("type=targets,format=json" for JSON)',
+  },
+  {
+    name: "call",
+    kind: "string",
+    value: "METHOD",
+    help: 'Set method for evaluating build ("build", "check", "outline", "targets")',
+  },
+  { name: "check", kind: "bool", help: 'Shorthand for "--call=check"' },
   {
     name: "progress",
     kind: "string",
@@ -262,12 +276,8 @@ function parseBake(argv: readonly string[]): Command {
     throw new UsageError(`invalid --graph "${graph}": use "dot" or "mermaid"`, "bake");
   }
   const list = raw.strings.get("list");
-  if (list !== undefined) {
-    const type = list.startsWith("type=") ? list.split(",")[0]!.slice(5) : list;
-    if (type !== "targets" && type !== "variables") {
-      throw new UsageError(`invalid --list "${list}": use "targets" or "variables"`, "bake");
-    }
-  }
+  if (list !== undefined) parseListFlag(list);
+  const call = parseCallFlag(raw.bools.has("check") ? "check" : raw.strings.get("call"));
   const maxParallel = raw.strings.get("max-parallel");
   const endpointsFromFlag = raw.lists.get("endpoint") ?? [];
   return {
@@ -278,6 +288,7 @@ function parseBake(argv: readonly string[]): Command {
       set: raw.lists.get("set") ?? [],
       print: raw.bools.has("print"),
       ...(list !== undefined ? { list } : {}),
+      ...(call !== undefined ? { call } : {}),
       progress,
       push: raw.bools.has("push"),
       load: raw.bools.has("load"),
@@ -424,3 +435,42 @@ export function parseArgs(argv: readonly string[]): Command {
 }
 
 export type { FlagSpec };
+
+/** `--list targets`, `--list type=variables,format=json` (buildx's parseList). */
+export function parseListFlag(text: string): {
+  type: "targets" | "variables";
+  format: "table" | "json";
+} {
+  let type: string | undefined;
+  let format = "table";
+  const fields = text.split(",");
+  if (fields.length === 1 && !text.startsWith("type=")) type = text;
+  else {
+    for (const field of fields) {
+      const eq = field.indexOf("=");
+      if (eq < 0)
+        throw new UsageError(`invalid --list "${text}": ${field} is not KEY=VALUE`, "bake");
+      const key = field.slice(0, eq).trim().toLowerCase();
+      if (key === "type") type = field.slice(eq + 1);
+      else if (key === "format") format = field.slice(eq + 1);
+      else throw new UsageError(`invalid --list "${text}": unexpected key "${key}"`, "bake");
+    }
+  }
+  if (type !== "targets" && type !== "variables")
+    throw new UsageError(`invalid --list "${text}": use "targets" or "variables"`, "bake");
+  if (format !== "table" && format !== "json")
+    throw new UsageError(`invalid --list "${text}": format is "table" or "json"`, "bake");
+  return { type, format };
+}
+
+/** `--call check,format=json`: the method's name; "build" (the default) is no call at all. */
+function parseCallFlag(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const name = text
+    .split(",")
+    .find((f) => !f.includes("="))
+    ?.trim();
+  // buildx keeps "lint" as the name of what --check and --call=check ask for.
+  if (name === "check") return "lint";
+  return !name || name === "build" ? undefined : name;
+}

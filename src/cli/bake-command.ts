@@ -10,7 +10,7 @@ import { resolveProject, UnknownTargetError } from "../bake/resolve.js";
 import { InputError } from "../diagnostics/error-kind.js";
 import { buildGraph, toDot, toMermaid } from "../graph/graph.js";
 import { traceClock, traced, tracePhase } from "../support/trace.js";
-import { type BakeOptions, UsageError } from "./args.js";
+import { type BakeOptions, parseListFlag, UsageError } from "./args.js";
 import { readBakeFiles } from "./bake-files.js";
 import { ExitCode } from "./exit-codes.js";
 import { type CliIo, write } from "./io.js";
@@ -45,15 +45,23 @@ async function bake(o: BakeOptions, io: CliIo): Promise<number> {
   const evaluating = traceClock();
   const project = loadBake({ files, env: io.env });
   if (o.list !== undefined) {
-    const type = o.list.startsWith("type=") ? o.list.split(",")[0]!.slice(5) : o.list;
-    write(io.stdout, type === "variables" ? listVariables(project) : listTargets(project));
+    const { type, format } = parseListFlag(o.list);
+    io.stdout.write(
+      type === "variables" ? listVariables(project, format) : listTargets(project, format),
+    );
     return ExitCode.success;
   }
   const resolution = resolveProject(project, {
     names: o.targets,
     overrides: o.set,
     env: io.env,
-    flags: { push: o.push, load: o.load, noCache: o.noCache, pull: o.pull },
+    flags: {
+      push: o.push,
+      load: o.load,
+      noCache: o.noCache,
+      pull: o.pull,
+      ...(o.call ? { call: o.call } : {}),
+    },
   });
   tracePhase("parse and evaluate", evaluating);
   if (o.print) {
@@ -64,13 +72,25 @@ async function bake(o: BakeOptions, io: CliIo): Promise<number> {
             `target "${t.name}": secret "${s.id}" reads ${s.src}, which does not exist`,
           );
       }
-      if (
-        (t.ssh ?? []).some((s) => s.id === "default" && !s.paths?.length) &&
-        !io.env.SSH_AUTH_SOCK
-      ) {
-        throw new UsageError(
-          `target "${t.name}" asks for ssh "default" but SSH_AUTH_SOCK is not set`,
-        );
+      // buildkit's ssh agent provider, as buildx sets it up before printing: an entry with
+      // no paths uses SSH_AUTH_SOCK, every path must exist, ids are unique.
+      const ids = new Set<string>();
+      for (const e of t.ssh ?? []) {
+        if (ids.has(e.id))
+          throw new UsageError(`target "${t.name}": ssh id "${e.id}" is given twice`);
+        ids.add(e.id);
+        const paths = e.paths?.filter((p) => p !== "") ?? [];
+        if (paths.length === 0 && !io.env.SSH_AUTH_SOCK) {
+          throw new UsageError(
+            `target "${t.name}" asks for ssh "${e.id}" from the agent, but SSH_AUTH_SOCK is not set`,
+          );
+        }
+        for (const p of paths) {
+          if (!existsSync(resolve(io.cwd, p)))
+            throw new UsageError(
+              `target "${t.name}": ssh "${e.id}" reads ${p}, which does not exist`,
+            );
+        }
       }
     }
     write(io.stdout, printBake(resolution));

@@ -41,9 +41,11 @@ export async function readBakeFiles(
   // The compose reader brings the YAML parser (about 200 ms to load): only YAML files pay.
   if (!files.some((f) => /\.ya?ml$/i.test(f.name))) return files;
   const compose = await import("../bake/compose.js");
+  const exists = (p: string) => existsSync(resolve(cwd, p));
+  const many = files.filter(compose.isComposeFile).length > 1;
   return files.map((f) =>
     compose.isComposeFile(f)
-      ? compose.composeToBake(f, composeEnv(cwd, env, compose.parseDotEnv))
+      ? compose.composeToBake(f, composeEnv(cwd, env, compose.parseDotEnv), exists, many)
       : f,
   );
 }
@@ -56,5 +58,7 @@ function composeEnv(
 ): Readonly<Record<string, string | undefined>> {
   const dotenv = resolve(cwd, ".env");
   const fromFile = existsSync(dotenv) ? parseDotEnv(readFileSync(dotenv, "utf8")) : {};
-  return { ...fromFile, ...env };
+  const merged = { ...fromFile, ...env };
+  // buildx names the compose project "bake" unless COMPOSE_PROJECT_NAME says otherwise.
+  return merged.COMPOSE_PROJECT_NAME ? merged : { ...merged, COMPOSE_PROJECT_NAME: "bake" };
 }

@@ -22,12 +22,14 @@ export function userFunction(block: Block, outer: () => EvalContext): EagerFunct
   const name = block.labels[0] ?? "";
   const attrs = new Map(block.body.attributes.map((a) => [a.name, a]));
   const result = attrs.get("result");
+  const paramsAttr = attrs.get("params");
+  // buildx points at the params attribute, or at the function's name when there is none.
+  const at = paramsAttr?.range ?? block.labelRanges[0] ?? block.range;
   if (!result)
-    fail(
-      `Missing required argument; The function "${name}" needs a "result" attribute.`,
-      block.range,
-    );
-  const params = attrs.has("params") ? paramNames(attrs.get("params")!.expr, "params") : [];
+    fail(`Invalid function; empty result not allowed for ${name}: add a "result" attribute.`, at);
+  if (!paramsAttr)
+    fail(`Invalid function; empty params not allowed for ${name}: add "params = []".`, at);
+  const params = paramNames(paramsAttr.expr, "params");
   const variadicAttr = attrs.get("variadic_params") ?? attrs.get("variadic_param");
   let variadic: string | undefined;
   if (variadicAttr) {

@@ -65,9 +65,10 @@ secrets:
 `,
       { VERSION: "1.2", TAG: "7" },
     );
-    expect(out.group.default.targets).toEqual(["web_app", "base"]);
+    // buildx sorts the default group.
+    expect(out.group.default.targets).toEqual(["base", "web_app"]);
     expect(out.target.web_app).toMatchObject({
-      context: "./web",
+      context: "web", // printed as buildx cleans it
       dockerfile: "Dockerfile.prod",
       target: "runtime",
       args: { VERSION: "1.2", FROM_ENV: "from-service-env" },
@@ -85,7 +86,7 @@ secrets:
       "no-cache": true,
       output: [{ type: "registry" }],
     });
-    expect(out.target.base.context).toBe("./base");
+    expect(out.target.base.context).toBe("base"); // cleaned, as buildx prints it
     expect(out.target.db).toBeUndefined();
   });
 

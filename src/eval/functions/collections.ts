@@ -38,6 +38,17 @@ function distinctValues(values: readonly Value[]): Value[] {
   return out;
 }
 
+/** A set as cty orders it: strings by bytes, numbers by value, false before true. */
+export function setOrder(values: readonly Value[]): Value[] {
+  const out = distinctValues(values);
+  if (out.every((v) => typeof v === "string"))
+    return (out as string[]).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  if (out.every((v) => typeof v === "number")) return (out as number[]).sort((a, b) => a - b);
+  if (out.every((v) => typeof v === "boolean"))
+    return (out as boolean[]).sort((a, b) => Number(a) - Number(b));
+  return out;
+}
+
 export const collectionFunctions: Record<string, HclFunction> = {
   length: define(["value"], ([v]) => {
     if (typeof v === "string") return graphemes(v).length;
@@ -217,24 +228,24 @@ export const collectionFunctions: Record<string, HclFunction> = {
     },
     { variadic: "sets" },
   ),
-  setunion: define([], (sets) => distinctValues(sets.flatMap((s) => list(s))), {
+  setunion: define([], (sets) => setOrder(sets.flatMap((s) => list(s))), {
     variadic: "sets",
   }),
   setintersection: define(
     ["first_set"],
     ([first, ...rest]) =>
-      distinctValues(
+      setOrder(
         list(first!).filter((v) => rest.every((s) => list(s).some((x) => valuesEqual(x, v)))),
       ),
     { variadic: "other_sets" },
   ),
   setsubtract: define(["a", "b"], ([a, b]) =>
-    distinctValues(list(a!).filter((v) => !list(b!).some((x) => valuesEqual(x, v)))),
+    setOrder(list(a!).filter((v) => !list(b!).some((x) => valuesEqual(x, v)))),
   ),
   setsymmetricdifference: define(
     ["first_set"],
     (sets) => {
-      const all = distinctValues(sets.flatMap((s) => list(s)));
+      const all = setOrder(sets.flatMap((s) => list(s)));
       return all.filter(
         (v) => sets.filter((s) => list(s).some((x) => valuesEqual(x, v))).length % 2 === 1,
       );
