@@ -91,7 +91,7 @@ function interpolateAll(v: unknown, env: Env, where: string): Json {
   if (typeof v === "string") return interpolate(v, env, where);
   if (Array.isArray(v)) return v.map((x) => interpolateAll(x, env, where));
   if (v && typeof v === "object") {
-    const o: { [k: string]: Json } = {};
+    const o: { [k: string]: Json } = Object.create(null);
     for (const [k, x] of Object.entries(v)) o[k] = interpolateAll(x, env, `${where}.${k}`);
     return o;
   }
@@ -119,7 +119,7 @@ function strList(v: Json | undefined, where: string): string[] {
 function mapping(v: Json | undefined, where: string, sep = /=/): Record<string, string | null> {
   if (v === undefined || v === null) return {};
   if (Array.isArray(v)) {
-    const out: Record<string, string | null> = {};
+    const out: Record<string, string | null> = Object.create(null);
     for (const [i, item] of v.entries()) {
       const s = str(item, `${where}[${i}]`) ?? "";
       const m = sep.exec(s);
@@ -129,7 +129,7 @@ function mapping(v: Json | undefined, where: string, sep = /=/): Record<string, 
     return out;
   }
   if (!isObj(v)) throw new ComposeError(`${where} must be a map or a list of KEY=VALUE`);
-  const out: Record<string, string | null> = {};
+  const out: Record<string, string | null> = Object.create(null);
   for (const [k, x] of Object.entries(v))
     out[k] = x === null ? null : (str(x, `${where}.${k}`) ?? null);
   return out;
@@ -141,7 +141,7 @@ export function sanitizeTargetName(name: string): string {
 }
 
 function namedContexts(m: Record<string, string | null>): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = Object.create(null);
   for (const [k, v] of Object.entries(m)) {
     if (v === null) continue;
     const dep = /^(service|target):(.+)$/.exec(v);
@@ -185,13 +185,13 @@ function serviceTarget(
   );
   // Args without a value come from the service's environment, then the process's.
   const serviceEnv = mapping(service.environment, `${where}: environment`);
-  const args: Record<string, string> = {};
+  const args: Record<string, string> = Object.create(null);
   for (const [k, v] of Object.entries(mapping(b.args, `${where}: build.args`))) {
     const value = v ?? serviceEnv[k] ?? env[k];
     if (value !== undefined && value !== null) args[k] = value;
   }
   set("args", args);
-  const labels: Record<string, string> = {};
+  const labels: Record<string, string> = Object.create(null);
   for (const [k, v] of Object.entries(mapping(b.labels, `${where}: build.labels`)))
     labels[k] = v ?? "";
   set("labels", labels);
@@ -328,12 +328,19 @@ export function composeToBake(
   if (!isMap(root) && !(isScalar(root) && root.value === null))
     throw new DiagnosticError(error(`${file.name}: a compose file is a map with "services"`));
   try {
-    const raw = interpolateAll(doc.toJS(), env, file.name);
+    let data: unknown;
+    try {
+      data = doc.toJS({ maxAliasCount: 1000 });
+    } catch (err) {
+      // The yaml library refuses alias "bombs" (aliases that expand exponentially).
+      throw new ComposeError(`cannot read the file: ${(err as Error).message}`);
+    }
+    const raw = interpolateAll(data, env, file.name);
     const services = isObj(raw) ? raw.services : undefined;
     if (!isObj(services) || Object.keys(services).length === 0)
       throw new ComposeError(`${file.name} has no services`);
     const topSecrets = isObj(raw) && isObj(raw.secrets) ? raw.secrets : {};
-    const targets: { [k: string]: Json } = {};
+    const targets: { [k: string]: Json } = Object.create(null);
     for (const [name, s] of Object.entries(services)) {
       const service = isObj(s) ? s : {};
       checkService(name, service, fileExists, partOfMany);
@@ -359,7 +366,7 @@ export function composeToBake(
 
 /** A .env file's KEY=VALUE lines (comments, `export`, single and double quotes). */
 export function parseDotEnv(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = Object.create(null);
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
     if (line === "" || line.startsWith("#")) continue;

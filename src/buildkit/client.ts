@@ -4,7 +4,7 @@
  * dialer such as `docker exec ... buildctl dial-stdio`).
  */
 import { randomUUID } from "node:crypto";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
@@ -12,6 +12,7 @@ import type { SolveStatus } from "../progress/status.js";
 import { parseReference, tagOf } from "../registry/reference.js";
 import { throwIfAborted, whenAborted } from "../support/abort.js";
 import { credentialsFor, readDockerConfig } from "../support/docker-config.js";
+import { readBoundedFile, readLimits } from "../support/read-file.js";
 import { traceClock, traced, tracePhase } from "../support/trace.js";
 import { markWorkStarted } from "../support/work-started.js";
 import { type DaemonFacts, deriveCapabilities } from "./capabilities.js";
@@ -134,9 +135,13 @@ export class BuildkitClient {
         const creds =
           tls.ca || tls.cert
             ? grpc.credentials.createSsl(
-                tls.ca ? readFileSync(tls.ca) : null,
-                tls.key ? readFileSync(tls.key) : null,
-                tls.cert ? readFileSync(tls.cert) : null,
+                tls.ca
+                  ? readBoundedFile(tls.ca, readLimits.keyFile, "TLS CA certificate (ca=)")
+                  : null,
+                tls.key ? readBoundedFile(tls.key, readLimits.keyFile, "TLS key (key=)") : null,
+                tls.cert
+                  ? readBoundedFile(tls.cert, readLimits.keyFile, "TLS certificate (cert=)")
+                  : null,
               )
             : grpc.credentials.createInsecure();
         const options: grpc.ChannelOptions = tls.serverName

@@ -1,14 +1,15 @@
 /** Reads the bake files a run uses: -f FILE (or - for stdin), BUILDX_BAKE_FILE, or the defaults. */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { bakeFilesFromEnv, defaultBakeFileNames, findDefaultBakeFiles } from "../bake/files.js";
 import type { SourceFile } from "../diagnostics/source.js";
+import { readBoundedStream, readBoundedText, readLimits } from "../support/read-file.js";
 import { UsageError } from "./args.js";
 
 async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of stdin) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as string));
-  return Buffer.concat(chunks).toString("utf8");
+  return (
+    await readBoundedStream(stdin, readLimits.bakeFile, "bake file - (standard input)")
+  ).toString("utf8");
 }
 
 export async function readBakeFiles(
@@ -35,8 +36,12 @@ export async function readBakeFiles(
     }
     const path = resolve(cwd, name);
     if (!existsSync(path)) throw new UsageError(`bake file ${name} does not exist (in ${cwd})`);
-    const shown = relative(cwd, path) || name;
-    files.push({ name: shown.startsWith("..") ? path : shown, text: readFileSync(path, "utf8") });
+    const relativeName = relative(cwd, path) || name;
+    const shown = relativeName.startsWith("..") ? path : relativeName;
+    files.push({
+      name: shown,
+      text: readBoundedText(path, readLimits.bakeFile, "bake file", shown),
+    });
   }
   // The compose reader brings the YAML parser (about 200 ms to load): only YAML files pay.
   if (!files.some((f) => /\.ya?ml$/i.test(f.name))) return files;
@@ -57,7 +62,9 @@ function composeEnv(
   parseDotEnv: (text: string) => Record<string, string>,
 ): Readonly<Record<string, string | undefined>> {
   const dotenv = resolve(cwd, ".env");
-  const fromFile = existsSync(dotenv) ? parseDotEnv(readFileSync(dotenv, "utf8")) : {};
+  const fromFile = existsSync(dotenv)
+    ? parseDotEnv(readBoundedText(dotenv, readLimits.bakeFile, "environment file", dotenv))
+    : {};
   const merged = { ...fromFile, ...env };
   // buildx names the compose project "bake" unless COMPOSE_PROJECT_NAME says otherwise.
   return merged.COMPOSE_PROJECT_NAME ? merged : { ...merged, COMPOSE_PROJECT_NAME: "bake" };

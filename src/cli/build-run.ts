@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import type { BakeResolution } from "../bake/resolve.js";
 import { type BuildRun, buildEndpoint, onceEach } from "../build/endpoint.js";
+import { checkMetadataFile, checkSecretFiles } from "../build/input-paths.js";
 import { joinSplitImage } from "../build/join-images.js";
 import { writeMetadata } from "../build/metadata.js";
 import { checkOutputDests } from "../build/output-dests.js";
@@ -88,6 +89,8 @@ export async function runBuild(
   graph: TargetGraph,
 ): Promise<number> {
   checkOutputDests(resolution.targets, io.cwd);
+  checkSecretFiles(resolution.targets, io.cwd, io.env);
+  if (o.metadataFile) checkMetadataFile(o.metadataFile, io.cwd);
   throwIfAborted(io.signal);
   const config = loadConfig(io.cwd, o.files[0]);
   const { sharedCacheRepo, handoverRegistry } = registriesFor(o, config);

@@ -5,6 +5,7 @@ import type { Capabilities } from "../buildkit/solve/spec.js";
 import { parseAddress } from "../buildkit/transport/address.js";
 import { EndpointError } from "../diagnostics/error-kind.js";
 import type { EndpointInfo } from "../plan/plan.js";
+import { readBoundedFile, readLimits } from "../support/read-file.js";
 import { traceClock, tracePhase } from "../support/trace.js";
 import { type EndpointConfig, parseEndpointSpec } from "./endpoint-config.js";
 
@@ -61,6 +62,19 @@ function withTimeout<T>(
   ]);
 }
 
+/** The TLS files of the endpoints are read before any is contacted: a bad one is the user's error. */
+function checkTlsFiles(configs: readonly EndpointConfig[]): void {
+  for (const c of configs) {
+    for (const [option, path] of [
+      ["ca", c.tls?.ca],
+      ["cert", c.tls?.cert],
+      ["key", c.tls?.key],
+    ] as const) {
+      if (path) readBoundedFile(path, readLimits.keyFile, `${option}= file of endpoint ${c.name}`);
+    }
+  }
+}
+
 /**
  * Connects to every endpoint at once, each within one bound (probeTimeoutMs) for
  * reaching it and learning its capabilities; unreachable ones are reported through
@@ -73,6 +87,7 @@ export async function connectEndpoints(
   defaultMaxParallel = 4,
   timeoutMs = probeTimeoutMs,
 ): Promise<ConnectedEndpoint[]> {
+  checkTlsFiles(configs);
   const results = await Promise.all(
     configs.map(async (config) => {
       let client: BuildkitClient | undefined;

@@ -5,13 +5,14 @@
  * given a CA without undici's Agent (an npm dependency), so requests go through
  * node:https and come back as a standard Response.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import * as http from "node:http";
 import * as https from "node:https";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import * as tls from "node:tls";
 import { dockerConfigDir } from "../support/docker-config.js";
+import { readBoundedText, readLimits } from "../support/read-file.js";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -64,10 +65,11 @@ export function trustedCas(host: string, env: Env): { ca: string[]; files: strin
   if (files.length === 0) return undefined;
   const extra = env.NODE_EXTRA_CA_CERTS;
   const ca = [...tls.rootCertificates];
-  if (extra && existsSync(extra)) ca.push(readFileSync(extra, "utf8"));
+  if (extra && existsSync(extra))
+    ca.push(readBoundedText(extra, readLimits.keyFile, "CA certificate (NODE_EXTRA_CA_CERTS)"));
   for (const file of files) {
     try {
-      ca.push(readFileSync(file, "utf8"));
+      ca.push(readBoundedText(file, readLimits.keyFile, "CA certificate"));
     } catch (err) {
       throw new Error(`cannot read the CA certificate ${file}: ${(err as Error).message}`);
     }

@@ -4,9 +4,10 @@
  * `credsStore` (running docker-credential-NAME get).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { readBoundedText, readLimits } from "./read-file.js";
 
 export interface RegistryCredentials {
   readonly username: string;
@@ -38,7 +39,9 @@ export function readDockerConfig(env: Readonly<Record<string, string | undefined
   const path = dockerConfigPath(env);
   if (!existsSync(path)) return {};
   try {
-    return JSON.parse(readFileSync(path, "utf8")) as DockerConfig;
+    return JSON.parse(
+      readBoundedText(path, readLimits.dockerConfig, "Docker config"),
+    ) as DockerConfig;
   } catch (err) {
     throw new Error(`cannot read the Docker config ${path}: ${(err as Error).message}`);
   }

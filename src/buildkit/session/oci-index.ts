@@ -5,8 +5,9 @@
  * file, then rename) so a reader never sees half an index.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { readBoundedText, readLimits } from "../../support/read-file.js";
 
 export interface OciDescriptor {
   readonly mediaType?: string;
@@ -34,7 +35,9 @@ function readIndex(dir: string): OciIndex | undefined {
   const path = join(dir, "index.json");
   if (!existsSync(path)) return undefined;
   try {
-    const index = JSON.parse(readFileSync(path, "utf8")) as OciIndex;
+    const index = JSON.parse(
+      readBoundedText(path, readLimits.dockerConfig, "OCI index"),
+    ) as OciIndex;
     if (!Array.isArray(index.manifests)) throw new Error("it has no manifests list");
     return index;
   } catch (err) {

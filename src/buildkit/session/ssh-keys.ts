@@ -5,7 +5,7 @@
  * loads those into ssh-agent and forwards its socket instead.
  */
 import { createPrivateKey, type KeyObject, sign } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readBoundedText, readLimits } from "../../support/read-file.js";
 
 export class SshKeyError extends Error {
   override name = "SshKeyError";
@@ -197,7 +197,7 @@ function publicBlobOf(key: KeyObject): {
 export function readSshKey(file: string): SshKey {
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = readBoundedText(file, readLimits.keyFile, "ssh key");
   } catch (err) {
     throw new SshKeyError(`cannot read ${file}: ${(err as Error).message}`);
   }

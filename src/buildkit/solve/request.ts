@@ -2,8 +2,9 @@
  * A BuildSpec to the pieces of a SolveRequest for the dockerfile.v0 frontend, for one
  * daemon's capabilities. Pure: the client does the I/O.
  */
-import { readFileSync } from "node:fs";
+
 import { basename } from "node:path";
+import { readBoundedText, readLimits } from "../../support/read-file.js";
 import type { SolveRequestMessage } from "../control/control.js";
 import type { SyncDir } from "../session/filesync.js";
 import { rewriteNamedContexts } from "./named-contexts.js";
@@ -177,7 +178,7 @@ export function ramInBytes(text: string, what: string): number {
 export function planSolve(
   spec: BuildSpec,
   caps: Capabilities,
-  readText: (path: string) => string = (p) => readFileSync(p, "utf8"),
+  readText: (path: string) => string = (p) => readBoundedText(p, readLimits.bakeFile, "Dockerfile"),
 ): SolvePlan {
   assertCapable(spec, caps);
   const attrs: Record<string, string> = {};
