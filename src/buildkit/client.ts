@@ -25,10 +25,11 @@ import {
   sharedKeyFor,
 } from "./session/connection.js";
 import { contentService } from "./session/content.js";
-import { receiveOutput } from "./session/filesend.js";
+import { type OutputReceiver, receiveOutput } from "./session/filesend.js";
 import { fileSyncService } from "./session/filesync.js";
 import {
   closeLocalCache,
+  type LocalCachePlan,
   prepareLocalCache,
   recordLocalCacheExports,
 } from "./session/local-cache.js";
@@ -37,8 +38,8 @@ import { exportStoreId, ociExportStore, recordOciExport } from "./session/oci-ex
 import type { OciLayoutStore } from "./session/oci-layout-store.js";
 import { loadSecrets, secretsService } from "./session/secrets.js";
 import type { SessionService } from "./session/service.js";
-import { prepareSshAgents, sshService } from "./session/ssh.js";
-import { planSolve } from "./solve/request.js";
+import { prepareSshAgents, type SshAgents, sshService } from "./session/ssh.js";
+import { planSolve, type SolvePlan } from "./solve/request.js";
 import type { BuildSpec, Capabilities } from "./solve/spec.js";
 import { dockerHostSocket, parseAddress, stdioCommand } from "./transport/address.js";
 import { type Bridge, openBridge } from "./transport/bridge.js";
@@ -98,6 +99,95 @@ function describeGrpcError(err: unknown): string {
 /** Before the solve's own cancellation scope exists, an abort ends the build as cancelled. */
 function stopIfCancelled(signal: AbortSignal): void {
   if (signal.aborted) throw new BuildFailedError("cancelled");
+}
+
+/** Local caches, oci-layout contexts and the oci export store, around planSolve. */
+function preparePlan(spec: BuildSpec, caps: Capabilities, opts: BuildOptions) {
+  const localCache = prepareLocalCache(spec.cacheFrom, spec.cacheTo);
+  for (const w of localCache.warnings) opts.onWarning?.(w);
+  // Without named contexts in the frontend, planSolve says why an oci-layout:// cannot be used.
+  const oci = caps.namedContexts
+    ? prepareOciContexts(spec.namedContexts)
+    : { namedContexts: spec.namedContexts, stores: new Map<string, OciLayoutStore>() };
+  const plan = planSolve(
+    {
+      ...spec,
+      cacheFrom: localCache.cacheFrom,
+      cacheTo: localCache.cacheTo,
+      namedContexts: oci.namedContexts,
+    },
+    caps,
+  );
+  const exportStore = plan.exportStore ? ociExportStore(plan.exportStore) : undefined;
+  const stores = new Map([
+    ...localCache.stores,
+    ...oci.stores,
+    ...(exportStore ? ([[exportStoreId, exportStore]] as const) : []),
+  ]);
+  return { plan, localCache, exportStore, stores };
+}
+
+/** The session's services: files, auth, secrets, ssh agents, the output, content stores. */
+function sessionServices(
+  plan: SolvePlan,
+  opts: BuildOptions,
+  secrets: ReturnType<typeof loadSecrets>,
+  ssh: SshAgents,
+  receiver: OutputReceiver | undefined,
+  stores: ReadonlyMap<string, OciLayoutStore>,
+  onSessionError: (e: Error) => void,
+): SessionService[] {
+  return [
+    fileSyncService(plan.dirs, onSessionError),
+    authService(opts.env, opts.userAgent),
+    secretsService(secrets),
+    ...(ssh.sockets.size > 0 ? [sshService(ssh.sockets)] : []),
+    ...(receiver ? [receiver.service] : []),
+    ...(stores.size > 0 ? [contentService(stores)] : []),
+  ];
+}
+
+/** Where an image tar for the local Docker Engine (type=docker on a buildkitd) goes. */
+interface DockerLoad {
+  readonly socket: string;
+  readonly tar: string;
+}
+
+/** What finishBuild needs from a build whose solve succeeded. */
+interface SolvedBuild {
+  readonly response: Record<string, string>;
+  readonly plan: SolvePlan;
+  readonly opts: BuildOptions;
+  readonly receiver: OutputReceiver | undefined;
+  readonly statusDone: Promise<void>;
+  readonly load: DockerLoad | undefined;
+  readonly localCache: LocalCachePlan;
+  readonly exportStore: OciLayoutStore | undefined;
+  /** Aborts the build's own work (the pushes). */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * The exporter response users see. After an Engine push, the digest users need is the
+ * registry's manifest digest; the moby exporter's own "digest" is the image ID (its
+ * config digest).
+ */
+function exporterResponse(
+  response: Record<string, string>,
+  pushed: Record<string, string>,
+): Record<string, string> {
+  const digest = Object.values(pushed)[0];
+  return {
+    ...response,
+    ...(digest
+      ? {
+          "containerimage.digest": digest,
+          ...(response["containerimage.digest"] && !response["containerimage.config.digest"]
+            ? { "containerimage.config.digest": response["containerimage.digest"] }
+            : {}),
+        }
+      : {}),
+  };
 }
 
 export class BuildkitClient {
@@ -229,40 +319,9 @@ export class BuildkitClient {
     stopIfCancelled(opts.signal);
     const caps = await this.capabilities();
     stopIfCancelled(opts.signal);
-    const localCache = prepareLocalCache(spec.cacheFrom, spec.cacheTo);
-    for (const w of localCache.warnings) opts.onWarning?.(w);
-    // Without named contexts in the frontend, planSolve says why an oci-layout:// cannot be used.
-    const oci = caps.namedContexts
-      ? prepareOciContexts(spec.namedContexts)
-      : { namedContexts: spec.namedContexts, stores: new Map<string, OciLayoutStore>() };
-    const plan = planSolve(
-      {
-        ...spec,
-        cacheFrom: localCache.cacheFrom,
-        cacheTo: localCache.cacheTo,
-        namedContexts: oci.namedContexts,
-      },
-      caps,
-    );
-    const exportStore = plan.exportStore ? ociExportStore(plan.exportStore) : undefined;
-    const stores = new Map([
-      ...localCache.stores,
-      ...oci.stores,
-      ...(exportStore ? ([[exportStoreId, exportStore]] as const) : []),
-    ]);
+    const { plan, localCache, exportStore, stores } = preparePlan(spec, caps, opts);
     const secrets = loadSecrets(spec.secrets, opts.env);
-    let loadSocket: string | undefined;
-    let loadTar: string | undefined;
-    if (plan.loadIntoDocker) {
-      loadSocket = dockerHostSocket(opts.env);
-      const engineAnswers = await isDockerEngine(loadSocket);
-      stopIfCancelled(opts.signal);
-      if (!engineAnswers)
-        throw new BuildFailedError(
-          `output type=docker on ${this.address} loads the image into the local Docker Engine, but none answers at ${loadSocket}; start it, set DOCKER_HOST, or write a tar with dest=`,
-        );
-      loadTar = join(tmpdir(), `mbake-load-${randomUUID()}.tar`);
-    }
+    const load = plan.loadIntoDocker ? await this.dockerLoadTarget(opts) : undefined;
     const ssh = await prepareSshAgents(spec.ssh ?? [], opts.env);
     if (opts.signal.aborted) {
       await ssh.close();
@@ -270,20 +329,13 @@ export class BuildkitClient {
     }
     const receiver = plan.receive
       ? receiveOutput(plan.receive.kind, plan.receive.dest, opts.stdout)
-      : loadTar
-        ? receiveOutput("tar", loadTar)
+      : load
+        ? receiveOutput("tar", load.tar)
         : undefined;
     let sessionError: Error | undefined;
-    const services: SessionService[] = [
-      fileSyncService(plan.dirs, (e) => {
-        sessionError = e;
-      }),
-      authService(opts.env, opts.userAgent),
-      secretsService(secrets),
-      ...(ssh.sockets.size > 0 ? [sshService(ssh.sockets)] : []),
-      ...(receiver ? [receiver.service] : []),
-      ...(stores.size > 0 ? [contentService(stores)] : []),
-    ];
+    const services = sessionServices(plan, opts, secrets, ssh, receiver, stores, (e) => {
+      sessionError = e;
+    });
     let session: OpenSession;
     try {
       session = await traced(`session open ${this.address}`, () =>
@@ -317,68 +369,22 @@ export class BuildkitClient {
           controller.signal,
         ),
       );
-      const exporting = traceClock();
-      if (receiver) await Promise.race([receiver.done, new Promise((r) => setTimeout(r, 30_000))]);
-      await Promise.race([statusDone, new Promise((r) => setTimeout(r, 2000))]);
-      // Cancelled while the daemon finished: nothing is put in place or pushed.
-      throwIfAborted(opts.signal);
-      receiver?.commit();
-      let loaded: string[] = [];
-      if (loadSocket && loadTar) {
-        try {
-          loaded = await loadImageTar(loadSocket, loadTar);
-        } catch (err) {
-          throw new BuildFailedError((err as Error).message);
-        }
-      }
-      recordLocalCacheExports(localCache, response);
-      if (exportStore) recordOciExport(exportStore, response);
-      const pushed: Record<string, string> = {};
-      for (const name of plan.pushAfter) {
-        throwIfAborted(opts.signal);
-        pushed[name] = await this.pushImage(name, opts.env, controller.signal);
-      }
-      const digest = Object.values(pushed)[0];
-      tracePhase(`export ${this.address}`, exporting);
-      return {
-        exporterResponse: {
-          ...response,
-          // After an Engine push, the digest users need is the registry's manifest digest;
-          // the moby exporter's own "digest" is the image ID (its config digest).
-          ...(digest
-            ? {
-                "containerimage.digest": digest,
-                ...(response["containerimage.digest"] && !response["containerimage.config.digest"]
-                  ? { "containerimage.config.digest": response["containerimage.digest"] }
-                  : {}),
-              }
-            : {}),
-        },
-        pushed,
-        ...(loaded.length > 0 ? { loaded } : {}),
-      };
+      return await this.finishBuild({
+        response,
+        plan,
+        opts,
+        receiver,
+        statusDone,
+        load,
+        localCache,
+        exportStore,
+        signal: controller.signal,
+      });
     } catch (err) {
       receiver?.discard();
-      if (opts.signal.aborted) throw new BuildFailedError("cancelled");
-      // The output could not be written here (disk full, read-only): say that, not the
-      // daemon's view of the broken stream; another endpoint would fail the same way.
-      const outputFailure = receiver?.failure();
-      if (outputFailure) throw new BuildFailedError(outputFailure.message);
-      if (err instanceof BuildFailedError || err instanceof EndpointGoneError) throw err;
-      const code = (err as grpc.ServiceError).code;
-      const message = describeGrpcError(err);
-      if (
-        goneCodes.has(code) ||
-        /ECONNREFUSED|ENOENT|EPIPE|ECONNRESET|socket hang up|Connection dropped/i.test(message)
-      ) {
-        throw new EndpointGoneError(`${this.address}: ${message}`);
-      }
-      throw new BuildFailedError(
-        sessionError ? `${message} (${sessionError.message})` : message,
-        lastError.step,
-      );
+      throw this.solveFailure(err, opts.signal, receiver, sessionError, lastError.step);
     } finally {
-      if (loadTar) rmSync(loadTar, { force: true });
+      if (load) rmSync(load.tar, { force: true });
       detachAbort();
       controller.abort();
       session.close();
@@ -387,6 +393,78 @@ export class BuildkitClient {
         closeLocalCache({ ...localCache, stores: new Map([["export", exportStore]]) });
       await ssh.close();
     }
+  }
+
+  /** For type=docker on a buildkitd: the Engine to load into, and where its tar lands first. */
+  private async dockerLoadTarget(opts: BuildOptions): Promise<DockerLoad> {
+    const socket = dockerHostSocket(opts.env);
+    const engineAnswers = await isDockerEngine(socket);
+    stopIfCancelled(opts.signal);
+    if (!engineAnswers)
+      throw new BuildFailedError(
+        `output type=docker on ${this.address} loads the image into the local Docker Engine, but none answers at ${socket}; start it, set DOCKER_HOST, or write a tar with dest=`,
+      );
+    return { socket, tar: join(tmpdir(), `mbake-load-${randomUUID()}.tar`) };
+  }
+
+  /** After the solve: waits for the output, puts it in place, loads, records and pushes. */
+  private async finishBuild(run: SolvedBuild): Promise<BuildResult> {
+    const { response, opts, receiver, load } = run;
+    const exporting = traceClock();
+    if (receiver) await Promise.race([receiver.done, new Promise((r) => setTimeout(r, 30_000))]);
+    await Promise.race([run.statusDone, new Promise((r) => setTimeout(r, 2000))]);
+    // Cancelled while the daemon finished: nothing is put in place or pushed.
+    throwIfAborted(opts.signal);
+    receiver?.commit();
+    let loaded: string[] = [];
+    if (load) {
+      try {
+        loaded = await loadImageTar(load.socket, load.tar);
+      } catch (err) {
+        throw new BuildFailedError((err as Error).message);
+      }
+    }
+    recordLocalCacheExports(run.localCache, response);
+    if (run.exportStore) recordOciExport(run.exportStore, response);
+    const pushed: Record<string, string> = {};
+    for (const name of run.plan.pushAfter) {
+      throwIfAborted(opts.signal);
+      pushed[name] = await this.pushImage(name, opts.env, run.signal);
+    }
+    tracePhase(`export ${this.address}`, exporting);
+    return {
+      exporterResponse: exporterResponse(response, pushed),
+      pushed,
+      ...(loaded.length > 0 ? { loaded } : {}),
+    };
+  }
+
+  /** What a failed solve ends with: cancelled, the output, the endpoint gone, or the build. */
+  private solveFailure(
+    err: unknown,
+    signal: AbortSignal,
+    receiver: OutputReceiver | undefined,
+    sessionError: Error | undefined,
+    failedStep: string | undefined,
+  ): Error {
+    if (signal.aborted) return new BuildFailedError("cancelled");
+    // The output could not be written here (disk full, read-only): say that, not the
+    // daemon's view of the broken stream; another endpoint would fail the same way.
+    const outputFailure = receiver?.failure();
+    if (outputFailure) return new BuildFailedError(outputFailure.message);
+    if (err instanceof BuildFailedError || err instanceof EndpointGoneError) return err;
+    const code = (err as grpc.ServiceError).code;
+    const message = describeGrpcError(err);
+    if (
+      goneCodes.has(code) ||
+      /ECONNREFUSED|ENOENT|EPIPE|ECONNRESET|socket hang up|Connection dropped/i.test(message)
+    ) {
+      return new EndpointGoneError(`${this.address}: ${message}`);
+    }
+    return new BuildFailedError(
+      sessionError ? `${message} (${sessionError.message})` : message,
+      failedStep,
+    );
   }
 
   /** Pushes an image from the Engine's store through the Engine API; returns its digest. */

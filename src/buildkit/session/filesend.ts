@@ -18,7 +18,7 @@ import { dirname, join } from "node:path";
 import type * as grpc from "@grpc/grpc-js";
 import { FileSendBytes, Packet } from "../api/services.js";
 import { isGoDir, isGoRegular, isGoSymlink, PacketType, unixPermissions } from "./fsutil.js";
-import { stageLocalDest, stageTarDest } from "./output-dest.js";
+import { type StagedDest, stageLocalDest, stageTarDest } from "./output-dest.js";
 import type { SessionService } from "./service.js";
 
 interface DecodedPacket {
@@ -59,26 +59,32 @@ export interface OutputReceiver {
   readonly done: Promise<void>;
 }
 
-/** Receives one `local` (folder) or `tar` (file, or "-" for stdout) output. */
-export function receiveOutput(
-  kind: "local" | "tar",
-  dest: string,
-  stdout: NodeJS.WritableStream = process.stdout,
-): OutputReceiver {
-  const staged =
-    dest === "-" ? undefined : kind === "tar" ? stageTarDest(dest) : stageLocalDest(dest);
-  let settle: { resolve: () => void; reject: (e: Error) => void } = {
+/** How one output transfer ends: settles `done` and keeps why writing failed, if it did. */
+class TransferOutcome {
+  readonly done: Promise<void>;
+  failure: Error | undefined;
+  private settle: { resolve: () => void; reject: (e: Error) => void } = {
     resolve: () => {},
     reject: () => {},
   };
-  const done = new Promise<void>((res, rej) => {
-    settle = { resolve: res, reject: rej };
-  });
-  done.catch(() => {});
-  let received = false;
-  let failure: Error | undefined;
+
+  constructor(private readonly dest: string) {
+    this.done = new Promise<void>((res, rej) => {
+      this.settle = { resolve: res, reject: rej };
+    });
+    this.done.catch(() => {});
+  }
+
+  resolve(): void {
+    this.settle.resolve();
+  }
+
+  reject(e: Error): void {
+    this.settle.reject(e);
+  }
+
   /** A write to the destination failed (disk full, not writable): the output is abandoned. */
-  const writeFailed = (call: grpc.ServerDuplexStream<Buffer, Buffer>, e: NodeJS.ErrnoException) => {
+  writeFailed(call: grpc.ServerDuplexStream<Buffer, Buffer>, e: NodeJS.ErrnoException): void {
     const why =
       e.code === "ENOSPC"
         ? "no space left on the device"
@@ -88,40 +94,230 @@ export function receiveOutput(
             ? "read-only file system"
             : e.message;
     const err = new Error(
-      `cannot write the output to ${dest}: ${why}${e.code ? ` (${e.code})` : ""}`,
+      `cannot write the output to ${this.dest}: ${why}${e.code ? ` (${e.code})` : ""}`,
     );
-    failure ??= err;
-    settle.reject(err);
+    this.failure ??= err;
+    this.settle.reject(err);
     call.destroy(err);
-  };
+  }
+}
+
+/** Receives a `tar` output: raw bytes written to the staged file, or to stdout without one. */
+function receiveTar(
+  call: grpc.ServerDuplexStream<Buffer, Buffer>,
+  outcome: TransferOutcome,
+  staged: StagedDest | undefined,
+  stdout: NodeJS.WritableStream,
+): void {
+  let out: NodeJS.WritableStream;
+  if (!staged) out = stdout;
+  else {
+    try {
+      const file = createWriteStream(staged.stagingPath());
+      file.on("error", (e: NodeJS.ErrnoException) => outcome.writeFailed(call, e));
+      out = file;
+    } catch (e) {
+      outcome.reject(e as Error);
+      call.destroy(e as Error);
+      return;
+    }
+  }
+  call.on("data", (b: Buffer) => {
+    const m = FileSendBytes.decode(b);
+    if (m.data && m.data.length > 0) out.write(Buffer.from(m.data));
+  });
+  call.on("end", () => {
+    call.end();
+    if (out === stdout) outcome.resolve();
+    else (out as WriteStream).end(() => outcome.resolve());
+  });
+  call.on("error", (e: Error) => outcome.reject(e));
+}
+
+interface PendingFile {
+  id: number;
+  path: string;
+  mode: number;
+  mtimeNs: bigint;
+}
+
+interface PendingDir {
+  path: string;
+  mode: number;
+  mtimeNs: bigint;
+}
+
+/** Sets a path's access and modification times from nanoseconds since the epoch. */
+function setMtime(path: string, mtimeNs: bigint): void {
+  const t = Number(mtimeNs / 1_000_000n) / 1000;
+  utimesSync(path, t, t);
+}
+
+/**
+ * Receives a `local` output into the staging folder: the daemon sends every entry's stat,
+ * then mbake asks for each regular file's content one at a time and ends with FIN.
+ */
+class LocalReceiver {
+  private readonly files: PendingFile[] = [];
+  private readonly dirs: PendingDir[] = [];
+  /** Symlinks received so far, as clean relative paths: nothing may be written below one. */
+  private readonly links = new Set<string>();
+  private nextId = 0;
+  private statsDone = false;
+  private current: (PendingFile & { stream: WriteStream }) | undefined;
+  private finSent = false;
+
+  constructor(
+    private readonly call: grpc.ServerDuplexStream<Buffer, Buffer>,
+    private readonly temp: string,
+    private readonly outcome: TransferOutcome,
+  ) {}
+
+  start(): void {
+    const call = this.call;
+    call.on("data", (b: Buffer) => {
+      try {
+        this.onPacket(b);
+      } catch (e) {
+        this.outcome.writeFailed(call, e as NodeJS.ErrnoException);
+      }
+    });
+    call.on("end", () => this.outcome.resolve());
+    call.on("error", (e: Error) => this.outcome.reject(e));
+  }
+
+  private send(p: { type: number; ID?: number }): void {
+    this.call.write(Buffer.from(Packet.encode(p).finish()));
+  }
+
+  /** Asks for the next file's content, or, once every stat and file arrived, sends FIN. */
+  private next(): void {
+    if (this.current) return;
+    const f = this.files.shift();
+    if (f) {
+      this.current = {
+        ...f,
+        stream: createWriteStream(join(this.temp, f.path), { mode: unixPermissions(f.mode) }).on(
+          "error",
+          (e: NodeJS.ErrnoException) => this.outcome.writeFailed(this.call, e),
+        ),
+      };
+      this.send({ type: PacketType.REQ, ID: f.id });
+      return;
+    }
+    if (this.statsDone && !this.finSent) {
+      this.finSent = true;
+      this.applyDirMetadata();
+      this.send({ type: PacketType.FIN });
+    }
+  }
+
+  /** Directory modes and mtimes go last (deepest first): writing files inside changes them. */
+  private applyDirMetadata(): void {
+    for (const d of this.dirs.reverse()) {
+      try {
+        chmodSync(join(this.temp, d.path), unixPermissions(d.mode));
+        setMtime(join(this.temp, d.path), d.mtimeNs);
+      } catch {
+        // best effort for directory metadata
+      }
+    }
+  }
+
+  private onPacket(b: Buffer): void {
+    const p = Packet.toObject(Packet.decode(b), {
+      longs: String,
+      defaults: true,
+    }) as DecodedPacket;
+    switch (p.type ?? 0) {
+      case PacketType.STAT:
+        this.onStat(p);
+        return;
+      case PacketType.DATA:
+        this.onData(p);
+        return;
+      case PacketType.FIN:
+        this.call.end();
+        this.outcome.resolve();
+        return;
+      case PacketType.ERR:
+        this.outcome.reject(
+          new Error(
+            `the daemon failed while sending the output: ${Buffer.from(p.data ?? []).toString("utf8")}`,
+          ),
+        );
+        return;
+    }
+  }
+
+  /** One entry's stat: makes directories and symlinks now, queues regular files. */
+  private onStat(p: DecodedPacket): void {
+    if (!p.stat?.path) {
+      this.statsDone = true;
+      this.next();
+      return;
+    }
+    const thisId = this.nextId++;
+    const rel = p.stat.path;
+    // No "..", and nothing below a symlink the daemon sent: a write never leaves
+    // the staging folder.
+    const parts = rel.split("/");
+    const underLink = parts.some((_, i) => i > 0 && this.links.has(parts.slice(0, i).join("/")));
+    if (parts.includes("..") || underLink) {
+      this.outcome.reject(new Error(`the daemon sent an unsafe path "${rel}"`));
+      this.call.destroy();
+      return;
+    }
+    const abs = join(this.temp, rel);
+    const mtimeNs = BigInt(String(p.stat.modTime ?? 0));
+    if (isGoDir(p.stat.mode)) {
+      mkdirSync(abs, { recursive: true });
+      this.dirs.push({ path: rel, mode: p.stat.mode, mtimeNs });
+    } else if (isGoSymlink(p.stat.mode)) {
+      mkdirSync(dirname(abs), { recursive: true });
+      symlinkSync(p.stat.linkname ?? "", abs);
+      this.links.add(parts.filter((x) => x !== "" && x !== ".").join("/"));
+    } else if (isGoRegular(p.stat.mode)) {
+      mkdirSync(dirname(abs), { recursive: true });
+      this.files.push({ id: thisId, path: rel, mode: p.stat.mode, mtimeNs });
+    }
+  }
+
+  /** A chunk of the file being received; an empty one ends it. */
+  private onData(p: DecodedPacket): void {
+    const current = this.current;
+    if (!current || p.ID !== current.id) return;
+    if (p.data && p.data.length > 0) {
+      current.stream.write(Buffer.from(p.data));
+      return;
+    }
+    this.current = undefined;
+    current.stream.end(() => {
+      try {
+        setMtime(join(this.temp, current.path), current.mtimeNs);
+      } catch {
+        // keep going: mtimes are best effort
+      }
+      this.next();
+    });
+  }
+}
+
+/** Receives one `local` (folder) or `tar` (file, or "-" for stdout) output. */
+export function receiveOutput(
+  kind: "local" | "tar",
+  dest: string,
+  stdout: NodeJS.WritableStream = process.stdout,
+): OutputReceiver {
+  const staged =
+    dest === "-" ? undefined : kind === "tar" ? stageTarDest(dest) : stageLocalDest(dest);
+  const outcome = new TransferOutcome(dest);
+  let received = false;
 
   const handleTar = (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {
     received = true;
-    let out: NodeJS.WritableStream;
-    if (!staged) out = stdout;
-    else {
-      try {
-        const file = createWriteStream(staged.stagingPath());
-        file.on("error", (e: NodeJS.ErrnoException) => writeFailed(call, e));
-        out = file;
-      } catch (e) {
-        settle.reject(e as Error);
-        call.destroy(e as Error);
-        return;
-      }
-    }
-    call.on("data", (b: Buffer) => {
-      const m = FileSendBytes.decode(b);
-      if (m.data && m.data.length > 0) out.write(Buffer.from(m.data));
-    });
-    call.on("end", () => {
-      call.end();
-      if (out === stdout) settle.resolve();
-      else (out as WriteStream).end(() => settle.resolve());
-    });
-    call.on("error", (e: Error) => settle.reject(e));
+    receiveTar(call, outcome, staged, stdout);
   };
-
   const handleLocal = (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {
     received = true;
     let temp: string;
@@ -129,127 +325,11 @@ export function receiveOutput(
       if (!staged) throw new Error("a local output needs a folder");
       temp = staged.stagingPath();
     } catch (e) {
-      settle.reject(e as Error);
+      outcome.reject(e as Error);
       call.destroy(e as Error);
       return;
     }
-    const files: { id: number; path: string; mode: number; mtimeNs: bigint }[] = [];
-    const dirs: { path: string; mode: number; mtimeNs: bigint }[] = [];
-    const links = new Set<string>();
-    let id = 0;
-    let statsDone = false;
-    let current:
-      | { id: number; path: string; mode: number; mtimeNs: bigint; stream: WriteStream }
-      | undefined;
-    let finSent = false;
-    const send = (p: { type: number; ID?: number }) =>
-      call.write(Buffer.from(Packet.encode(p).finish()));
-    const next = () => {
-      if (current) return;
-      const f = files.shift();
-      if (f) {
-        current = {
-          ...f,
-          stream: createWriteStream(join(temp, f.path), { mode: unixPermissions(f.mode) }).on(
-            "error",
-            (e: NodeJS.ErrnoException) => writeFailed(call, e),
-          ),
-        };
-        send({ type: PacketType.REQ, ID: f.id });
-        return;
-      }
-      if (statsDone && !finSent) {
-        finSent = true;
-        for (const d of dirs.reverse()) {
-          try {
-            chmodSync(join(temp, d.path), unixPermissions(d.mode));
-            const t = Number(d.mtimeNs / 1_000_000n) / 1000;
-            utimesSync(join(temp, d.path), t, t);
-          } catch {
-            // best effort for directory metadata
-          }
-        }
-        send({ type: PacketType.FIN });
-      }
-    };
-    call.on("data", (b: Buffer) => {
-      try {
-        onPacket(b);
-      } catch (e) {
-        writeFailed(call, e as NodeJS.ErrnoException);
-      }
-    });
-    const onPacket = (b: Buffer) => {
-      const p = Packet.toObject(Packet.decode(b), {
-        longs: String,
-        defaults: true,
-      }) as DecodedPacket;
-      switch (p.type ?? 0) {
-        case PacketType.STAT: {
-          if (!p.stat?.path) {
-            statsDone = true;
-            next();
-            return;
-          }
-          const thisId = id++;
-          const rel = p.stat.path;
-          // No "..", and nothing below a symlink the daemon sent: a write never leaves
-          // the staging folder.
-          const parts = rel.split("/");
-          const underLink = parts.some((_, i) => i > 0 && links.has(parts.slice(0, i).join("/")));
-          if (parts.includes("..") || underLink) {
-            settle.reject(new Error(`the daemon sent an unsafe path "${rel}"`));
-            call.destroy();
-            return;
-          }
-          const abs = join(temp, rel);
-          const mtimeNs = BigInt(String(p.stat.modTime ?? 0));
-          if (isGoDir(p.stat.mode)) {
-            mkdirSync(abs, { recursive: true });
-            dirs.push({ path: rel, mode: p.stat.mode, mtimeNs });
-          } else if (isGoSymlink(p.stat.mode)) {
-            mkdirSync(dirname(abs), { recursive: true });
-            symlinkSync(p.stat.linkname ?? "", abs);
-            links.add(parts.filter((x) => x !== "" && x !== ".").join("/"));
-          } else if (isGoRegular(p.stat.mode)) {
-            mkdirSync(dirname(abs), { recursive: true });
-            files.push({ id: thisId, path: rel, mode: p.stat.mode, mtimeNs });
-          }
-          return;
-        }
-        case PacketType.DATA: {
-          if (!current || p.ID !== current.id) return;
-          if (p.data && p.data.length > 0) current.stream.write(Buffer.from(p.data));
-          else {
-            const f = current;
-            current = undefined;
-            f.stream.end(() => {
-              try {
-                const t = Number(f.mtimeNs / 1_000_000n) / 1000;
-                utimesSync(join(temp, f.path), t, t);
-              } catch {
-                // keep going: mtimes are best effort
-              }
-              next();
-            });
-          }
-          return;
-        }
-        case PacketType.FIN:
-          call.end();
-          settle.resolve();
-          return;
-        case PacketType.ERR:
-          settle.reject(
-            new Error(
-              `the daemon failed while sending the output: ${Buffer.from(p.data ?? []).toString("utf8")}`,
-            ),
-          );
-          return;
-      }
-    };
-    call.on("end", () => settle.resolve());
-    call.on("error", (e: Error) => settle.reject(e));
+    new LocalReceiver(call, temp, outcome).start();
   };
 
   const service: SessionService = {
@@ -259,8 +339,8 @@ export function receiveOutput(
   };
   return {
     service,
-    done,
-    failure: () => failure,
+    done: outcome.done,
+    failure: () => outcome.failure,
     commit() {
       if (received) staged?.commit();
     },

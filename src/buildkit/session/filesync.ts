@@ -139,14 +139,141 @@ export function listEntries(
   return out;
 }
 
+/** The entries of `dir` the daemon asked for through the call's metadata. */
+function requestedEntries(md: grpc.Metadata, dir: SyncDir): Entry[] {
+  const follow = metadataValues(md, "followpaths");
+  const includes = [
+    ...metadataValues(md, "include-patterns"),
+    ...(follow.length > 0 && dir.kind === "fs" ? followPaths(dir.path, follow) : follow),
+  ];
+  return listEntries(dir, includes, metadataValues(md, "exclude-patterns"));
+}
+
+/**
+ * One DiffCopy of a folder: sends every entry's stat, then each file the daemon asks
+ * for (REQ), until it says FIN, ends the call or cancels it.
+ */
+class DiffCopySender {
+  private cancelled = false;
+  private finished = false;
+  /** File IDs the daemon asked for and has not received yet. */
+  private readonly requests: number[] = [];
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly call: grpc.ServerDuplexStream<Packet, Packet>,
+    private readonly name: string,
+    private readonly entries: readonly Entry[],
+    private readonly onError: (err: Error) => void,
+  ) {}
+
+  start(): void {
+    const call = this.call;
+    call.on("cancelled", () => {
+      this.cancelled = true;
+    });
+    call.on("data", (p: Packet) => this.onPacket(p));
+    call.on("end", () => {
+      this.finished = true;
+      this.wake?.();
+    });
+    this.run().catch((err: Error) => {
+      this.onError(err);
+      call.emit("error", { code: grpc.status.INTERNAL, details: err.message });
+    });
+  }
+
+  private onPacket(p: Packet): void {
+    if (p.type === PacketType.REQ) this.requests.push(p.ID);
+    else if (p.type === PacketType.FIN) this.finished = true;
+    else if (p.type === PacketType.ERR) {
+      this.finished = true;
+      this.onError(
+        new Error(
+          `the daemon reported an error while receiving "${this.name}": ${p.data.toString("utf8")}`,
+        ),
+      );
+    }
+    this.wake?.();
+  }
+
+  private send(p: Partial<Packet>): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (this.cancelled) return resolve();
+      if (
+        this.call.write({
+          type: p.type ?? 0,
+          ID: p.ID ?? 0,
+          data: p.data ?? Buffer.alloc(0),
+          stat: p.stat ?? null,
+        })
+      )
+        resolve();
+      else this.call.once("drain", () => resolve());
+    });
+  }
+
+  private async run(): Promise<void> {
+    for (const e of this.entries) await this.send({ type: PacketType.STAT, stat: e.stat });
+    await this.send({ type: PacketType.STAT });
+    for (;;) {
+      while (this.requests.length > 0) {
+        const id = this.requests.shift()!;
+        await this.sendContent(id, this.entries[id]);
+        await this.send({ type: PacketType.DATA, ID: id });
+      }
+      if (this.finished || this.cancelled) break;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+      this.wake = undefined;
+    }
+    if (!this.cancelled) {
+      await this.send({ type: PacketType.FIN });
+      this.call.end();
+    }
+  }
+
+  /** The content of one requested entry as DATA packets (the empty one that ends it is not sent here). */
+  private async sendContent(id: number, entry: Entry | undefined): Promise<void> {
+    if (entry?.source?.kind === "fs") {
+      // Synchronous reads: a thread-pool round trip per chunk (createReadStream)
+      // cost more than the read itself, and the stream's backpressure paces us anyway.
+      const fd = openSync(entry.source.path, "r");
+      let remaining = Number(entry.stat.size);
+      try {
+        for (;;) {
+          // Buffers sized to the file: 50,000 small files need no 1 MiB buffers.
+          const size = remaining > 0 ? Math.min(CHUNK, remaining) : 64 * 1024;
+          const chunk = Buffer.allocUnsafe(size);
+          const n = readSync(fd, chunk, 0, size, null);
+          if (n === 0) break;
+          remaining -= n;
+          await this.send({ type: PacketType.DATA, ID: id, data: chunk.subarray(0, n) });
+          if (this.cancelled) break;
+        }
+      } finally {
+        closeSync(fd);
+      }
+    } else if (entry?.source?.kind === "memory") {
+      for (let i = 0; i < entry.source.data.length; i += CHUNK) {
+        await this.send({
+          type: PacketType.DATA,
+          ID: id,
+          data: Buffer.from(entry.source.data.subarray(i, i + CHUNK)),
+        });
+      }
+    }
+  }
+}
+
 /** Serves FileSync.DiffCopy for named folders ("context", "dockerfile", named contexts). */
 export function fileSyncService(
   dirs: Readonly<Record<string, SyncDir>>,
   onError: (err: Error) => void = () => {},
 ): SessionService {
   const diffCopy = (call: grpc.ServerDuplexStream<Packet, Packet>) => {
-    const md = call.metadata;
-    const name = metadataValues(md, "dir-name")[0] ?? "";
+    const name = metadataValues(call.metadata, "dir-name")[0] ?? "";
     const dir = dirs[name];
     if (!dir) {
       call.emit("error", {
@@ -157,107 +284,13 @@ export function fileSyncService(
     }
     let entries: Entry[];
     try {
-      const follow = metadataValues(md, "followpaths");
-      const includes = [
-        ...metadataValues(md, "include-patterns"),
-        ...(follow.length > 0 && dir.kind === "fs" ? followPaths(dir.path, follow) : follow),
-      ];
-      entries = listEntries(dir, includes, metadataValues(md, "exclude-patterns"));
+      entries = requestedEntries(call.metadata, dir);
     } catch (err) {
       onError(err as Error);
       call.emit("error", { code: grpc.status.INTERNAL, details: (err as Error).message });
       return;
     }
-    let cancelled = false;
-    call.on("cancelled", () => {
-      cancelled = true;
-    });
-    const send = (p: Partial<Packet>) =>
-      new Promise<void>((resolve) => {
-        if (cancelled) return resolve();
-        if (
-          call.write({
-            type: p.type ?? 0,
-            ID: p.ID ?? 0,
-            data: p.data ?? Buffer.alloc(0),
-            stat: p.stat ?? null,
-          })
-        )
-          resolve();
-        else call.once("drain", () => resolve());
-      });
-    const requests: number[] = [];
-    let wake: (() => void) | undefined;
-    let finished = false;
-    call.on("data", (p: Packet) => {
-      if (p.type === PacketType.REQ) requests.push(p.ID);
-      else if (p.type === PacketType.FIN) finished = true;
-      else if (p.type === PacketType.ERR) {
-        finished = true;
-        onError(
-          new Error(
-            `the daemon reported an error while receiving "${name}": ${p.data.toString("utf8")}`,
-          ),
-        );
-      }
-      wake?.();
-    });
-    call.on("end", () => {
-      finished = true;
-      wake?.();
-    });
-    const run = async () => {
-      for (const e of entries) await send({ type: PacketType.STAT, stat: e.stat });
-      await send({ type: PacketType.STAT });
-      for (;;) {
-        while (requests.length > 0) {
-          const id = requests.shift()!;
-          const entry = entries[id];
-          if (entry?.source?.kind === "fs") {
-            // Synchronous reads: a thread-pool round trip per chunk (createReadStream)
-            // cost more than the read itself, and the stream's backpressure paces us anyway.
-            const fd = openSync(entry.source.path, "r");
-            let remaining = Number(entry.stat.size);
-            try {
-              for (;;) {
-                // Buffers sized to the file: 50,000 small files need no 1 MiB buffers.
-                const size = remaining > 0 ? Math.min(CHUNK, remaining) : 64 * 1024;
-                const chunk = Buffer.allocUnsafe(size);
-                const n = readSync(fd, chunk, 0, size, null);
-                if (n === 0) break;
-                remaining -= n;
-                await send({ type: PacketType.DATA, ID: id, data: chunk.subarray(0, n) });
-                if (cancelled) break;
-              }
-            } finally {
-              closeSync(fd);
-            }
-          } else if (entry?.source?.kind === "memory") {
-            for (let i = 0; i < entry.source.data.length; i += CHUNK) {
-              await send({
-                type: PacketType.DATA,
-                ID: id,
-                data: Buffer.from(entry.source.data.subarray(i, i + CHUNK)),
-              });
-            }
-          }
-          await send({ type: PacketType.DATA, ID: id });
-        }
-        if (finished || cancelled) break;
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-        wake = undefined;
-      }
-      if (!cancelled) {
-        await send({ type: PacketType.FIN });
-        call.end();
-      }
-    };
-    run().catch((err: Error) => {
-      onError(err);
-      call.emit("error", { code: grpc.status.INTERNAL, details: err.message });
-    });
+    new DiffCopySender(call, name, entries, onError).start();
   };
   const unsupported = (call: grpc.ServerDuplexStream<Packet, Packet>) => {
     call.emit("error", {

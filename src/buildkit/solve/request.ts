@@ -175,19 +175,22 @@ export function ramInBytes(text: string, what: string): number {
   return Math.floor(Number(m[1]) * 1024 ** power);
 }
 
-export function planSolve(
+/** The Dockerfile's name as the frontend looks for it in the `dockerfile` folder or context. */
+function dockerfileName(spec: BuildSpec): string {
+  return spec.dockerfile.kind === "file"
+    ? basename(spec.dockerfile.path)
+    : spec.dockerfile.kind === "in-context"
+      ? spec.dockerfile.path
+      : "Dockerfile";
+}
+
+/** The frontend attributes that come straight from the spec (named contexts come later). */
+function frontendAttrs(
   spec: BuildSpec,
   caps: Capabilities,
-  readText: (path: string) => string = (p) => readBoundedText(p, readLimits.bakeFile, "Dockerfile"),
-): SolvePlan {
-  assertCapable(spec, caps);
+  filename: string,
+): Record<string, string> {
   const attrs: Record<string, string> = {};
-  const filename =
-    spec.dockerfile.kind === "file"
-      ? basename(spec.dockerfile.path)
-      : spec.dockerfile.kind === "in-context"
-        ? spec.dockerfile.path
-        : "Dockerfile";
   attrs.filename = filename;
   if (spec.remoteContext) {
     attrs.context = spec.remoteContext;
@@ -211,7 +214,21 @@ export function planSolve(
     .map((c) => c.ref!);
   if (registryImports.length > 0) attrs["cache-from"] = registryImports.join(",");
   if (spec.cacheFrom.length > 0) attrs["cache-imports"] = JSON.stringify(toPb(spec.cacheFrom));
+  return attrs;
+}
 
+/**
+ * The folders the session serves (context, named contexts, the Dockerfile) and the
+ * `context:NAME` attributes; on daemons without named contexts they are written into
+ * the Dockerfile instead.
+ */
+function sessionDirs(
+  spec: BuildSpec,
+  caps: Capabilities,
+  filename: string,
+  readText: (path: string) => string,
+): { dirs: Record<string, SyncDir>; contextAttrs: Record<string, string> } {
+  const contextAttrs: Record<string, string> = {};
   let dockerfileText =
     spec.dockerfile.kind === "inline"
       ? spec.dockerfile.text
@@ -225,9 +242,9 @@ export function planSolve(
     if (caps.namedContexts) {
       for (const [name, value] of Object.entries(spec.namedContexts)) {
         if (value.startsWith("docker-image://") || value.startsWith("oci-layout://"))
-          attrs[`context:${name}`] = value;
+          contextAttrs[`context:${name}`] = value;
         else {
-          attrs[`context:${name}`] = `local:${name}`;
+          contextAttrs[`context:${name}`] = `local:${name}`;
           dirs[name] = { kind: "fs", path: value };
         }
       }
@@ -245,13 +262,78 @@ export function planSolve(
       files: { [filename]: { data: Buffer.from(dockerfileText) } },
     };
   }
+  return { dirs, contextAttrs };
+}
 
+interface ExportPlan {
+  exporter?: { type: string; attrs: Record<string, string> };
+  receive?: SolvePlan["receive"];
+  loadIntoDocker?: boolean;
+  exportStore?: string;
+  pushAfter: string[];
+}
+
+/** An image, registry or docker output: which exporter stores, pushes or sends the image. */
+function imageExport(
+  type: "image" | "registry" | "docker",
+  dest: string | undefined,
+  rest: Record<string, string>,
+  names: readonly string[],
+  caps: Capabilities,
+): ExportPlan {
   const where = `endpoint ${caps.endpoint} (${caps.version})`;
-  let exporter: { type: string; attrs: Record<string, string> } | undefined;
-  let receive: SolvePlan["receive"];
-  let loadIntoDocker = false;
-  let exportStore: string | undefined;
   const pushAfter: string[] = [];
+  const push = type === "registry" || rest.push === "true";
+  if (caps.kind === "docker-engine" && !(type === "docker" && dest)) {
+    // The Engine's own exporter stores the image; with the containerd image store it
+    // also pushes (as buildx's docker driver asks it to), else mbake pushes afterwards.
+    const { push: _push, ...kept } = rest;
+    const exporter = {
+      type: "moby",
+      attrs: caps.exporterPushes
+        ? {
+            ...kept,
+            ...(names.length > 0 ? { name: names.join(",") } : {}),
+            ...(push ? { push: "true" } : {}),
+          }
+        : names.length > 0
+          ? { name: names.join(",") }
+          : {},
+    };
+    if (push && !caps.exporterPushes) pushAfter.push(...names);
+    return { exporter, pushAfter };
+  }
+  if (type === "docker") {
+    if (caps.kind === "docker-engine" && !caps.exporters.includes("docker"))
+      throw new CapabilityError(
+        `${where} cannot write an image tar (type=docker,dest=); leave dest out to keep the image in its store, or use an Engine with the containerd image store`,
+      );
+    // buildkitd's docker exporter sends an image tar: to a file with dest=, else
+    // into the local Docker Engine (as buildx's --load does).
+    if (rest.context)
+      throw new CapabilityError(
+        `output type=docker,context=${rest.context} is not supported by mbake: it loads into the Docker Engine of DOCKER_HOST; or write a tar with dest=`,
+      );
+    const exporter = {
+      type: "docker",
+      attrs: { ...rest, ...(names.length > 0 ? { name: names.join(",") } : {}) },
+    };
+    if (dest) return { exporter, receive: { kind: "tar", dest }, pushAfter };
+    return { exporter, loadIntoDocker: true, pushAfter };
+  }
+  const exporter = {
+    type: "image",
+    attrs: {
+      ...rest,
+      ...(names.length > 0 ? { name: names.join(",") } : {}),
+      ...(push ? { push: "true" } : {}),
+    },
+  };
+  return { exporter, pushAfter };
+}
+
+/** How the spec's output leaves the daemon: exporter, what mbake receives, pushes or loads. */
+function exportPlan(spec: BuildSpec, caps: Capabilities): ExportPlan {
   const out = spec.output;
   const names = out?.name ? out.name.split(",") : [...spec.tags];
   const annotations = annotationAttrs(spec.annotations ?? []);
@@ -263,6 +345,7 @@ export function planSolve(
       `endpoint ${caps.endpoint} (${caps.version}) exports single-platform images to its store: index annotations do not apply; use manifest annotations`,
     );
   }
+  let plan: ExportPlan = { pushAfter: [] };
   if (out) {
     const { type, dest, ...rest } = out;
     switch (type) {
@@ -272,75 +355,54 @@ export function planSolve(
           throw new CapabilityError(
             `output type=${type} needs dest= (a ${type === "local" ? "folder" : "file, or - for stdout"})`,
           );
-        exporter = { type: type, attrs: rest };
-        receive = { kind: type, dest };
+        plan = {
+          exporter: { type: type, attrs: rest },
+          receive: { kind: type, dest },
+          pushAfter: [],
+        };
         break;
       case "image":
       case "registry":
-      case "docker": {
-        const push = type === "registry" || rest.push === "true";
-        if (caps.kind === "docker-engine" && !(type === "docker" && dest)) {
-          // The Engine's own exporter stores the image; with the containerd image store it
-          // also pushes (as buildx's docker driver asks it to), else mbake pushes afterwards.
-          const { push: _push, ...kept } = rest;
-          exporter = {
-            type: "moby",
-            attrs: caps.exporterPushes
-              ? {
-                  ...kept,
-                  ...(names.length > 0 ? { name: names.join(",") } : {}),
-                  ...(push ? { push: "true" } : {}),
-                }
-              : names.length > 0
-                ? { name: names.join(",") }
-                : {},
-          };
-          if (push && !caps.exporterPushes) pushAfter.push(...names);
-        } else if (type === "docker") {
-          if (caps.kind === "docker-engine" && !caps.exporters.includes("docker"))
-            throw new CapabilityError(
-              `${where} cannot write an image tar (type=docker,dest=); leave dest out to keep the image in its store, or use an Engine with the containerd image store`,
-            );
-          // buildkitd's docker exporter sends an image tar: to a file with dest=, else
-          // into the local Docker Engine (as buildx's --load does).
-          if (rest.context)
-            throw new CapabilityError(
-              `output type=docker,context=${rest.context} is not supported by mbake: it loads into the Docker Engine of DOCKER_HOST; or write a tar with dest=`,
-            );
-          exporter = {
-            type: "docker",
-            attrs: { ...rest, ...(names.length > 0 ? { name: names.join(",") } : {}) },
-          };
-          if (dest) receive = { kind: "tar", dest };
-          else loadIntoDocker = true;
-        } else {
-          exporter = {
-            type: "image",
-            attrs: {
-              ...rest,
-              ...(names.length > 0 ? { name: names.join(",") } : {}),
-              ...(push ? { push: "true" } : {}),
-            },
-          };
-        }
+      case "docker":
+        plan = imageExport(type, dest, rest, names, caps);
         break;
-      }
       case "oci":
         if (!dest) throw new CapabilityError("output type=oci needs dest=");
-        exporter = {
-          type: "oci",
-          attrs: { ...rest, ...(names.length > 0 && !rest.name ? { name: names.join(",") } : {}) },
+        plan = {
+          exporter: {
+            type: "oci",
+            attrs: {
+              ...rest,
+              ...(names.length > 0 && !rest.name ? { name: names.join(",") } : {}),
+            },
+          },
+          pushAfter: [],
         };
         // tar=false: the daemon writes the layout's blobs into dest through the session.
-        if (rest.tar === "false") exportStore = dest;
-        else receive = { kind: "tar", dest };
+        if (rest.tar === "false") plan.exportStore = dest;
+        else plan.receive = { kind: "tar", dest };
         break;
       default:
         break;
     }
   }
   // As buildx does, every output gets the annotations (exporters that make no image ignore them).
-  if (exporter) exporter = { ...exporter, attrs: { ...exporter.attrs, ...annotations } };
+  const { exporter } = plan;
+  if (exporter) plan.exporter = { ...exporter, attrs: { ...exporter.attrs, ...annotations } };
+  return plan;
+}
+
+export function planSolve(
+  spec: BuildSpec,
+  caps: Capabilities,
+  readText: (path: string) => string = (p) => readBoundedText(p, readLimits.bakeFile, "Dockerfile"),
+): SolvePlan {
+  assertCapable(spec, caps);
+  const filename = dockerfileName(spec);
+  const attrs = frontendAttrs(spec, caps, filename);
+  const { dirs, contextAttrs } = sessionDirs(spec, caps, filename, readText);
+  Object.assign(attrs, contextAttrs);
+  const { exporter, receive, loadIntoDocker, exportStore, pushAfter } = exportPlan(spec, caps);
   const cache = {
     Imports: toPb(spec.cacheFrom),
     Exports: toPb(spec.cacheTo),
