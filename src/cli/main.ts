@@ -39,8 +39,9 @@ process.on("SIGTERM", onSignal);
 tracePhase("node start-up", 0, mainStarted);
 const { run } = await import("./run.js");
 tracePhase("load cli modules", mainStarted);
+if (controller.signal.aborted) process.stderr.write("mbake: cancelled\n");
 const code = controller.signal.aborted
-  ? (process.stderr.write("mbake: cancelled\n"), CANCELLED)
+  ? CANCELLED
   : await run({
       argv: process.argv.slice(2),
       env: process.env,

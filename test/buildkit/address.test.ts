@@ -1,3 +1,4 @@
+/* biome-ignore-all lint/suspicious/noTemplateCurlyInString: hostile address text */
 import { describe, expect, it } from "vitest";
 import { AddressError, parseAddress, stdioCommand } from "../../src/buildkit/transport/address.js";
 

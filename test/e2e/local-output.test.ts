@@ -2,41 +2,16 @@
  * A local output writes its files into the destination folder and leaves every other
  * file there, byte for byte (as buildx does), on a real Engine.
  */
-import {
-  lstatSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runMbake } from "../cli/run-mbake.js";
+import { treeSnapshot as snapshot } from "../support/tree-snapshot.js";
 import { testEnv } from "./test-env.js";
 
 const env = testEnv();
 const engine = env.engines[0]!;
-
-function snapshot(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (rel: string) => {
-    for (const name of readdirSync(join(dir, rel))) {
-      const r = rel ? `${rel}/${name}` : name;
-      const st = lstatSync(join(dir, r));
-      if (st.isSymbolicLink()) out.set(r, `-> ${readlinkSync(join(dir, r))}`);
-      else if (st.isDirectory()) {
-        out.set(`${r}/`, "");
-        walk(r);
-      } else out.set(r, readFileSync(join(dir, r), "latin1"));
-    }
-  };
-  walk("");
-  return out;
-}
 
 /** A small project whose build exports /out/app (and /out/share/doc). */
 function project(output: string): string {

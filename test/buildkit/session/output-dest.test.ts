@@ -1,11 +1,8 @@
 import {
   existsSync,
-  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
-  readFileSync,
-  readlinkSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -18,24 +15,7 @@ import {
   stageLocalDest,
   stageTarDest,
 } from "../../../src/buildkit/session/output-dest.js";
-
-/** Every file under dir (relative path -> content), symlinks as "-> target". */
-function snapshot(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (rel: string) => {
-    for (const name of readdirSync(join(dir, rel))) {
-      const r = rel ? `${rel}/${name}` : name;
-      const st = lstatSync(join(dir, r));
-      if (st.isSymbolicLink()) out.set(r, `-> ${readlinkSync(join(dir, r))}`);
-      else if (st.isDirectory()) {
-        out.set(`${r}/`, "");
-        walk(r);
-      } else out.set(r, readFileSync(join(dir, r), "latin1"));
-    }
-  };
-  walk("");
-  return out;
-}
+import { treeSnapshot as snapshot } from "../../support/tree-snapshot.js";
 
 function project(): string {
   const dir = mkdtempSync(join(tmpdir(), "mbake-dest-"));
