@@ -1,26 +1,25 @@
 #!/usr/bin/env node
 /**
- * Turns public bake files into case folders for the differential suite
- * (test/fixtures/bake-cases/public/). For each folder of a repository that holds bake files
+ * Turns public bake files into file sets for the differential suite
+ * (test/fixtures/bake-public/<set>/). For each folder of a repository that holds bake files
  * under their default names (compose files, docker-bake.json/.hcl and their overrides), one
- * case set: `--print` (the default target), `--print` of every target and group named in
- * the files, `--list=targets` and `--list=variables`. Only the bake files are kept, with the
- * repository, path and commit they come from.
+ * set: the files, once, and a set.json with the repository, paths and commit they come from
+ * and the invocations run on them: `--print` (the default target), `--print` of every
+ * target and group named in the files, `--list=targets` and `--list=variables`. A set that
+ * already exists is left as it is (its set.json may carry `differs` notes or `env`).
  *
- *   node scripts/collect-public-cases.mjs MIRROR_GIT_DIR...
+ *   node scripts/collect-public-cases.mjs MIRROR_GIT_DIR[@COMMIT]...
  *
- * A MIRROR_GIT_DIR is /work/.mirror/OWNER+NAME/repo as the `fetch` tool leaves it.
+ * A MIRROR_GIT_DIR is /work/.mirror/OWNER+NAME/repo as the `fetch` tool leaves it; COMMIT
+ * (default HEAD) picks an older commit when the newest one no longer has bake files. A file
+ * that is a symbolic link in the repository is stored as the text it points to.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { basename, dirname, join, posix } from "node:path";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join, posix } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const outRoot = join(
-  dirname(fileURLToPath(import.meta.url)),
-  "..",
-  "test/fixtures/bake-cases/public",
-);
+const outRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "test/fixtures/bake-public");
 const defaultNames = [
   "compose.yaml",
   "compose.yml",
@@ -51,6 +50,16 @@ function definedNames(name, text) {
   return [...text.matchAll(/^\s*(?:target|group)\s+"?([\w.-]+)"?\s*\{/gm)].map((m) => m[1]);
 }
 
+/** A file's text at a commit; a symbolic link (kept by git as its target's path) is followed. */
+function readFollowing(gitDir, commit, path, links) {
+  let p = path;
+  for (let hops = 0; links.has(p); hops++) {
+    if (hops > 8) throw new Error(`${path}: too many symbolic links`);
+    p = posix.normalize(posix.join(posix.dirname(p), git(gitDir, ["show", `${commit}:${p}`])));
+  }
+  return git(gitDir, ["show", `${commit}:${p}`]);
+}
+
 function safe(s) {
   return (
     s
@@ -63,10 +72,20 @@ function safe(s) {
 function main() {
   let sets = 0;
   let cases = 0;
-  for (const gitDir of process.argv.slice(2)) {
-    const repo = basename(dirname(gitDir)).replace("+", "/");
-    const commit = git(gitDir, ["rev-parse", "HEAD"]).trim();
-    const paths = git(gitDir, ["ls-tree", "-r", "--name-only", "HEAD"]).split("\n").filter(Boolean);
+  for (const arg of process.argv.slice(2)) {
+    const [gitDir, rev = "HEAD"] = arg.split("@");
+    const repo = gitDir
+      .split("/")
+      .find((part) => part.includes("+"))
+      .replace("+", "/");
+    const commit = git(gitDir, ["rev-parse", `${rev}^{commit}`]).trim();
+    const links = new Set();
+    const paths = [];
+    for (const line of git(gitDir, ["ls-tree", "-r", commit]).split("\n").filter(Boolean)) {
+      const [meta, p] = line.split("\t");
+      if (meta.startsWith("120000 ")) links.add(p);
+      paths.push(p);
+    }
     const byDir = new Map();
     for (const p of paths) {
       if (!defaultNames.includes(posix.basename(p))) continue;
@@ -75,29 +94,24 @@ function main() {
     }
     for (const [dir, files] of byDir) {
       if (!files.some((f) => /docker-bake/.test(f))) continue; // compose-only folders are not bake files
-      const texts = files.map((p) => ({ path: p, text: git(gitDir, ["show", `HEAD:${p}`]) }));
+      const setDir = join(outRoot, `${safe(repo)}--${safe(dir === "." ? "root" : dir)}`);
+      if (existsSync(setDir)) continue;
+      const texts = files.map((p) => ({ path: p, text: readFollowing(gitDir, commit, p, links) }));
       if (texts.some((t) => t.text.length > maxBytes)) continue;
-      const base = `${safe(repo)}--${safe(dir === "." ? "root" : dir)}`;
       const names = [...new Set(texts.flatMap((t) => definedNames(t.path, t.text)))].filter(
         (n) => n !== "default",
       );
-      const variants = [
-        ["print-default", ["--print"]],
-        ...(names.length > 0 ? [["print-all", ["--print", ...names]]] : []),
-        ["list-targets", ["--list=targets"]],
-        ["list-variables", ["--list=variables"]],
-      ];
-      for (const [variant, args] of variants) {
-        const caseDir = join(outRoot, `${base}--${variant}`);
-        mkdirSync(caseDir, { recursive: true });
-        for (const t of texts) writeFileSync(join(caseDir, posix.basename(t.path)), t.text);
-        const origin = { repo, commit, path: files.join(" ") };
-        writeFileSync(
-          join(caseDir, "case.json"),
-          `${JSON.stringify({ args, env: {}, origin }, null, 2)}\n`,
-        );
-        cases++;
-      }
+      const invocations = {
+        "print-default": { args: ["--print"] },
+        ...(names.length > 0 ? { "print-all": { args: ["--print", ...names] } } : {}),
+        "list-targets": { args: ["--list=targets"] },
+        "list-variables": { args: ["--list=variables"] },
+      };
+      mkdirSync(setDir, { recursive: true });
+      for (const t of texts) writeFileSync(join(setDir, posix.basename(t.path)), t.text);
+      const set = { origin: { repo, commit, paths: files }, env: {}, invocations };
+      writeFileSync(join(setDir, "set.json"), `${JSON.stringify(set, null, 2)}\n`);
+      cases += Object.keys(invocations).length;
       sets++;
     }
   }

@@ -1,6 +1,6 @@
 /**
- * mbake against the reference buildx on every case in test/fixtures/bake-cases and on
- * generated files: same success or failure, byte-identical --print / --list output, and
+ * mbake against the reference buildx on every case in test/fixtures/bake-cases, every
+ * invocation of the public file sets in test/fixtures/bake-public, and on generated files: same success or failure, byte-identical --print / --list output, and
  * on failure the position buildx names. MBAKE_DIFF_FILTER=text limits the run to cases
  * whose id contains text; MBAKE_DIFF_SEED picks the generated files.
  */
@@ -13,6 +13,7 @@ import {
   cleanHome,
   compare,
   loadCases,
+  loadPublicSets,
   mapLimit,
   type Outcome,
   referenceBuildx,
@@ -25,7 +26,9 @@ const filter = process.env.MBAKE_DIFF_FILTER ?? "";
 const seed = Number(process.env.MBAKE_DIFF_SEED ?? 1);
 const generatedCount = Number(process.env.MBAKE_DIFF_GENERATED ?? 400);
 const generated = generateCases(seed, generatedCount);
-const cases: BakeCase[] = [...loadCases(), ...generated.cases].filter((c) => c.id.includes(filter));
+const cases: BakeCase[] = [...loadCases(), ...loadPublicSets(), ...generated.cases].filter((c) =>
+  c.id.includes(filter),
+);
 const home = cleanHome();
 const reference = new Map<string, Outcome>();
 const tally = new Map<string, { same: number; differ: number; allowed: number }>();

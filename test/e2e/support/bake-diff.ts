@@ -3,9 +3,11 @@
  *
  * A case is a folder under test/fixtures/bake-cases/<source>/<case>/ holding the files the
  * case reads and a case.json: the arguments (as given to `buildx bake`), the environment,
- * where the case comes from, and, for a case allowed to differ, why. buildx runs as a
- * process in a clean environment; mbake runs in-process through the CLI's run() with the
- * same argv, environment and working folder.
+ * where the case comes from, and, for a case allowed to differ, why. Public bake files are
+ * kept once per file set under test/fixtures/bake-public/<set>/ with a set.json naming their
+ * origin, environment and the invocations run on them; each invocation is a case
+ * "public/<set>--<invocation>". buildx runs as a process in a clean environment; mbake runs
+ * in-process through the CLI's run() with the same argv, environment and working folder.
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -51,6 +53,7 @@ export interface Outcome {
 }
 
 export const casesRoot = new URL("../../fixtures/bake-cases/", import.meta.url).pathname;
+export const publicRoot = new URL("../../fixtures/bake-public/", import.meta.url).pathname;
 const repoRoot = new URL("../../../", import.meta.url).pathname;
 
 /** Every case under the cases folder, sorted by id ("source/name"). */
@@ -69,6 +72,43 @@ export function loadCases(root = casesRoot): BakeCase[] {
   };
   walk(root, "");
   return cases;
+}
+
+/** One public file set: its files sit beside set.json, which says how to run them. */
+export interface PublicSet {
+  /** Repository ("owner/name"), commit, and the paths in it the files were copied from. */
+  readonly origin: Readonly<{ repo: string; commit: string; paths: readonly string[] }>;
+  /** Environment every invocation of the set runs with (variables the files expect). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Invocation name (the case id's suffix) to its arguments and markers. */
+  readonly invocations: Readonly<
+    Record<string, Pick<CaseSpec, "args" | "env" | "differs" | "unstable">>
+  >;
+}
+
+/** Every invocation of every public set, as cases "public/<set>--<invocation>", sorted. */
+export function loadPublicSets(root = publicRoot): BakeCase[] {
+  if (!existsSync(root)) return [];
+  const cases: BakeCase[] = [];
+  for (const name of readdirSync(root).sort()) {
+    const dir = join(root, name);
+    const file = join(dir, "set.json");
+    if (!existsSync(file)) continue;
+    const set = JSON.parse(readFileSync(file, "utf8")) as PublicSet;
+    const origin = {
+      repo: set.origin.repo,
+      commit: set.origin.commit,
+      path: set.origin.paths.join(" "),
+    };
+    for (const [inv, spec] of Object.entries(set.invocations)) {
+      cases.push({
+        id: `public/${name}--${inv}`,
+        dir,
+        spec: { ...spec, env: { ...set.env, ...spec.env }, origin },
+      });
+    }
+  }
+  return cases.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /** The reference buildx: `buildx` in .test-env/env.json, else the unpacked Debian package. */
@@ -118,7 +158,7 @@ export async function runBuildx(
   const hash = createHash("sha256").update(JSON.stringify([c.spec.args, c.spec.env ?? {}]));
   for (const name of readdirSync(c.dir).sort()) {
     const path = join(c.dir, name);
-    if (name !== "case.json" && statSync(path).isFile())
+    if (name !== "case.json" && name !== "set.json" && statSync(path).isFile())
       hash.update(name).update(readFileSync(path));
   }
   const file = join(cacheDir, `${hash.digest("hex")}.json`);
