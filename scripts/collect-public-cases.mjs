@@ -10,6 +10,13 @@
  *
  *   node scripts/collect-public-cases.mjs MIRROR_GIT_DIR[@COMMIT]...
  *
+ * With `--files PATH,PATH...` (repository paths) the given files, whatever their names, make one
+ * set, named `<repo>--<path of the last>--files`, run with `-f PATH` for each in order (the
+ * way a project's Makefile or CI names them); `--env K=V` and `--arg ARG` (repeatable) give
+ * the environment and further arguments (`--set ...`) the files expect.
+ *
+ *   node scripts/collect-public-cases.mjs --files a.hcl,b/c.hcl --env TAG=1 MIRROR_GIT_DIR[@COMMIT]
+ *
  * A MIRROR_GIT_DIR is /work/.mirror/OWNER+NAME/repo as the `fetch` tool leaves it; COMMIT
  * (default HEAD) picks an older commit when the newest one no longer has bake files. A file
  * that is a symbolic link in the repository is stored as the text it points to.
@@ -69,10 +76,54 @@ function safe(s) {
   );
 }
 
+/**
+ * Writes one set. With `named` the files keep their repository paths under the set folder
+ * and every invocation names them with -f in order (a set of files a project passes by
+ * name); otherwise they sit flat in the folder under their default names.
+ */
+function writeSet(setDir, origin, texts, { named = false, env = {}, extra = [] } = {}) {
+  const names = [...new Set(texts.flatMap((t) => definedNames(t.path, t.text)))].filter(
+    (n) => n !== "default",
+  );
+  const files = named ? texts.flatMap((t) => ["-f", t.path]) : [];
+  const invocations = {
+    "print-default": { args: [...files, ...extra, "--print"] },
+    ...(names.length > 0
+      ? { "print-all": { args: [...files, ...extra, "--print", ...names] } }
+      : {}),
+    "list-targets": { args: [...files, ...extra, "--list=targets"] },
+    "list-variables": { args: [...files, ...extra, "--list=variables"] },
+  };
+  for (const t of texts) {
+    const out = join(setDir, named ? t.path : posix.basename(t.path));
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, t.text);
+  }
+  const set = { origin: { ...origin, paths: texts.map((t) => t.path) }, env, invocations };
+  writeFileSync(join(setDir, "set.json"), `${JSON.stringify(set, null, 2)}\n`);
+  return Object.keys(invocations).length;
+}
+
+/** Options before the mirrors: --files P,P (one set of named files), --env K=V, --arg ARG. */
+function parseArgs(argv) {
+  const opts = { files: undefined, env: {}, extra: [], mirrors: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--files") opts.files = argv[++i].split(",");
+    else if (a === "--env") {
+      const [k, ...v] = argv[++i].split("=");
+      opts.env[k] = v.join("=");
+    } else if (a === "--arg") opts.extra.push(argv[++i]);
+    else opts.mirrors.push(a);
+  }
+  return opts;
+}
+
 function main() {
   let sets = 0;
   let cases = 0;
-  for (const arg of process.argv.slice(2)) {
+  const opts = parseArgs(process.argv.slice(2));
+  for (const arg of opts.mirrors) {
     const [gitDir, rev = "HEAD"] = arg.split("@");
     const repo = gitDir
       .split("/")
@@ -86,6 +137,21 @@ function main() {
       if (meta.startsWith("120000 ")) links.add(p);
       paths.push(p);
     }
+    if (opts.files) {
+      const setDir = join(outRoot, `${safe(repo)}--${safe(opts.files.at(-1))}--files`);
+      const texts = opts.files.map((p) => ({
+        path: p,
+        text: readFollowing(gitDir, commit, p, links),
+      }));
+      mkdirSync(setDir, { recursive: true });
+      cases += writeSet(setDir, { repo, commit }, texts, {
+        named: true,
+        env: opts.env,
+        extra: opts.extra,
+      });
+      sets++;
+      continue;
+    }
     const byDir = new Map();
     for (const p of paths) {
       if (!defaultNames.includes(posix.basename(p))) continue;
@@ -98,20 +164,8 @@ function main() {
       if (existsSync(setDir)) continue;
       const texts = files.map((p) => ({ path: p, text: readFollowing(gitDir, commit, p, links) }));
       if (texts.some((t) => t.text.length > maxBytes)) continue;
-      const names = [...new Set(texts.flatMap((t) => definedNames(t.path, t.text)))].filter(
-        (n) => n !== "default",
-      );
-      const invocations = {
-        "print-default": { args: ["--print"] },
-        ...(names.length > 0 ? { "print-all": { args: ["--print", ...names] } } : {}),
-        "list-targets": { args: ["--list=targets"] },
-        "list-variables": { args: ["--list=variables"] },
-      };
       mkdirSync(setDir, { recursive: true });
-      for (const t of texts) writeFileSync(join(setDir, posix.basename(t.path)), t.text);
-      const set = { origin: { repo, commit, paths: files }, env: {}, invocations };
-      writeFileSync(join(setDir, "set.json"), `${JSON.stringify(set, null, 2)}\n`);
-      cases += Object.keys(invocations).length;
+      cases += writeSet(setDir, { repo, commit }, texts, { env: opts.env, extra: opts.extra });
       sets++;
     }
   }
