@@ -5,7 +5,8 @@
  * under their default names (compose files, docker-bake.json/.hcl and their overrides), one
  * set: the files, once, and a set.json with the repository, paths and commit they come from
  * and the invocations run on them: `--print` (the default target), `--print` of every
- * target and group named in the files, `--list=targets` and `--list=variables`. A set that
+ * target and group named in the files, `--list=targets` and, when a file declares variables,
+ * `--list=variables`. A set that
  * already exists is left as it is (its set.json may carry `differs` notes or `env`).
  *
  *   node scripts/collect-public-cases.mjs MIRROR_GIT_DIR[@COMMIT]...
@@ -67,6 +68,12 @@ function readFollowing(gitDir, commit, path, links) {
   return git(gitDir, ["show", `${commit}:${p}`]);
 }
 
+/** Whether a bake file declares variables (else --list=variables prints only its header). */
+function declaresVariables(name, text) {
+  if (name.endsWith(".json")) return /"variable"\s*:/.test(text);
+  return name.endsWith(".hcl") && /^\s*variable\s/m.test(text);
+}
+
 function safe(s) {
   return (
     s
@@ -92,7 +99,9 @@ function writeSet(setDir, origin, texts, { named = false, env = {}, extra = [] }
       ? { "print-all": { args: [...files, ...extra, "--print", ...names] } }
       : {}),
     "list-targets": { args: [...files, ...extra, "--list=targets"] },
-    "list-variables": { args: [...files, ...extra, "--list=variables"] },
+    ...(texts.some((t) => declaresVariables(t.path, t.text))
+      ? { "list-variables": { args: [...files, ...extra, "--list=variables"] } }
+      : {}),
   };
   for (const t of texts) {
     const out = join(setDir, named ? t.path : posix.basename(t.path));
