@@ -4,7 +4,8 @@
  * on failure the position buildx names. MBAKE_DIFF_FILTER=text limits the run to cases
  * whose id contains text; MBAKE_DIFF_SEED picks the generated files.
  */
-import { rmSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../../src/cli/run.js";
 import {
@@ -64,6 +65,17 @@ function count(c: BakeCase, same: boolean): void {
 describe("mbake prints what buildx prints", () => {
   it("has cases", () => {
     expect(cases.length).toBeGreaterThan(0);
+  });
+  it("every public case names the repository, commit and files it comes from", () => {
+    for (const c of cases.filter((x) => x.id.startsWith("public/"))) {
+      const o = c.spec.origin ?? {};
+      expect(o.repo, c.id).toMatch(/^[\w.-]+\/[\w.-]+$/);
+      expect(o.commit, c.id).toMatch(/^[0-9a-f]{40}$/);
+      for (const path of (o.path ?? "").split(" ")) {
+        const kept = [join(c.dir, path), join(c.dir, basename(path))].some((f) => existsSync(f));
+        expect(kept, `${c.id}: ${path} is not in ${c.dir}`).toBe(true);
+      }
+    }
   });
   for (const c of cases) {
     it(c.id, async () => {
