@@ -10,7 +10,7 @@ import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import type { SolveStatus } from "../progress/status.js";
 import { parseReference, tagOf } from "../registry/reference.js";
-import { throwIfAborted, whenAborted } from "../support/abort.js";
+import { CancelledError, throwIfAborted, untilAborted, whenAborted } from "../support/abort.js";
 import { credentialsFor, readDockerConfig } from "../support/docker-config.js";
 import { readBoundedFile, readLimits } from "../support/read-file.js";
 import { traceClock, traced, tracePhase } from "../support/trace.js";
@@ -94,11 +94,6 @@ const goneCodes = new Set([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDE
 function describeGrpcError(err: unknown): string {
   const e = err as grpc.ServiceError;
   return e?.details || e?.message || String(err);
-}
-
-/** Before the solve's own cancellation scope exists, an abort ends the build as cancelled. */
-function stopIfCancelled(signal: AbortSignal): void {
-  if (signal.aborted) throw new BuildFailedError("cancelled");
 }
 
 /** Local caches, oci-layout contexts and the oci export store, around planSolve. */
@@ -307,25 +302,35 @@ export class BuildkitClient {
     return this.control.prune(opts, onRecord);
   }
 
-  private async openSession(sharedKey: string, services: SessionService[]): Promise<OpenSession> {
-    if (this.engineSocket) return openEngineSession(this.engineSocket, sharedKey, services);
-    return openControlSession(this.control, sharedKey, services);
+  /** Opens the build's session; an abort while it opens (or just after) closes it: CancelledError. */
+  private async openSession(
+    sharedKey: string,
+    services: SessionService[],
+    signal: AbortSignal,
+  ): Promise<OpenSession> {
+    const session = this.engineSocket
+      ? await openEngineSession(this.engineSocket, sharedKey, services, signal)
+      : openControlSession(this.control, sharedKey, services);
+    if (signal.aborted) {
+      session.close();
+      throw new CancelledError();
+    }
+    return session;
   }
 
   /** Builds one spec: session, Solve and Status share one cancellation. */
   async build(spec: BuildSpec, opts: BuildOptions): Promise<BuildResult> {
     // Every await below is a cancellation point: an abort that came before a listener
     // was attached must still stop the build before it starts new work.
-    stopIfCancelled(opts.signal);
-    const caps = await this.capabilities();
-    stopIfCancelled(opts.signal);
+    throwIfAborted(opts.signal);
+    const caps = await untilAborted(this.capabilities(), opts.signal);
     const { plan, localCache, exportStore, stores } = preparePlan(spec, caps, opts);
     const secrets = loadSecrets(spec.secrets, opts.env);
     const load = plan.loadIntoDocker ? await this.dockerLoadTarget(opts) : undefined;
     const ssh = await prepareSshAgents(spec.ssh ?? [], opts.env);
     if (opts.signal.aborted) {
       await ssh.close();
-      throw new BuildFailedError("cancelled");
+      throw new CancelledError();
     }
     const receiver = plan.receive
       ? receiveOutput(plan.receive.kind, plan.receive.dest, opts.stdout)
@@ -339,7 +344,7 @@ export class BuildkitClient {
     let session: OpenSession;
     try {
       session = await traced(`session open ${this.address}`, () =>
-        this.openSession(sharedKeyFor(spec.contextDir), services),
+        this.openSession(sharedKeyFor(spec.contextDir), services, opts.signal),
       );
     } catch (err) {
       await ssh.close();
@@ -399,7 +404,7 @@ export class BuildkitClient {
   private async dockerLoadTarget(opts: BuildOptions): Promise<DockerLoad> {
     const socket = dockerHostSocket(opts.env);
     const engineAnswers = await isDockerEngine(socket);
-    stopIfCancelled(opts.signal);
+    throwIfAborted(opts.signal);
     if (!engineAnswers)
       throw new BuildFailedError(
         `output type=docker on ${this.address} loads the image into the local Docker Engine, but none answers at ${socket}; start it, set DOCKER_HOST, or write a tar with dest=`,
@@ -411,16 +416,25 @@ export class BuildkitClient {
   private async finishBuild(run: SolvedBuild): Promise<BuildResult> {
     const { response, opts, receiver, load } = run;
     const exporting = traceClock();
-    if (receiver) await Promise.race([receiver.done, new Promise((r) => setTimeout(r, 30_000))]);
-    await Promise.race([run.statusDone, new Promise((r) => setTimeout(r, 2000))]);
+    // The waits end at once on an abort: CancelledError, and nothing is put in place.
+    if (receiver)
+      await untilAborted(
+        Promise.race([receiver.done, new Promise((r) => setTimeout(r, 30_000).unref())]),
+        opts.signal,
+      );
+    await untilAborted(
+      Promise.race([run.statusDone, new Promise((r) => setTimeout(r, 2000).unref())]),
+      opts.signal,
+    );
     // Cancelled while the daemon finished: nothing is put in place or pushed.
     throwIfAborted(opts.signal);
     receiver?.commit();
     let loaded: string[] = [];
     if (load) {
       try {
-        loaded = await loadImageTar(load.socket, load.tar);
+        loaded = await loadImageTar(load.socket, load.tar, opts.signal);
       } catch (err) {
+        if (err instanceof CancelledError) throw err;
         throw new BuildFailedError((err as Error).message);
       }
     }
@@ -447,7 +461,7 @@ export class BuildkitClient {
     sessionError: Error | undefined,
     failedStep: string | undefined,
   ): Error {
-    if (signal.aborted) return new BuildFailedError("cancelled");
+    if (signal.aborted) return new CancelledError();
     // The output could not be written here (disk full, read-only): say that, not the
     // daemon's view of the broken stream; another endpoint would fail the same way.
     const outputFailure = receiver?.failure();
@@ -490,7 +504,7 @@ export class BuildkitClient {
       .replace(/\//g, "_");
     let digest = "";
     let error = "";
-    if (signal?.aborted) throw new BuildFailedError("cancelled");
+    if (signal) throwIfAborted(signal);
     const res = await engineRequest(
       this.engineSocket,
       "POST",
@@ -498,6 +512,7 @@ export class BuildkitClient {
       {
         headers: { "X-Registry-Auth": auth },
         timeoutMs: 600_000,
+        ...(signal ? { signal } : {}),
         onLine: (line) => {
           try {
             const m = JSON.parse(line) as { error?: string; aux?: { Digest?: string } };

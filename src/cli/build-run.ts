@@ -19,7 +19,7 @@ import { describePlan, planJobs } from "../plan/plan.js";
 import { parseSharedCache } from "../plan/shared-cache.js";
 import { createMasker } from "../progress/mask.js";
 import { type RunResult, runPlan } from "../scheduler/scheduler.js";
-import { throwIfAborted, untilAborted } from "../support/abort.js";
+import { CancelledError, throwIfAborted, untilAborted } from "../support/abort.js";
 import type { BakeOptions } from "./args.js";
 import { loadConfig } from "./config-file.js";
 import {
@@ -70,13 +70,16 @@ async function connect(
   return { connected, warnings };
 }
 
-function exitCodeFor(outcome: RunResult["outcome"], io: CliIo): ExitCode {
+/**
+ * The exit code of a finished run. A cancelled run throws CancelledError instead: every
+ * cancellation leaves through run.ts's reportError, with one message and exit 130.
+ */
+function exitCodeFor(outcome: RunResult["outcome"]): ExitCode {
   switch (outcome) {
     case "success":
       return ExitCode.success;
     case "cancelled":
-      write(io.stderr, "mbake: cancelled");
-      return ExitCode.cancelled;
+      throw new CancelledError();
     case "failed":
       return ExitCode.buildFailed;
   }
@@ -97,6 +100,7 @@ export async function runBuild(
   const { connected, warnings } = await connect(o, io, config);
   const several = connected.length > 1;
   try {
+    throwIfAborted(io.signal);
     const memory = readRunMemory(io.cwd);
     const plan = planJobs(
       graph,
@@ -145,12 +149,15 @@ export async function runBuild(
       emit: progress.emit,
       failFast: o.failFast,
       ...(o.maxParallel ? { maxParallel: o.maxParallel } : {}),
-      join: (target, parts) => joinSplitImage(resolution.targets[target]!, parts, io.env),
+      join: (target, parts, signal) =>
+        joinSplitImage(resolution.targets[target]!, parts, io.env, signal),
     });
     await progress.finish();
     saveRunMemory(io.cwd, memory, result);
-    if (o.metadataFile) writeMetadata(resolve(io.cwd, o.metadataFile), result, progress.jobs());
-    return exitCodeFor(result.outcome, io);
+    // A cancelled run writes no metadata file: like its outputs, nothing partial is left.
+    if (result.outcome !== "cancelled" && o.metadataFile)
+      writeMetadata(resolve(io.cwd, o.metadataFile), result, progress.jobs());
+    return exitCodeFor(result.outcome);
   } finally {
     await Promise.all(connected.map((c) => c.client.close().catch(() => {})));
   }

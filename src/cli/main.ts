@@ -9,6 +9,7 @@
 // one, sets a TLS server name to an IP address when an endpoint is tcp://IP:PORT).
 process.noDeprecation = true;
 
+import { cancelledLine } from "../support/abort.js";
 import { enableTrace, traceClock, tracePhase } from "../support/trace.js";
 import { workStarted } from "../support/work-started.js";
 
@@ -23,11 +24,12 @@ function onSignal(): void {
   interrupts++;
   if (interrupts > 1) {
     // A second Ctrl-C: the user does not want to wait for a clean stop.
+    process.stderr.write(`${cancelledLine}\n`);
     process.exit(CANCELLED);
   }
   if (!workStarted()) {
     // Nothing reached a daemon yet: nothing to stop, so no reason to wait.
-    process.stderr.write("mbake: cancelled\n", () => process.exit(CANCELLED));
+    process.stderr.write(`${cancelledLine}\n`, () => process.exit(CANCELLED));
     return;
   }
   controller.abort();
@@ -39,7 +41,7 @@ process.on("SIGTERM", onSignal);
 tracePhase("node start-up", 0, mainStarted);
 const { run } = await import("./run.js");
 tracePhase("load cli modules", mainStarted);
-if (controller.signal.aborted) process.stderr.write("mbake: cancelled\n");
+if (controller.signal.aborted) process.stderr.write(`${cancelledLine}\n`);
 const code = controller.signal.aborted
   ? CANCELLED
   : await run({

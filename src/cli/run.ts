@@ -2,6 +2,7 @@
 import { DiagnosticError, renderDiagnostic } from "../diagnostics/diagnostic.js";
 import { didYouMean } from "../diagnostics/did-you-mean.js";
 import { type ErrorKind, kindOf } from "../diagnostics/error-kind.js";
+import { cancelledLine } from "../support/abort.js";
 import { traced } from "../support/trace.js";
 import { type Command, parseArgs, UsageError } from "./args.js";
 import { completionScript } from "./completion.js";
@@ -93,7 +94,7 @@ export function reportError(err: unknown, io: CliIo): number {
   } else if (err instanceof DiagnosticError) {
     write(io.stderr, err.diagnostics.map(renderDiagnostic).join("\n\n"));
   } else if (kind === "cancelled") {
-    write(io.stderr, "mbake: cancelled");
+    write(io.stderr, cancelledLine);
   } else {
     write(io.stderr, `mbake: ${err instanceof Error ? err.message : String(err)}`);
     if (kind !== "input" && io.env.MBAKE_DEBUG && err instanceof Error && err.stack)

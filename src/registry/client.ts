@@ -8,6 +8,7 @@
  * its default insecure range.
  */
 import { createHash } from "node:crypto";
+import { CancelledError } from "../support/abort.js";
 import {
   fetchRegistryToken,
   type RegistryToken,
@@ -61,12 +62,15 @@ function sha256(data: string | Uint8Array): string {
 export interface RegistryClientOptions {
   /** Where DOCKER_CONFIG (for certs.d) is read; process.env by default. */
   readonly env?: Env;
+  /** Aborting it ends the request under way and fails every later one: CancelledError. */
+  readonly signal?: AbortSignal;
 }
 
 export class RegistryClient implements ManifestStore {
   /** Bearer tokens by scope (a pull token does not allow a push). */
   private readonly tokens = new Map<string, string>();
   private readonly env: Env;
+  private readonly signal: AbortSignal | undefined;
   /** CA certificates by host:port (undefined: Node's defaults). */
   private readonly cas = new Map<string, { ca: string[]; files: string[] } | undefined>();
   /** https until a loopback registry turns out to speak plain HTTP. */
@@ -79,6 +83,7 @@ export class RegistryClient implements ManifestStore {
     options: RegistryClientOptions = {},
   ) {
     this.env = options.env ?? process.env;
+    this.signal = options.signal;
   }
 
   private base(): string {
@@ -117,8 +122,13 @@ export class RegistryClient implements ManifestStore {
     init: { method: string; headers?: Record<string, string>; body?: string | Uint8Array },
   ): Promise<Response> {
     try {
-      return await send(url, init, (host) => this.trusted(host)?.ca);
+      return await send(
+        url,
+        this.signal ? { ...init, signal: this.signal } : init,
+        (host) => this.trusted(host)?.ca,
+      );
     } catch (err) {
+      if (err instanceof CancelledError) throw err;
       throw this.failure(err, init.method, url);
     }
   }

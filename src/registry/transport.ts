@@ -11,6 +11,7 @@ import * as https from "node:https";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import * as tls from "node:tls";
+import { CancelledError, whenAborted } from "../support/abort.js";
 import { dockerConfigDir } from "../support/docker-config.js";
 import { readBoundedText, readLimits } from "../support/read-file.js";
 
@@ -84,13 +85,28 @@ export interface SendInit {
   /** CA certificates (PEM) that replace Node's defaults for https. */
   readonly ca?: readonly string[];
   readonly timeoutMs?: number;
+  /** Aborting it ends the request at once (the connection is closed): CancelledError. */
+  readonly signal?: AbortSignal;
 }
 
 const noBody = new Set([204, 205, 304]);
 
 /** One request without following redirects; the answer as a standard Response. */
 function once(url: URL, init: SendInit): Promise<Response> {
-  return new Promise((resolve, reject) => {
+  return new Promise((outerResolve, outerReject) => {
+    if (init.signal?.aborted) {
+      outerReject(new CancelledError());
+      return;
+    }
+    let detach = () => {};
+    const resolve = (r: Response) => {
+      detach();
+      outerResolve(r);
+    };
+    const reject = (e: unknown) => {
+      detach();
+      outerReject(e);
+    };
     const headers: Record<string, string> = { ...init.headers };
     if (init.body !== undefined) headers["content-length"] = String(Buffer.byteLength(init.body));
     const options: https.RequestOptions = {
@@ -122,6 +138,11 @@ function once(url: URL, init: SendInit): Promise<Response> {
       req.destroy(new Error(`${init.method} ${url.href} got no answer in time`)),
     );
     req.on("error", reject);
+    if (init.signal)
+      detach = whenAborted(init.signal, () => {
+        reject(new CancelledError());
+        req.destroy();
+      });
     req.end(init.body === undefined ? undefined : Buffer.from(init.body));
   });
 }
@@ -155,6 +176,7 @@ export async function send(
       headers,
       ...(keepsBody && current.body !== undefined ? { body: current.body } : {}),
       ...(current.timeoutMs !== undefined ? { timeoutMs: current.timeoutMs } : {}),
+      ...(current.signal ? { signal: current.signal } : {}),
     };
     target = next;
   }

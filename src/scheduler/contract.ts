@@ -92,8 +92,15 @@ export interface RunOptions {
   readonly maxParallel?: number;
   /** How many times a job moves to another endpoint when its daemon goes away. */
   readonly maxRetries?: number;
-  /** Joins the per-platform images of a split target (pushes one index). */
-  readonly join?: (target: string, parts: readonly JobResult[]) => Promise<JobOutcome>;
+  /**
+   * Joins the per-platform images of a split target (pushes one index). `signal` aborts
+   * when the run stops: the join must then end promptly and push nothing more.
+   */
+  readonly join?: (
+    target: string,
+    parts: readonly JobResult[],
+    signal: AbortSignal,
+  ) => Promise<JobOutcome>;
   readonly now?: () => number;
   /**
    * After cancellation (the caller's signal or --fail-fast), how long to wait for

@@ -431,11 +431,13 @@ export class PlanRun {
     const platforms = parts.flatMap((p) => p.job.platforms);
     let outcome: JobOutcome;
     try {
-      outcome = await push(join.target, parts);
+      outcome = await push(join.target, parts, this.stop.signal);
     } catch (err) {
-      this.joinFailed(join, platforms, messageOf(err));
+      // A join stopped by cancellation did not fail: the run reports itself cancelled.
+      if (!this.stopping) this.joinFailed(join, platforms, messageOf(err));
       return;
     }
+    if (this.stopping) return;
     this.joinResults.push({ target: join.target, platforms, state: "done", outcome });
     this.emit({
       type: "job-done",
@@ -476,9 +478,9 @@ export class PlanRun {
    */
   private async cancelRemaining(): Promise<void> {
     for (const q of [...this.queues.values(), this.runLimit]) q.clear();
-    if (this.results.size < this.plan.jobs.length)
+    if (this.results.size < this.plan.jobs.length || this.runningJoins.size > 0)
       await within(
-        Promise.allSettled([...this.builds]).then(() => tick()),
+        Promise.allSettled([...this.builds, ...this.runningJoins.values()]).then(() => tick()),
         this.options.cancelGraceMs ?? 2000,
       );
     for (const job of this.plan.jobs) this.end(job, 0, { state: "cancelled" });

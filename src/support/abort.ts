@@ -14,6 +14,9 @@ export function whenAborted(signal: AbortSignal, fn: () => void): () => void {
   return () => signal.removeEventListener("abort", fn);
 }
 
+/** What the user reads when the run was cancelled, wherever it stopped (one message, exit 130). */
+export const cancelledLine = "mbake: cancelled";
+
 /** The run was cancelled: exit 130. */
 export class CancelledError extends Error {
   override name = "CancelledError";

@@ -532,6 +532,47 @@ describe("scheduler: split targets", () => {
 });
 
 describe("scheduler cancellation", () => {
+  it("aborts a join under way, waits for it to stop and reports the run cancelled, not the join failed", async () => {
+    const plan = setup({
+      img: { platforms: ["linux/amd64", "linux/arm64"], pushes: true },
+      app: { contexts: { img: "target:img" } },
+    });
+    const a = new FakeEndpoint("a");
+    const b = new FakeEndpoint("b");
+    const controller = new AbortController();
+    const events: RunEvent[] = [];
+    let joinStarted: () => void = () => {};
+    const joining = new Promise<void>((r) => {
+      joinStarted = r;
+    });
+    let joinStopped = false;
+    const run = runPlan(plan, [a, b], {
+      signal: controller.signal,
+      emit: (e) => events.push(e),
+      join: (_target, _parts, signal) =>
+        new Promise((_, reject) => {
+          joinStarted();
+          signal.addEventListener("abort", () => {
+            joinStopped = true;
+            reject(new Error("request aborted"));
+          });
+        }),
+    });
+    await a.untilStarted(1);
+    await b.untilStarted(1);
+    a.succeed("img@linux/amd64");
+    b.succeed("img@linux/arm64");
+    await joining;
+    controller.abort();
+    const result = await run;
+    expect(joinStopped).toBe(true);
+    expect(result.outcome).toBe("cancelled");
+    expect(result.joins).toEqual([]);
+    expect(result.jobs.find((j) => j.job.id === "app")?.state).toBe("cancelled");
+    expect(events.filter((e) => e.type === "job-failed")).toEqual([]);
+    expect(a.started).not.toContain("app");
+  });
+
   it("returns after the grace period when a build ignores cancellation, and reports nothing later", async () => {
     const plan = setup({ stuck: {} }, [amd]);
     const a = new FakeEndpoint("a");

@@ -62,15 +62,22 @@ function serve(services: readonly SessionService[], connection: Duplex): grpc.Se
   return server;
 }
 
-/** A session through the Engine's POST /session upgrade. */
+/** A session through the Engine's POST /session upgrade (an abort while it opens: CancelledError). */
 export async function openEngineSession(
   socketPath: string,
   sharedKey: string,
   given: readonly SessionService[],
+  signal?: AbortSignal,
 ): Promise<OpenSession> {
   const services = withHealth(given);
   const id = randomUUID();
-  const socket = await hijack(socketPath, "/session", sessionHeaders(id, sharedKey, services));
+  const socket = await hijack(
+    socketPath,
+    "/session",
+    sessionHeaders(id, sharedKey, services),
+    undefined,
+    signal,
+  );
   const server = serve(services, socket);
   socket.resume();
   return {

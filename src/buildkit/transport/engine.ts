@@ -4,6 +4,7 @@
  */
 import { createReadStream, statSync } from "node:fs";
 import { connect, type Socket } from "node:net";
+import { CancelledError, whenAborted } from "../../support/abort.js";
 
 export class EngineError extends Error {
   override name = "EngineError";
@@ -16,14 +17,34 @@ export interface EngineResponse {
 }
 
 /**
+ * Ends `socket` and rejects with CancelledError as soon as `signal` aborts (at once if it
+ * already has); returns the detach, to call once the exchange is over.
+ */
+function destroyOnAbort(
+  socket: Socket,
+  signal: AbortSignal | undefined,
+  reject: (e: Error) => void,
+  timer: NodeJS.Timeout,
+): () => void {
+  if (!signal) return () => {};
+  return whenAborted(signal, () => {
+    clearTimeout(timer);
+    socket.destroy();
+    reject(new CancelledError());
+  });
+}
+
+/**
  * Sends `POST path` asking to upgrade to h2c and resolves with the socket once the
- * Engine answered 101, with any bytes that came after the headers put back.
+ * Engine answered 101, with any bytes that came after the headers put back. An abort
+ * of `signal` before that closes the socket and rejects with CancelledError.
  */
 export function hijack(
   socketPath: string,
   path: string,
   headers: Readonly<Record<string, string | readonly string[]>> = {},
   timeoutMs = 10_000,
+  signal?: AbortSignal,
 ): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect(socketPath);
@@ -36,8 +57,10 @@ export function hijack(
         ),
       );
     }, timeoutMs);
+    const detach = destroyOnAbort(socket, signal, reject, timer);
     socket.once("error", (err) => {
       clearTimeout(timer);
+      detach();
       reject(new EngineError(`cannot reach the Docker Engine at ${socketPath}: ${err.message}`));
     });
     socket.on("connect", () => {
@@ -60,6 +83,7 @@ export function hijack(
       socket.pause();
       socket.off("data", onData);
       clearTimeout(timer);
+      detach();
       const head = buffered.subarray(0, end).toString("latin1");
       const rest = buffered.subarray(end + 4);
       const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0);
@@ -80,7 +104,11 @@ export function hijack(
   });
 }
 
-/** A plain request to the Engine API; the body is read whole (small answers only). */
+/**
+ * A plain request to the Engine API; the body is read whole (small answers only). An
+ * abort of `signal` closes the connection (the Engine then stops the request's work,
+ * a push for one) and rejects with CancelledError.
+ */
 export function engineRequest(
   socketPath: string,
   method: string,
@@ -92,6 +120,7 @@ export function engineRequest(
     bodyFile?: string;
     timeoutMs?: number;
     onLine?: (line: string) => void;
+    signal?: AbortSignal;
   } = {},
 ): Promise<EngineResponse> {
   return new Promise((resolve, reject) => {
@@ -105,8 +134,10 @@ export function engineRequest(
         ),
       );
     }, options.timeoutMs ?? 15_000);
+    const detach = destroyOnAbort(socket, options.signal, reject, timer);
     socket.once("error", (err) => {
       clearTimeout(timer);
+      detach();
       reject(new EngineError(`cannot reach the Docker Engine at ${socketPath}: ${err.message}`));
     });
     socket.on("connect", () => {
@@ -133,6 +164,8 @@ export function engineRequest(
     });
     socket.on("end", () => {
       clearTimeout(timer);
+      detach();
+      if (options.signal?.aborted) return;
       const end = data.indexOf("\r\n\r\n");
       if (end < 0) {
         reject(
@@ -184,12 +217,17 @@ export async function isDockerEngine(socketPath: string): Promise<boolean> {
 }
 
 /** Loads an image tar (docker save / buildkitd's docker exporter) into the Engine; returns the loaded names. */
-export async function loadImageTar(socketPath: string, tarPath: string): Promise<string[]> {
+export async function loadImageTar(
+  socketPath: string,
+  tarPath: string,
+  signal?: AbortSignal,
+): Promise<string[]> {
   const loaded: string[] = [];
   let error = "";
   const res = await engineRequest(socketPath, "POST", "/images/load?quiet=1", {
     bodyFile: tarPath,
     timeoutMs: 600_000,
+    ...(signal ? { signal } : {}),
     onLine: (line) => {
       try {
         const m = JSON.parse(line) as { stream?: string; error?: string };
