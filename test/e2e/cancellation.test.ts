@@ -10,18 +10,28 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BuildkitClient } from "../../src/buildkit/client.js";
 import { mbakeBin } from "../cli/run-mbake.js";
+import { untilIdle } from "./support/daemon-activity.js";
 import { type TestEngine, testEnv } from "./test-env.js";
 
 const env = testEnv();
 
 function project(): string {
+  return taggedProject().dir;
+}
+
+/**
+ * A project whose slow RUN step and build arg carry a tag of its own: the step's shell
+ * keeps the tag in its command line (the `&& echo done` keeps the shell from exec'ing
+ * sleep), so what still runs for this build can be found (support/daemon-activity.ts).
+ */
+function taggedProject(): { dir: string; tag: string } {
   const dir = mkdtempSync(join(tmpdir(), "mbake-cancel-"));
-  const tag = `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  const tag = `cancel${Date.now()}${Math.random().toString(36).slice(2)}`;
   writeFileSync(
     join(dir, "docker-bake.hcl"),
-    `target "slow" {\n  dockerfile-inline = "FROM ${env.baseImage}\\nRUN echo ${tag} && sleep 30\\nRUN echo done > /done\\n"\n  output = ["type=local,dest=out"]\n}\n`,
+    `target "slow" {\n  dockerfile-inline = "FROM ${env.baseImage}\\nARG CANCEL_TAG\\nRUN echo ${tag} && sleep 30 && echo done\\nRUN echo done > /done\\n"\n  args = { CANCEL_TAG = "${tag}" }\n  output = ["type=local,dest=out"]\n}\n`,
   );
-  return dir;
+  return { dir, tag };
 }
 
 interface Stopped {
@@ -97,7 +107,7 @@ describe("a signal at any moment cancels cleanly", () => {
     "on %s: %s %i ms after start exits 130 within 2 s, no output, daemon idle",
     async (name, signal, delay) => {
       const engine = env.engines.find((e) => e.name === name)!;
-      const dir = project();
+      const { dir, tag } = taggedProject();
       const r = await runAndSignal(dir, engine, signal, delay);
       // A signal that arrives while Node itself is still booting (before mbake's first line
       // runs, which a loaded machine can stretch past 200 ms) takes the default action: the
@@ -108,6 +118,7 @@ describe("a signal at any moment cancels cleanly", () => {
       expect(existsSync(join(dir, "out"))).toBe(false);
       expect(readdirSync(dir).filter((f) => f.includes("mbake-"))).toEqual([]);
       await expectDaemonIdle(engine);
+      expect(await untilIdle(engine.endpoint, tag, { history: false })).toEqual([]);
     },
   );
 
@@ -119,5 +130,39 @@ describe("a signal at any moment cancels cleanly", () => {
     expect(r.afterSignalMs).toBeLessThan(1000);
     expect(existsSync(join(dir, "out"))).toBe(false);
     await expectDaemonIdle(engine);
+  });
+});
+
+/**
+ * The same on the modern daemon (Engine 28.5), each signal at each time: the eight runs go
+ * at once (each has its own project and its own tag, so they do not meet), which keeps the
+ * added time near that of the slowest run.
+ */
+const modernCases: [NodeJS.Signals, number][] = [];
+for (const signal of ["SIGINT", "SIGTERM"] as const)
+  for (const delay of [200, 500, 1000, 2000]) modernCases.push([signal, delay]);
+
+describe("a signal at any moment cancels cleanly on the modern daemon", () => {
+  it("SIGINT and SIGTERM at 0.2, 0.5, 1 and 2 s: each exits 130 within 2 s, no output, nothing left running", async () => {
+    const engine = env.modernEngine;
+    const runs = await Promise.all(
+      modernCases.map(async ([signal, delay]) => {
+        const { dir, tag } = taggedProject();
+        const r = await runAndSignal(dir, engine, signal, delay);
+        return { signal, delay, dir, tag, r };
+      }),
+    );
+    for (const { signal, delay, dir, tag, r } of runs) {
+      const what = `${signal} at ${delay} ms: ${r.stderr}`;
+      if (r.signal !== null) expect(r.signal, what).toBe(signal);
+      else expect(r.code, what).toBe(130);
+      expect(r.afterSignalMs, what).toBeLessThan(2000);
+      expect(existsSync(join(dir, "out")), what).toBe(false);
+      expect(
+        readdirSync(dir).filter((f) => f.includes("mbake-")),
+        what,
+      ).toEqual([]);
+      expect(await untilIdle(engine.endpoint, tag, { history: true }), what).toEqual([]);
+    }
   });
 });
