@@ -386,6 +386,8 @@ export class BuildkitClient {
         signal: controller.signal,
       });
     } catch (err) {
+      // The session closes first: a file the daemon still sends cannot land after the discard.
+      session.close();
       receiver?.discard();
       throw this.solveFailure(err, opts.signal, receiver, sessionError, lastError.step);
     } finally {

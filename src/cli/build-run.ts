@@ -58,7 +58,14 @@ async function connect(
   }
   const warnings: string[] = [];
   const connected = await untilAborted(
-    connectEndpoints(toTry, io.env, (m) => warnings.push(m), config?.maxParallel ?? 4),
+    connectEndpoints(
+      toTry,
+      io.env,
+      (m) => warnings.push(m),
+      config?.maxParallel ?? 4,
+      undefined,
+      io.signal,
+    ),
     io.signal,
   );
   if (connected.length === 0) {

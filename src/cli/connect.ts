@@ -78,7 +78,8 @@ function checkTlsFiles(configs: readonly EndpointConfig[]): void {
 /**
  * Connects to every endpoint at once, each within one bound (probeTimeoutMs) for
  * reaching it and learning its capabilities; unreachable ones are reported through
- * `warn` and left out.
+ * `warn` and left out. After an abort of `signal`, a client that connects is closed at
+ * once and left out (the caller stops waiting at the abort; nothing stays open).
  */
 export async function connectEndpoints(
   configs: readonly EndpointConfig[],
@@ -86,6 +87,7 @@ export async function connectEndpoints(
   warn: (message: string) => void,
   defaultMaxParallel = 4,
   timeoutMs = probeTimeoutMs,
+  signal?: AbortSignal,
 ): Promise<ConnectedEndpoint[]> {
   checkTlsFiles(configs);
   const results = await Promise.all(
@@ -109,6 +111,10 @@ export async function connectEndpoints(
           silent,
         );
         tracePhase(`capabilities ${config.name}`, asking);
+        if (signal?.aborted) {
+          await client.close().catch(() => {});
+          return undefined;
+        }
         const native = config.platforms ? [...config.platforms] : caps.platforms.slice(0, 1);
         const info: EndpointInfo = {
           name: config.name,
