@@ -210,6 +210,7 @@ export class RegistryClient implements ManifestStore {
       try {
         res = await attempt(first);
       } catch (err) {
+        if (err instanceof CancelledError) throw err;
         if (!isLoopback(this.host) || !isNotTls((err as Error).cause)) throw err;
         this.scheme = "http";
         target = `${this.base()}${url}`;

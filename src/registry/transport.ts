@@ -184,7 +184,7 @@ export async function send(
 
 /** Errors meaning the other side does not speak TLS (a plain-HTTP server answered the handshake). */
 export function isNotTls(err: unknown): boolean {
-  const code = (err as { code?: string }).code ?? "";
+  const code = (err as { code?: string } | undefined)?.code ?? "";
   return code === "EPROTO" || code === "ECONNRESET" || code.startsWith("ERR_SSL_");
 }
 
