@@ -2,7 +2,7 @@
 import { DiagnosticError, renderDiagnostic } from "../diagnostics/diagnostic.js";
 import { didYouMean } from "../diagnostics/did-you-mean.js";
 import { type ErrorKind, kindOf } from "../diagnostics/error-kind.js";
-import { cancelledLine } from "../support/abort.js";
+import { cancelledLine, untilAborted } from "../support/abort.js";
 import { traced } from "../support/trace.js";
 import { type Command, parseArgs, UsageError } from "./args.js";
 import { completionScript } from "./completion.js";
@@ -39,12 +39,14 @@ async function dispatch(command: Command, io: CliIo): Promise<number> {
         command.options,
         io,
       );
+    // The endpoint tools end at a Ctrl-C as a build does (exit 130); leaving the process
+    // closes their connections, which ends a DiskUsage or Prune call on the daemon.
     case "endpoints":
-      return (await loadTools()).endpointsCommand(command, io);
+      return untilAborted((await loadTools()).endpointsCommand(command, io), io.signal);
     case "du":
-      return (await loadTools()).duCommand(command, io);
+      return untilAborted((await loadTools()).duCommand(command, io), io.signal);
     case "prune":
-      return (await loadTools()).pruneCommand(command, io);
+      return untilAborted((await loadTools()).pruneCommand(command, io), io.signal);
   }
 }
 
