@@ -161,7 +161,8 @@ describe("a SIGINT inside each phase cancels cleanly", () => {
       const dir = project(tag, `  output = ["type=local,dest=out"]\n`, [
         `RUN echo ${tag} && sleep 30 && echo done`,
       ]);
-      const r = await runUntil(dir, engine, ["t"], (out) =>
+      // With a metadata file asked for: a cancelled run writes none.
+      const r = await runUntil(dir, engine, ["--metadata-file", "meta.json", "t"], (out) =>
         until(() => new RegExp(`#\\d+ [\\d.]+ ${tag}`).test(out())),
       );
       expectCancelled(r, dir, ["docker-bake.hcl"]);

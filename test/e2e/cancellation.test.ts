@@ -5,6 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -121,6 +122,23 @@ describe("a signal at any moment cancels cleanly", () => {
       expect(await untilIdle(engine.endpoint, tag, { history: false })).toEqual([]);
     },
   );
+
+  it("an endpoint that accepts but never answers: a SIGINT while connecting exits 130 at once", async () => {
+    const dir = project();
+    const socket = join(dir, "silent.sock");
+    const server = createServer((c) => c.resume());
+    await new Promise<void>((r) => server.listen(socket, r));
+    try {
+      const silent = { name: "silent", endpoint: `unix://${socket}`, socketPath: socket };
+      const r = await runAndSignal(dir, silent, "SIGINT", 1000);
+      expect(r.code, r.stderr).toBe(130);
+      expect(r.afterSignalMs).toBeLessThan(2000);
+      expect(r.stderr.match(/mbake: cancelled/g)).toHaveLength(1);
+      expect(existsSync(join(dir, "out"))).toBe(false);
+    } finally {
+      server.close();
+    }
+  });
 
   it("a second Ctrl-C exits at once", async () => {
     const engine = env.engines[0]!;
