@@ -313,13 +313,20 @@ export function receiveOutput(
     dest === "-" ? undefined : kind === "tar" ? stageTarDest(dest) : stageLocalDest(dest);
   const outcome = new TransferOutcome(dest);
   let received = false;
+  /** The transfer under way: ended by discard(), so nothing is written after it. */
+  let active: grpc.ServerDuplexStream<Buffer, Buffer> | undefined;
+  let discarded = false;
 
   const handleTar = (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {
+    if (discarded) return void call.destroy(new Error("the output was discarded"));
     received = true;
+    active = call;
     receiveTar(call, outcome, staged, stdout);
   };
   const handleLocal = (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {
+    if (discarded) return void call.destroy(new Error("the output was discarded"));
     received = true;
+    active = call;
     let temp: string;
     try {
       if (!staged) throw new Error("a local output needs a folder");
@@ -345,6 +352,8 @@ export function receiveOutput(
       if (received) staged?.commit();
     },
     discard() {
+      discarded = true;
+      active?.destroy();
       staged?.discard();
     },
   };
