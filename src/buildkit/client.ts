@@ -343,7 +343,11 @@ export class BuildkitClient {
       );
     } catch (err) {
       await ssh.close();
-      throw err;
+      stopIfCancelled(opts.signal);
+      // Nothing ran yet: another endpoint can take the build.
+      throw new EndpointGoneError(
+        `${this.address}: cannot open a session: ${(err as Error).message}`,
+      );
     }
     const ref = randomUUID().replace(/-/g, "").slice(0, 25);
     const controller = new AbortController();
@@ -429,7 +433,7 @@ export class BuildkitClient {
     const pushed: Record<string, string> = {};
     for (const name of run.plan.pushAfter) {
       throwIfAborted(opts.signal);
-      pushed[name] = await this.pushImage(name, opts.env, run.signal);
+      pushed[name] = await this.pushAfterBuild(name, opts.env, run.signal);
     }
     tracePhase(`export ${this.address}`, exporting);
     return {
@@ -465,6 +469,25 @@ export class BuildkitClient {
       sessionError ? `${message} (${sessionError.message})` : message,
       failedStep,
     );
+  }
+
+  /**
+   * A push that has begun has side effects (blobs, maybe the tag): if the Engine goes away
+   * now, the build fails here instead of moving to another endpoint.
+   */
+  private async pushAfterBuild(
+    name: string,
+    env: Readonly<Record<string, string | undefined>>,
+    signal: AbortSignal,
+  ): Promise<string> {
+    try {
+      return await this.pushImage(name, env, signal);
+    } catch (err) {
+      if (err instanceof BuildFailedError) throw err;
+      throw new BuildFailedError(
+        `${this.address} went away while pushing ${name} (${(err as Error).message}); part of the image may be in the registry, so it is not retried on another endpoint: run mbake again`,
+      );
+    }
   }
 
   /** Pushes an image from the Engine's store through the Engine API; returns its digest. */
@@ -514,6 +537,10 @@ export class BuildkitClient {
         `pushing ${name} from ${this.address} failed: ${error || res.body.slice(0, 300)}`,
       );
     }
+    if (!digest)
+      throw new BuildFailedError(
+        `pushing ${name} from ${this.address} ended without the Engine naming the pushed digest; the push may be incomplete: run mbake again`,
+      );
     return digest;
   }
 
