@@ -353,6 +353,15 @@ export class BuildkitClient {
     const controller = new AbortController();
     const abort = () => controller.abort();
     const detachAbort = whenAborted(opts.signal, abort);
+    // A session that drops mid-build (its stream cut, the daemon gone) ends the solve now: the
+    // daemon cannot read the context or send the output any more, and would only time out.
+    let sessionDropped = false;
+    let solving = true;
+    session.onDropped(() => {
+      if (!solving) return;
+      sessionDropped = true;
+      controller.abort();
+    });
     // An output that cannot be written (disk full) ends the solve now, not when the daemon gives up.
     receiver?.done.catch(() => {
       if (receiver.failure()) controller.abort();
@@ -373,6 +382,7 @@ export class BuildkitClient {
           controller.signal,
         ),
       );
+      solving = false;
       return await this.finishBuild({
         response,
         plan,
@@ -386,7 +396,13 @@ export class BuildkitClient {
       });
     } catch (err) {
       receiver?.discard();
-      throw this.solveFailure(err, opts.signal, receiver, sessionError, lastError.step);
+      throw this.solveFailure(err, {
+        signal: opts.signal,
+        receiver,
+        sessionError,
+        sessionDropped,
+        failedStep: lastError.step,
+      });
     } finally {
       if (load) rmSync(load.tar, { force: true });
       detachAbort();
@@ -446,11 +462,15 @@ export class BuildkitClient {
   /** What a failed solve ends with: cancelled, the output, the endpoint gone, or the build. */
   private solveFailure(
     err: unknown,
-    signal: AbortSignal,
-    receiver: OutputReceiver | undefined,
-    sessionError: Error | undefined,
-    failedStep: string | undefined,
+    at: {
+      readonly signal: AbortSignal;
+      readonly receiver: OutputReceiver | undefined;
+      readonly sessionError: Error | undefined;
+      readonly sessionDropped: boolean;
+      readonly failedStep: string | undefined;
+    },
   ): Error {
+    const { signal, receiver, sessionError, failedStep } = at;
     if (signal.aborted) return new BuildFailedError("cancelled");
     // The output could not be written here (disk full, read-only): say that, not the
     // daemon's view of the broken stream; another endpoint would fail the same way.
@@ -459,16 +479,23 @@ export class BuildkitClient {
     if (err instanceof BuildFailedError || err instanceof EndpointGoneError) return err;
     const code = (err as grpc.ServiceError).code;
     const message = describeGrpcError(err);
+    // Nothing was put in place before the solve ended: another endpoint can take the build.
+    if (at.sessionDropped)
+      return new EndpointGoneError(`${this.address}: the session connection dropped (${message})`);
     if (
       goneCodes.has(code) ||
       /ECONNREFUSED|ENOENT|EPIPE|ECONNRESET|socket hang up|Connection dropped/i.test(message)
     ) {
       return new EndpointGoneError(`${this.address}: ${message}`);
     }
-    return new BuildFailedError(
-      sessionError ? `${message} (${sessionError.message})` : message,
-      failedStep,
-    );
+    // mbake's own error in a session service (a context file that changed) says it best;
+    // the daemon often only repeats it inside its wrapping.
+    const why = sessionError
+      ? message.includes(sessionError.message)
+        ? sessionError.message
+        : `${message} (${sessionError.message})`
+      : message;
+    return new BuildFailedError(why, failedStep);
   }
 
   /**
