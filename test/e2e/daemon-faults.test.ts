@@ -20,7 +20,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runMbake } from "../cli/run-mbake.js";
 import { type FaultProxy, type ProxiedConnection, startFaultProxy } from "./support/fault-proxy.js";
-import { type PrivateEngine, startPrivateEngine } from "./support/private-engine.js";
+import { type PrivateEngine, startPrivateEngine } from "./support/private-engine.mjs";
 import { testEnv } from "./test-env.js";
 
 const env = testEnv();

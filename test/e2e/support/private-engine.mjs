@@ -4,6 +4,7 @@
  * 172.28.N.0/24), never the shared engines of scripts/test-env. kill() is SIGKILL by its
  * PID; start() starts it again on the same folders; remove() kills what it left running
  * (found by its temp dir in their command line), unmounts, and removes its bridge.
+ * Plain JavaScript (types in private-engine.d.mts) so that bench/soak.mjs uses it too.
  */
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -11,22 +12,8 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-export interface PrivateEngine {
-  readonly name: string;
-  /** unix://DIR/docker.sock */
-  readonly endpoint: string;
-  readonly socketPath: string;
-  readonly dir: string;
-  /** SIGKILL the dockerd (its containerd follows it). */
-  kill(): void;
-  /** Starts it (again) and waits until it answers. */
-  start(): Promise<void>;
-  /** Kills it and everything it left, unmounts, removes its bridge and folders. */
-  remove(): void;
-  log(): string;
-}
-
-function ping(socketPath: string): Promise<boolean> {
+/** @param {string} socketPath @returns {Promise<boolean>} */
+function ping(socketPath) {
   return new Promise((resolve) => {
     const req = request({ socketPath, path: "/_ping", timeout: 2000 }, (res) => {
       res.resume();
@@ -42,7 +29,7 @@ function ping(socketPath: string): Promise<boolean> {
 }
 
 /** A 172.28.N.1/24 no interface has yet. */
-function freeSubnet(): string {
+function freeSubnet() {
   const used = execFileSync("ip", ["-o", "-4", "addr"], { encoding: "utf8" });
   for (let n = 100 + (process.pid % 100); n < 400; n++) {
     const third = n % 250;
@@ -52,8 +39,9 @@ function freeSubnet(): string {
 }
 
 /** PIDs of processes (not this one) whose command line names `dir`. */
-function processesUnder(dir: string): number[] {
-  const pids: number[] = [];
+/** @param {string} dir */
+function processesUnder(dir) {
+  const pids = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
@@ -65,7 +53,8 @@ function processesUnder(dir: string): number[] {
   return pids;
 }
 
-function killPid(pid: number): void {
+/** @param {number} pid */
+function killPid(pid) {
   try {
     process.kill(pid, "SIGKILL");
   } catch {
@@ -73,7 +62,8 @@ function killPid(pid: number): void {
   }
 }
 
-export async function startPrivateEngine(name: string): Promise<PrivateEngine> {
+/** @param {string} name */
+export async function startPrivateEngine(name) {
   const dir = mkdtempSync(join(tmpdir(), "mbake-engine-"));
   const socketPath = join(dir, "docker.sock");
   const bridge = `mbk-pe${process.pid % 100000}`;
@@ -88,7 +78,7 @@ export async function startPrivateEngine(name: string): Promise<PrivateEngine> {
       return undefined;
     }
   };
-  const engine: PrivateEngine = {
+  const engine = {
     name,
     endpoint: `unix://${socketPath}`,
     socketPath,
@@ -120,10 +110,10 @@ export async function startPrivateEngine(name: string): Promise<PrivateEngine> {
         ],
         { detached: true, stdio: ["ignore", "pipe", "pipe"] },
       );
-      child.stdout?.on("data", (d: Buffer) => {
+      child.stdout?.on("data", (d) => {
         output = (output + d.toString()).slice(-20_000);
       });
-      child.stderr?.on("data", (d: Buffer) => {
+      child.stderr?.on("data", (d) => {
         output = (output + d.toString()).slice(-20_000);
       });
       child.unref();
