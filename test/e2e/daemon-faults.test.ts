@@ -200,3 +200,34 @@ describe("a daemon killed in each phase of a build", () => {
     expect(res.status).toBe(404);
   });
 });
+
+describe("a modern Engine (28.5, containerd image store) killed", () => {
+  it("in the middle of a RUN: the job moves, both targets built", async () => {
+    const modernFs = env.buildx.replace(/\/usr\/libexec\/docker\/cli-plugins\/docker-buildx$/, "");
+    const modern = await startPrivateEngine("victim-modern", { modernFs });
+    try {
+      const dir = project(
+        () => "RUN X=mid; echo running-$X-run && sleep 3\nFROM scratch\nCOPY --from=b /id /\n",
+        (t) => `type=local,dest=out/${t}`,
+      );
+      let killed = false;
+      const proxy = await startFaultProxy(
+        { path: join(dir, "victim.sock") },
+        { path: modern.socketPath },
+        (_conn, direction, chunk) => {
+          if (!killed && direction === "down" && chunk.includes("running-mid-run")) {
+            killed = true;
+            modern.kill();
+          }
+        },
+      );
+      const r = await run(dir).finally(() => proxy.close());
+      expect(killed).toBe(true);
+      expectMoved(r, dir);
+      for (const t of ["t1", "t2"])
+        expect(readFileSync(join(dir, "out", t, "id"), "utf8")).toMatch(new RegExp(`-${t}\\n$`));
+    } finally {
+      modern.remove();
+    }
+  }, 120_000);
+});

@@ -14,4 +14,8 @@ export interface PrivateEngine {
   log(): string;
 }
 
-export function startPrivateEngine(name: string): Promise<PrivateEngine>;
+/** modernFs: the unpacked modern Engine's root (.test-env/modern/fs), run with the containerd image store. */
+export function startPrivateEngine(
+  name: string,
+  options?: { readonly modernFs?: string },
+): Promise<PrivateEngine>;

@@ -7,7 +7,7 @@
  * Plain JavaScript (types in private-engine.d.mts) so that bench/soak.mjs uses it too.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -62,11 +62,24 @@ function killPid(pid) {
   }
 }
 
-/** @param {string} name */
-export async function startPrivateEngine(name) {
+let engines = 0;
+
+/**
+ * @param {string} name
+ * @param {{ modernFs?: string }} [options] modernFs: the unpacked modern Engine's root
+ *   (.test-env/modern/fs): its dockerd and containerd run, with the containerd image store.
+ */
+export async function startPrivateEngine(name, options = {}) {
   const dir = mkdtempSync(join(tmpdir(), "mbake-engine-"));
   const socketPath = join(dir, "docker.sock");
-  const bridge = `mbk-pe${process.pid % 100000}`;
+  const bridge = `mbk${process.pid % 100000}-${engines++}`;
+  const config = [];
+  let path = process.env.PATH ?? "";
+  if (options.modernFs) {
+    writeFileSync(join(dir, "daemon.json"), '{"features":{"containerd-snapshotter":true}}');
+    config.push("--config-file", join(dir, "daemon.json"));
+    path = `${join(options.modernFs, "usr/bin")}:${join(options.modernFs, "usr/sbin")}:${path}`;
+  }
   execFileSync("ip", ["link", "add", bridge, "type", "bridge"]);
   execFileSync("ip", ["addr", "add", freeSubnet(), "dev", bridge]);
   execFileSync("ip", ["link", "set", bridge, "up"]);
@@ -94,6 +107,7 @@ export async function startPrivateEngine(name) {
       const child = spawn(
         "dockerd",
         [
+          ...config,
           "--data-root",
           join(dir, "data"),
           "--exec-root",
@@ -108,7 +122,7 @@ export async function startPrivateEngine(name) {
           "-b",
           bridge,
         ],
-        { detached: true, stdio: ["ignore", "pipe", "pipe"] },
+        { detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PATH: path } },
       );
       child.stdout?.on("data", (d) => {
         output = (output + d.toString()).slice(-20_000);
