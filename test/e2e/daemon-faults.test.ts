@@ -107,7 +107,7 @@ describe("a daemon killed in each phase of a build", () => {
       }
     });
     const r = await run(dir).finally(() => proxy.close());
-    expect(killed).toBe(true);
+    expect(killed, r.stderr).toBe(true);
     expectMoved(r, dir);
     for (const t of ["t1", "t2"])
       expect(readFileSync(join(dir, "out", t, "id"), "utf8")).toMatch(new RegExp(`-${t}\\n$`));
@@ -126,7 +126,7 @@ describe("a daemon killed in each phase of a build", () => {
       }
     });
     const r = await run(dir).finally(() => proxy.close());
-    expect(killed).toBe(true);
+    expect(killed, r.stderr).toBe(true);
     expectMoved(r, dir);
     for (const t of ["t1", "t2"])
       expect(readFileSync(join(dir, "out", t, "id"), "utf8")).toMatch(new RegExp(`-${t}\\n$`));
@@ -151,7 +151,7 @@ describe("a daemon killed in each phase of a build", () => {
       }
     });
     const r = await run(dir).finally(() => proxy.close());
-    expect(killed).toBe(true);
+    expect(killed, r.stderr).toBe(true);
     expectMoved(r, dir);
     for (const t of ["t1", "t2"]) {
       expect(readdirSync(join(dir, "out", t)).sort()).toEqual(["big", "id"]);
@@ -185,7 +185,7 @@ describe("a daemon killed in each phase of a build", () => {
       }
     });
     const r = await run(dir).finally(() => proxy.close());
-    expect(killed).toBe(true);
+    expect(killed, r.stderr).toBe(true);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(
       /ERROR: \[t1 @victim\] failed on victim\n {2}unix:\/\/.*victim\.sock went away while pushing .*faults\/push-\d+:t1 .*not retried on another endpoint: run mbake again/,
@@ -222,7 +222,7 @@ describe("a modern Engine (28.5, containerd image store) killed", () => {
         },
       );
       const r = await run(dir).finally(() => proxy.close());
-      expect(killed).toBe(true);
+      expect(killed, r.stderr).toBe(true);
       expectMoved(r, dir);
       for (const t of ["t1", "t2"])
         expect(readFileSync(join(dir, "out", t, "id"), "utf8")).toMatch(new RegExp(`-${t}\\n$`));

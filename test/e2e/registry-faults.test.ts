@@ -83,7 +83,7 @@ describe("the registry stopped", () => {
     // 20.10 pushes through its own API, which retries for about a minute before it fails).
     const modern = env.modernEngine;
     const r = await run(dir, `${modern.name}=${modern.endpoint}`);
-    expect(killed).toBe(true);
+    expect(killed, r.stderr).toBe(true);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(
       new RegExp(
@@ -119,7 +119,7 @@ describe("the registry stopped", () => {
       dir,
       `${engineA.name}=${engineA.endpoint} ${engineB.name}=${engineB.endpoint}`,
     );
-    expect(killed).toBe(true);
+    expect(killed, r.stderr).toBe(true);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(
       new RegExp(

@@ -93,7 +93,7 @@ describe("the session stream cut", () => {
       },
       true,
     );
-    expect(cut).toBe(true);
+    expect(cut, r.stderr).toBe(true);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(
       /\[t @proxy\] proxy went away \(.+\); retrying elsewhere \(attempt 2\)/,
@@ -122,7 +122,7 @@ describe("the session stream cut", () => {
       },
       true,
     );
-    expect(cut).toBe(true);
+    expect(cut, r.stderr).toBe(true);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(
       /\[t @proxy\] proxy went away \(.+session.+\); retrying elsewhere \(attempt 2\)/,
@@ -152,7 +152,7 @@ describe("the context folder changing during the upload", () => {
       },
       false,
     );
-    expect(changed).toBe(true);
+    expect(changed, r.stderr).toBe(true);
     expect(r.code, r.stderr).toBe(0);
     expect(statSync(join(dir, "out", "ctx", "f23")).size).toBe(MiB);
     expect(readFileSync(join(dir, "out", "ctx", "f23")).every((b) => b === 97 + (23 % 26))).toBe(
@@ -184,7 +184,7 @@ describe("the context folder changing during the upload", () => {
         },
         false,
       );
-      expect(changed).toBe(true);
+      expect(changed, r.stderr).toBe(true);
       expect(r.code, r.stderr).toBe(1);
       expect(r.stderr).toMatch(
         /ERROR: \[t\] failed on proxy at step: \[internal\] load build context\n/,
