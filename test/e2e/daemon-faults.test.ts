@@ -12,6 +12,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
@@ -24,6 +25,8 @@ import { type PrivateEngine, startPrivateEngine } from "./support/private-engine
 import { testEnv } from "./test-env.js";
 
 const env = testEnv();
+/** Project folders (tens of MiB each), removed after the file's tests. */
+const projects: string[] = [];
 const other = env.engines[0]!;
 let engine: PrivateEngine;
 
@@ -33,6 +36,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   engine?.remove();
+  for (const p of projects) rmSync(p, { recursive: true, force: true });
 });
 
 type Watch = (conn: ProxiedConnection, direction: "up" | "down", chunk: Buffer) => void;
@@ -56,6 +60,7 @@ async function pingable(): Promise<boolean> {
 /** A project of two targets, t1 and t2, each with `stage` as the build and `output`. */
 function project(stage: (t: string) => string, output: (t: string) => string): string {
   const dir = mkdtempSync(join(tmpdir(), "mbake-daemonfault-"));
+  projects.push(dir);
   const id = `${Date.now()}-${Math.random().toString(36).slice(2)}`;
   const target = (t: string) =>
     `target "${t}" {\n  dockerfile-inline = ${JSON.stringify(`FROM ${env.baseImage} AS b\nRUN echo ${id}-${t} > /id\n${stage(t)}`)}\n  output = ["${output(t)}"]\n}\n`;

@@ -18,12 +18,17 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { runMbake } from "../cli/run-mbake.js";
 import { type ProxiedConnection, startFaultProxy } from "./support/fault-proxy.js";
 import { testEnv } from "./test-env.js";
 
 const env = testEnv();
+/** Project folders (tens of MiB each), removed after the file's tests. */
+const projects: string[] = [];
+afterAll(() => {
+  for (const p of projects) rmSync(p, { recursive: true, force: true });
+});
 const [engineA, engineB] = env.engines;
 if (!engineA || !engineB) throw new Error("the test environment needs two engines");
 
@@ -32,6 +37,7 @@ const MiB = 1024 * 1024;
 /** A project whose context holds `files` files of 1 MiB each (f00, f01, ...). */
 function project(files: number, stage: string, output: string): string {
   const dir = mkdtempSync(join(tmpdir(), "mbake-uploadfault-"));
+  projects.push(dir);
   mkdirSync(join(dir, "ctx"));
   for (let i = 0; i < files; i++)
     writeFileSync(
