@@ -1,21 +1,28 @@
 // A soak of the scheduler against real daemons: SOAK_TARGETS (200) small targets spread
-// over every endpoint of the test environment (the two Engines 20.10 and the modern one
-// when it is up), while one endpoint is killed by its PID and restarted twice during the
-// run. Repeated SOAK_ROUNDS (1) times. Checks the exit code and that the metadata file
-// names an endpoint, platforms and a duration for every target. Not a timed test: run it
-// by hand (`node bench/soak.mjs`) after `scripts/test-env up` and `npm run build`.
-import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+// over three endpoints, the two shared Engines 20.10 of the test environment and an Engine
+// 20.10 of the soak's own, which is killed by its PID and restarted twice during each round
+// (the shared engines are never killed: other runs may be using them). Repeated SOAK_ROUNDS
+// (1) times. Checks the exit code and that the metadata file names an endpoint, platforms
+// and a duration for every target, and that every local output is there. Not a timed test:
+// run it by hand (`node bench/soak.mjs`) after `scripts/test-env up` and `npm run build`.
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startPrivateEngine } from "../test/e2e/support/private-engine.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const bin = join(root, "dist/cli/main.js");
 const env = JSON.parse(readFileSync(join(root, ".test-env/env.json"), "utf8"));
-const endpoints = [...env.engines, ...(env.modernEngine ? [env.modernEngine] : [])];
 const targets = Number(process.env.SOAK_TARGETS ?? 200);
 const rounds = Number(process.env.SOAK_ROUNDS ?? 1);
-const victim = endpoints[1];
+const victim = await startPrivateEngine("soak-victim");
+const cleanUp = () => victim.remove();
+process.on("SIGINT", () => {
+  cleanUp();
+  process.exit(130);
+});
+const endpoints = [...env.engines, victim];
 
 function project(round) {
   const dir = mkdtempSync(join(tmpdir(), "mbake-soak-"));
@@ -35,12 +42,13 @@ function project(round) {
 }
 
 function killVictim() {
-  const pid = Number(readFileSync(join(victim.socketPath, "..", "docker.pid"), "utf8"));
-  process.kill(pid, "SIGKILL");
-  console.log(`soak: killed ${victim.name} (pid ${pid})`);
+  victim.kill();
+  console.log(`soak: killed ${victim.name}`);
   setTimeout(() => {
-    execFileSync(join(root, "scripts/test-env"), ["up"], { stdio: "ignore" });
-    console.log(`soak: restarted ${victim.name}`);
+    victim.start().then(
+      () => console.log(`soak: restarted ${victim.name}`),
+      (err) => console.log(`soak: ${victim.name} did not start again: ${err.message}`),
+    );
   }, 3000);
 }
 
@@ -83,6 +91,10 @@ async function round(n) {
       missing.push(`t${i}`);
       continue;
     }
+    if (!existsSync(join(dir, "out", `t${i}`, "x"))) {
+      missing.push(`t${i} (no output)`);
+      continue;
+    }
     perEndpoint[m["mbake.endpoint"]] = (perEndpoint[m["mbake.endpoint"]] ?? 0) + 1;
     retries += Number(m["mbake.retries"] ?? 0);
   }
@@ -99,5 +111,13 @@ async function round(n) {
 }
 
 let ok = true;
-for (let n = 1; n <= rounds; n++) ok = (await round(n)) && ok;
+try {
+  for (let n = 1; n <= rounds; n++) {
+    // Each round starts with the victim up (a restart of the last round may still be under way).
+    await new Promise((r) => setTimeout(r, 4000));
+    ok = (await round(n)) && ok;
+  }
+} finally {
+  cleanUp();
+}
 process.exit(ok ? 0 : 1);

@@ -348,12 +348,25 @@ export class BuildkitClient {
       );
     } catch (err) {
       await ssh.close();
-      throw err;
+      throwIfAborted(opts.signal);
+      // Nothing ran yet: another endpoint can take the build.
+      throw new EndpointGoneError(
+        `${this.address}: cannot open a session: ${(err as Error).message}`,
+      );
     }
     const ref = randomUUID().replace(/-/g, "").slice(0, 25);
     const controller = new AbortController();
     const abort = () => controller.abort();
     const detachAbort = whenAborted(opts.signal, abort);
+    // A session that drops mid-build (its stream cut, the daemon gone) ends the solve now: the
+    // daemon cannot read the context or send the output any more, and would only time out.
+    let sessionDropped = false;
+    let solving = true;
+    session.onDropped(() => {
+      if (!solving) return;
+      sessionDropped = true;
+      controller.abort();
+    });
     // An output that cannot be written (disk full) ends the solve now, not when the daemon gives up.
     receiver?.done.catch(() => {
       if (receiver.failure()) controller.abort();
@@ -374,6 +387,7 @@ export class BuildkitClient {
           controller.signal,
         ),
       );
+      solving = false;
       return await this.finishBuild({
         response,
         plan,
@@ -389,7 +403,13 @@ export class BuildkitClient {
       // The session closes first: a file the daemon still sends cannot land after the discard.
       session.close();
       receiver?.discard();
-      throw this.solveFailure(err, opts.signal, receiver, sessionError, lastError.step);
+      throw this.solveFailure(err, {
+        signal: opts.signal,
+        receiver,
+        sessionError,
+        sessionDropped,
+        failedStep: lastError.step,
+      });
     } finally {
       if (load) rmSync(load.tar, { force: true });
       detachAbort();
@@ -445,7 +465,7 @@ export class BuildkitClient {
     const pushed: Record<string, string> = {};
     for (const name of run.plan.pushAfter) {
       throwIfAborted(opts.signal);
-      pushed[name] = await this.pushImage(name, opts.env, run.signal);
+      pushed[name] = await this.pushAfterBuild(name, opts.env, run.signal);
     }
     tracePhase(`export ${this.address}`, exporting);
     return {
@@ -458,11 +478,15 @@ export class BuildkitClient {
   /** What a failed solve ends with: cancelled, the output, the endpoint gone, or the build. */
   private solveFailure(
     err: unknown,
-    signal: AbortSignal,
-    receiver: OutputReceiver | undefined,
-    sessionError: Error | undefined,
-    failedStep: string | undefined,
+    at: {
+      readonly signal: AbortSignal;
+      readonly receiver: OutputReceiver | undefined;
+      readonly sessionError: Error | undefined;
+      readonly sessionDropped: boolean;
+      readonly failedStep: string | undefined;
+    },
   ): Error {
+    const { signal, receiver, sessionError, failedStep } = at;
     if (signal.aborted) return new CancelledError();
     // The output could not be written here (disk full, read-only): say that, not the
     // daemon's view of the broken stream; another endpoint would fail the same way.
@@ -471,16 +495,42 @@ export class BuildkitClient {
     if (err instanceof BuildFailedError || err instanceof EndpointGoneError) return err;
     const code = (err as grpc.ServiceError).code;
     const message = describeGrpcError(err);
+    // Nothing was put in place before the solve ended: another endpoint can take the build.
+    if (at.sessionDropped)
+      return new EndpointGoneError(`${this.address}: the session connection dropped (${message})`);
     if (
       goneCodes.has(code) ||
       /ECONNREFUSED|ENOENT|EPIPE|ECONNRESET|socket hang up|Connection dropped/i.test(message)
     ) {
       return new EndpointGoneError(`${this.address}: ${message}`);
     }
-    return new BuildFailedError(
-      sessionError ? `${message} (${sessionError.message})` : message,
-      failedStep,
-    );
+    // mbake's own error in a session service (a context file that changed) says it best;
+    // the daemon often only repeats it inside its wrapping.
+    const why = sessionError
+      ? message.includes(sessionError.message)
+        ? sessionError.message
+        : `${message} (${sessionError.message})`
+      : message;
+    return new BuildFailedError(why, failedStep);
+  }
+
+  /**
+   * A push that has begun has side effects (blobs, maybe the tag): if the Engine goes away
+   * now, the build fails here instead of moving to another endpoint.
+   */
+  private async pushAfterBuild(
+    name: string,
+    env: Readonly<Record<string, string | undefined>>,
+    signal: AbortSignal,
+  ): Promise<string> {
+    try {
+      return await this.pushImage(name, env, signal);
+    } catch (err) {
+      if (err instanceof BuildFailedError) throw err;
+      throw new BuildFailedError(
+        `${this.address} went away while pushing ${name} (${(err as Error).message}); part of the image may be in the registry, so it is not retried on another endpoint: run mbake again`,
+      );
+    }
   }
 
   /** Pushes an image from the Engine's store through the Engine API; returns its digest. */
@@ -531,6 +581,10 @@ export class BuildkitClient {
         `pushing ${name} from ${this.address} failed: ${error || res.body.slice(0, 300)}`,
       );
     }
+    if (!digest)
+      throw new BuildFailedError(
+        `pushing ${name} from ${this.address} ended without the Engine naming the pushed digest; the push may be incomplete: run mbake again`,
+      );
     return digest;
   }
 

@@ -1,11 +1,10 @@
 /* biome-ignore-all lint/suspicious/noTemplateCurlyInString: bake file text */
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BuildkitClient } from "../../src/buildkit/client.js";
-import { repoRoot, runMbake } from "../cli/run-mbake.js";
+import { runMbake } from "../cli/run-mbake.js";
 import { testEnv } from "./test-env.js";
 
 const env = testEnv();
@@ -171,40 +170,6 @@ describe("one run over two endpoints", () => {
       } finally {
         await client.close();
       }
-    }
-  });
-
-  it("finishes on the other Engine when one is killed by its PID mid-build, then the Engine is restarted", async () => {
-    const run = id();
-    const dir = project(
-      `target "survivor" {\n  platforms = ["linux/amd64"]\n  dockerfile-inline = ${inline([`FROM ${env.baseImage}`, `RUN echo ${run} && sleep 5`])}\n}\n`,
-    );
-    let killedEngine = "";
-    try {
-      const r = await runMbake(["--progress=plain", "--metadata-file", "meta.json", "survivor"], {
-        cwd: dir,
-        env: { MBAKE_ENDPOINTS: both, CI: "true" },
-        onStderr: (text) => {
-          const m = /#\d+ \[survivor linux\/amd64 @(engine-[ab])\] \[2\/2\] RUN/.exec(text);
-          if (!killedEngine && m) {
-            killedEngine = m[1]!;
-            const engine = env.engines.find((e) => e.name === killedEngine)!;
-            const pid = Number(readFileSync(join(engine.socketPath, "..", "docker.pid"), "utf8"));
-            process.kill(pid, "SIGKILL");
-          }
-        },
-        timeoutMs: 180_000,
-      });
-      expect(killedEngine).not.toBe("");
-      expect(r.code).toBe(0);
-      expect(r.stderr).toContain(`${killedEngine} went away`);
-      const meta = JSON.parse(readFileSync(join(dir, "meta.json"), "utf8"));
-      expect(meta.survivor["mbake.endpoint"]).toBe(
-        env.engines.find((e) => e.name !== killedEngine)!.name,
-      );
-      expect(meta.survivor["mbake.retries"]).toBe(1);
-    } finally {
-      execFileSync(join(repoRoot, "scripts", "test-env"), ["up"], { stdio: "ignore" });
     }
   });
 });

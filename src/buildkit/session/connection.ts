@@ -16,7 +16,30 @@ import { methodPaths, type SessionService } from "./service.js";
 
 export interface OpenSession {
   readonly id: string;
+  /** Calls `listener` once if the connection ends before close() (the daemon or the stream went away). */
+  onDropped(listener: () => void): void;
   close(): void;
+}
+
+/** The drop notice of one session: fires once, never after close(). */
+function dropNotice() {
+  let closed = false;
+  let dropped = false;
+  const listeners: (() => void)[] = [];
+  return {
+    onDropped(listener: () => void) {
+      if (dropped) listener();
+      else listeners.push(listener);
+    },
+    dropped() {
+      if (closed || dropped) return;
+      dropped = true;
+      for (const l of listeners.splice(0)) l();
+    },
+    closed() {
+      closed = true;
+    },
+  };
 }
 
 /**
@@ -79,10 +102,14 @@ export async function openEngineSession(
     signal,
   );
   const server = serve(services, socket);
+  const drop = dropNotice();
+  socket.once("close", () => drop.dropped());
   socket.resume();
   return {
     id,
+    onDropped: drop.onDropped,
     close: () => {
+      drop.closed();
       server.forceShutdown();
       socket.destroy();
     },
@@ -116,13 +143,22 @@ export function openControlSession(
       cb(err);
     },
   });
+  const drop = dropNotice();
   call.on("data", (m: { data: Buffer }) => bytes.push(m.data));
-  call.on("end", () => bytes.push(null));
-  call.on("error", () => bytes.destroy());
+  call.on("end", () => {
+    bytes.push(null);
+    drop.dropped();
+  });
+  call.on("error", () => {
+    bytes.destroy();
+    drop.dropped();
+  });
   const server = serve(services, bytes);
   return {
     id,
+    onDropped: drop.onDropped,
     close: () => {
+      drop.closed();
       server.forceShutdown();
       bytes.destroy();
     },

@@ -149,6 +149,26 @@ function requestedEntries(md: grpc.Metadata, dir: SyncDir): Entry[] {
   return listEntries(dir, includes, metadataValues(md, "exclude-patterns"));
 }
 
+function changedWhileSent(path: string, now: number, listed: number): Error {
+  return new Error(
+    `the context file ${path} changed while it was sent: it has ${now} bytes now, ${listed} when listed; build again once the context folder is not being written to`,
+  );
+}
+
+/** Opens a listed file to send it; one deleted since the listing is named in the error. */
+function openListed(abs: string, path: string): number {
+  try {
+    return openSync(abs, "r");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(
+      code === "ENOENT"
+        ? `the context file ${path} changed while it was sent: it is gone; build again once the context folder is not being written to`
+        : `cannot read the context file ${path}: ${(err as Error).message}`,
+    );
+  }
+}
+
 /**
  * One DiffCopy of a folder: sends every entry's stat, then each file the daemon asks
  * for (REQ), until it says FIN, ends the call or cancels it.
@@ -239,15 +259,18 @@ class DiffCopySender {
     if (entry?.source?.kind === "fs") {
       // Synchronous reads: a thread-pool round trip per chunk (createReadStream)
       // cost more than the read itself, and the stream's backpressure paces us anyway.
-      const fd = openSync(entry.source.path, "r");
-      let remaining = Number(entry.stat.size);
+      // What was listed is what is sent: a file that grew since is sent at its listed size
+      // (the daemon was told that size); one that is gone or shrank cannot be, and says so.
+      const listed = Number(entry.stat.size);
+      const fd = openListed(entry.source.path, entry.stat.path);
+      let remaining = listed;
       try {
-        for (;;) {
+        while (remaining > 0) {
           // Buffers sized to the file: 50,000 small files need no 1 MiB buffers.
-          const size = remaining > 0 ? Math.min(CHUNK, remaining) : 64 * 1024;
+          const size = Math.min(CHUNK, remaining);
           const chunk = Buffer.allocUnsafe(size);
           const n = readSync(fd, chunk, 0, size, null);
-          if (n === 0) break;
+          if (n === 0) throw changedWhileSent(entry.stat.path, listed - remaining, listed);
           remaining -= n;
           await this.send({ type: PacketType.DATA, ID: id, data: chunk.subarray(0, n) });
           if (this.cancelled) break;

@@ -49,6 +49,7 @@ export function hijack(
   return new Promise((resolve, reject) => {
     const socket = connect(socketPath);
     let buffered: Buffer = Buffer.alloc(0);
+    let answered = false;
     const timer = setTimeout(() => {
       socket.destroy();
       reject(
@@ -62,6 +63,17 @@ export function hijack(
       clearTimeout(timer);
       detach();
       reject(new EngineError(`cannot reach the Docker Engine at ${socketPath}: ${err.message}`));
+    });
+    // The daemon died or dropped the connection before it answered: say so now, not at the timeout.
+    socket.once("close", () => {
+      if (answered) return;
+      clearTimeout(timer);
+      detach();
+      reject(
+        new EngineError(
+          `the Docker Engine at ${socketPath} closed the connection before it answered POST ${path}`,
+        ),
+      );
     });
     socket.on("connect", () => {
       const lines = [
@@ -84,6 +96,7 @@ export function hijack(
       socket.off("data", onData);
       clearTimeout(timer);
       detach();
+      answered = true;
       const head = buffered.subarray(0, end).toString("latin1");
       const rest = buffered.subarray(end + 4);
       const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0);
@@ -183,7 +196,23 @@ export function engineRequest(
         if (i > 0) headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
       }
       let body: Buffer = data.subarray(end + 4);
-      if (headers["transfer-encoding"]?.includes("chunked")) body = dechunk(body);
+      let complete = true;
+      if (headers["transfer-encoding"]?.includes("chunked")) {
+        const chunks = dechunk(body);
+        body = chunks.body;
+        complete = chunks.complete;
+      } else if (headers["content-length"] !== undefined) {
+        complete = body.length >= Number(headers["content-length"]);
+      }
+      // A stream answer (push, load) cut short by a daemon that died is not an answer.
+      if (!complete) {
+        reject(
+          new EngineError(
+            `the Docker Engine at ${socketPath} closed the connection in the middle of its answer to ${method} ${path}`,
+          ),
+        );
+        return;
+      }
       const text = body.toString("utf8");
       if (options.onLine)
         for (const line of text.split("\n")) if (line.trim()) options.onLine(line);
@@ -192,18 +221,24 @@ export function engineRequest(
   });
 }
 
-function dechunk(buf: Buffer): Buffer {
+/** The body of a chunked answer, and whether its last (empty) chunk came. */
+function dechunk(buf: Buffer): { body: Buffer; complete: boolean } {
   const parts: Buffer[] = [];
   let pos = 0;
+  let complete = false;
   while (pos < buf.length) {
     const eol = buf.indexOf("\r\n", pos);
     if (eol < 0) break;
     const size = Number.parseInt(buf.subarray(pos, eol).toString("latin1"), 16);
-    if (!size) break;
+    if (size === 0) {
+      complete = true;
+      break;
+    }
+    if (!size || eol + 2 + size > buf.length) break;
     parts.push(buf.subarray(eol + 2, eol + 2 + size));
     pos = eol + 2 + size + 2;
   }
-  return Buffer.concat(parts);
+  return { body: Buffer.concat(parts), complete };
 }
 
 /** Whether a unix socket is a Docker Engine (it answers GET /_ping over HTTP/1.1). */
