@@ -177,6 +177,7 @@ function cacheOf(
     {
       name: t.name,
       platforms: ctx.platforms,
+      ...(t.platforms && t.platforms.length > 1 ? { targetPlatforms: t.platforms } : {}),
       exportsImage,
       ...(t.cacheFrom ? { cacheFrom: t.cacheFrom } : {}),
       ...(t.cacheTo ? { cacheTo: t.cacheTo } : {}),

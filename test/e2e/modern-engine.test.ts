@@ -362,6 +362,73 @@ describe("an Engine 20.10 and the modern Engine together", () => {
   });
 });
 
+/** The step whose progress line contains `text`, and whether it was CACHED. */
+function stepCached(stderr: string, text: string): boolean {
+  const line = stderr.split("\n").find((l) => /^#\d+ /.test(l) && l.includes(text));
+  if (!line) throw new Error(`no step "${text}" in:\n${stderr}`);
+  const n = line.slice(1, line.indexOf(" "));
+  return stderr.split("\n").includes(`#${n} CACHED`);
+}
+
+describe("the shared cache between an Engine 20.10 and the modern Engine", () => {
+  it("reads on each what the other wrote: inline cache from the old, a registry cache index (mode=max) from the modern", async () => {
+    const run = randomUUID().slice(0, 8);
+    const cacheRepo = `e2e/shared-mixed-${run}`;
+    const dir = project({
+      "a.txt": `content ${run}\n`,
+      Dockerfile: `FROM ${env.baseImage} AS build\nWORKDIR /w\nCOPY a.txt .\nRUN cat a.txt > b.txt\nFROM scratch\nCOPY --from=build /w/b.txt /\nCOPY a.txt /c.txt\n`,
+      "docker-bake.hcl": `target "x" {\n  tags = ["${env.registry}/e2e/shared-mixed:${run}"]\n  output = ["type=registry"]\n}\n`,
+    });
+    const bake = async (endpoint: { name: string; endpoint: string }, meta: string) => {
+      const r = await runMbake(
+        [
+          "--progress=plain",
+          "--cache",
+          `registry://${env.registry}/${cacheRepo}`,
+          "--metadata-file",
+          meta,
+          "x",
+        ],
+        { cwd: dir, env: { MBAKE_ENDPOINTS: `${endpoint.name}=${endpoint.endpoint}`, CI: "true" } },
+      );
+      expect(r.code).toBe(0);
+      const m = JSON.parse(readFileSync(join(dir, meta), "utf8")).x;
+      expect(m["mbake.endpoint"]).toBe(endpoint.name);
+      return { stderr: r.stderr, cached: m["mbake.cached_steps"] as number };
+    };
+    // The content is new to every daemon: a CACHED COPY of it comes from the shared cache.
+    const first = await bake(env.engines[1]!, "first.json");
+    expect(stepCached(first.stderr, "COPY a.txt /c.txt")).toBe(false);
+    // Old -> modern: the Engine 20.10 pushed its image with inline cache under the cache ref.
+    const modernRun = await bake(modern, "modern.json");
+    expect(modernRun.stderr).toMatch(
+      /importing cache manifest from 127\.0\.0\.1:\d+\/e2e\/shared-mixed-/,
+    );
+    expect(stepCached(modernRun.stderr, "COPY --from=build /w/b.txt /")).toBe(true);
+    expect(stepCached(modernRun.stderr, "COPY a.txt /c.txt")).toBe(true);
+    expect(modernRun.cached).toBeGreaterThanOrEqual(2);
+    // The modern Engine replaced it with registry cache as an index every BuildKit reads.
+    const written = await registryJson<{ mediaType: string; manifests: Descriptor[] }>(
+      cacheRepo,
+      "manifests/x",
+    );
+    expect(written.mediaType).toBe("application/vnd.oci.image.index.v1+json");
+    expect(written.manifests.map((m) => m.mediaType)).toContain(
+      "application/vnd.buildkit.cacheconfig.v0",
+    );
+    // Modern -> old: the other Engine 20.10 reads it, including the first stage's COPY,
+    // which only mode=max exported.
+    const last = await bake(old, "last.json");
+    expect(last.stderr).not.toMatch(/ERROR/);
+    expect(stepCached(last.stderr, "[build 3/4] COPY a.txt .")).toBe(true);
+    expect(stepCached(last.stderr, "COPY --from=build /w/b.txt /")).toBe(true);
+    expect(stepCached(last.stderr, "COPY a.txt /c.txt")).toBe(true);
+    expect(last.cached).toBeGreaterThanOrEqual(3);
+    // RUN steps never match across these two: the modern Dockerfile frontend's RUN carries
+    // an option (removeMountStubsRecursive) in the key that dockerfile 1.2 does not.
+  });
+});
+
 describe("a token-auth registry with the modern Engine", () => {
   let registry: TokenRegistry;
   beforeAll(async () => {
