@@ -364,10 +364,7 @@ export class BuildkitClient {
     );
     try {
       const response = await traced(`solve ${this.address}`, () =>
-        this.control.solve(
-          { ...plan.request, Ref: ref, Session: session.id } as Parameters<ControlApi["solve"]>[0],
-          controller.signal,
-        ),
+        this.solveOrAsk(ref, session.id, plan, controller.signal),
       );
       return await this.finishBuild({
         response,
@@ -393,6 +390,28 @@ export class BuildkitClient {
         closeLocalCache({ ...localCache, stores: new Map([["export", exportStore]]) });
       await ssh.close();
     }
+  }
+
+  /**
+   * The Solve; for a subrequest also the frontend asked through the gateway, whose answer
+   * (result.json, result.txt, result.statuscode, version) joins the response as buildx joins it.
+   */
+  private async solveOrAsk(
+    ref: string,
+    sessionId: string,
+    plan: SolvePlan,
+    signal: AbortSignal,
+  ): Promise<Record<string, string>> {
+    const request = { ...plan.request, Ref: ref, Session: sessionId } as Parameters<
+      ControlApi["solve"]
+    >[0];
+    if (!plan.gateway) return this.control.solve(request, signal);
+    const { frontend, opts } = plan.gateway;
+    const [response, answer] = await Promise.all([
+      this.control.solve(request, signal),
+      this.control.frontendRequest(ref, frontend, opts, signal),
+    ]);
+    return { ...response, ...answer };
   }
 
   /** For type=docker on a buildkitd: the Engine to load into, and where its tar lands first. */

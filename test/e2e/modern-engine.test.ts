@@ -429,6 +429,77 @@ describe("the shared cache between an Engine 20.10 and the modern Engine", () =>
   });
 });
 
+describe("--call check, outline and targets on the modern Engine", () => {
+  it("print what the reference buildx prints on the same Engine, with its exit status; an Engine 20.10 says it cannot", async () => {
+    const run = randomUUID().slice(0, 8);
+    const dir = project({
+      Dockerfile: `FROM ${env.baseImage} as base\nRUN echo ${run}\nFROM base AS final\nENV a=1\n`,
+      "ok.Dockerfile": `FROM ${env.baseImage}\nRUN true\n`,
+      "docker-bake.hcl":
+        `target "app" {\n}\n` +
+        `target "ok" {\n  dockerfile = "ok.Dockerfile"\n}\n` +
+        `target "sub" {\n  context = "sub"\n  description = "the sub project"\n  args = { VERSION = "2" }\n}\n`,
+    });
+    mkdirSync(join(dir, "sub"));
+    writeFileSync(
+      join(dir, "sub", "Dockerfile"),
+      `# The build stage\nFROM ${env.baseImage} AS build\n# VERSION of the thing\nARG VERSION=1\nRUN --mount=type=secret,id=tok --mount=type=ssh echo $VERSION\nfrom build as final\nENV x y\nMAINTAINER me\nCOPY . /src\n`,
+    );
+    const dockerConfig = join(dir, "empty-docker-config");
+    mkdirSync(dockerConfig);
+    const buildx = (args: string[]) =>
+      spawnSync(env.buildx, ["bake", "--progress=quiet", ...args], {
+        cwd: dir,
+        encoding: "utf8",
+        timeout: 120_000,
+        env: {
+          PATH: process.env.PATH,
+          HOME: dir,
+          DOCKER_CONFIG: dockerConfig,
+          DOCKER_HOST: `unix://${modern.socketPath}`,
+        },
+      });
+    for (const args of [
+      ["--check", "app", "sub", "ok"],
+      ["--call", "outline", "app", "sub"],
+      ["--call", "targets", "app", "sub"],
+      ["--call", "check", "ok"],
+    ]) {
+      const ours = await runMbake(["--progress=quiet", ...args], { cwd: dir, env: onModern });
+      const theirs = buildx(args);
+      expect(theirs.error).toBeUndefined();
+      expect(ours.stdout, args.join(" ")).toBe(theirs.stdout);
+      expect(ours.code, args.join(" ")).toBe(theirs.status);
+    }
+    // What the answers hold: warnings by file:line, the outline's arguments, the stages.
+    const check = await runMbake(["--progress=quiet", "--check", "sub"], {
+      cwd: dir,
+      env: onModern,
+    });
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain("Check complete, 3 warnings have been found!");
+    expect(check.stdout).toMatch(
+      /WARNING: MaintainerDeprecated - \S+\n[^\n]+\nsub\/Dockerfile:8\n/,
+    );
+    const outline = await runMbake(["--progress=quiet", "--call", "outline", "sub"], {
+      cwd: dir,
+      env: onModern,
+    });
+    expect(outline.stdout).toMatch(/^sub\nthe sub project\n\nTARGET: final\n/);
+    expect(outline.stdout).toMatch(/VERSION +2 +of the thing/);
+    // The Engine 20.10's frontend takes no subrequests: the endpoint says so, nothing is built.
+    const onOld = await runMbake(["--progress=plain", "--check", "app"], {
+      cwd: dir,
+      env: { MBAKE_ENDPOINTS: `${old.name}=${old.endpoint}`, CI: "true" },
+    });
+    expect(onOld.code).toBe(1);
+    expect(onOld.stdout).toBe("");
+    expect(onOld.stderr).toMatch(
+      /failed on engine-a\n\s+endpoint \S+ \(Docker Engine 20\.10[^\n]*\) cannot answer --call check: its Dockerfile frontend takes no subrequests/,
+    );
+  });
+});
+
 describe("a token-auth registry with the modern Engine", () => {
   let registry: TokenRegistry;
   beforeAll(async () => {
