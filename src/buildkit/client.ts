@@ -40,6 +40,7 @@ import { loadSecrets, secretsService } from "./session/secrets.js";
 import type { SessionService } from "./session/service.js";
 import { prepareSshAgents, type SshAgents, sshService } from "./session/ssh.js";
 import { planSolve, type SolvePlan } from "./solve/request.js";
+import { sbomScannerFailure } from "./solve/sbom.js";
 import type { BuildSpec, Capabilities } from "./solve/spec.js";
 import { dockerHostSocket, parseAddress, stdioCommand } from "./transport/address.js";
 import { type Bridge, openBridge } from "./transport/bridge.js";
@@ -379,7 +380,7 @@ export class BuildkitClient {
       });
     } catch (err) {
       receiver?.discard();
-      throw this.solveFailure(err, opts.signal, receiver, sessionError, lastError.step);
+      throw this.solveFailure(err, opts.signal, receiver, sessionError, lastError.step, spec);
     } finally {
       if (load) rmSync(load.tar, { force: true });
       detachAbort();
@@ -465,6 +466,7 @@ export class BuildkitClient {
     receiver: OutputReceiver | undefined,
     sessionError: Error | undefined,
     failedStep: string | undefined,
+    spec: BuildSpec,
   ): Error {
     if (signal.aborted) return new BuildFailedError("cancelled");
     // The output could not be written here (disk full, read-only): say that, not the
@@ -480,6 +482,8 @@ export class BuildkitClient {
     ) {
       return new EndpointGoneError(`${this.address}: ${message}`);
     }
+    const sbom = sbomScannerFailure(spec.attest, this.address, failedStep, message);
+    if (sbom) return new BuildFailedError(sbom, failedStep);
     return new BuildFailedError(
       sessionError ? `${message} (${sessionError.message})` : message,
       failedStep,

@@ -64,6 +64,7 @@ describe("the modern Engine (containerd image store)", () => {
       imageStore: "containerd",
       multiPlatformImages: true,
       attestations: true,
+      subrequests: true,
       namedContexts: true,
       exporters: expect.arrayContaining(["oci", "docker", "moby"]),
       cacheExporters: ["inline", "registry", "local"],
@@ -80,6 +81,7 @@ describe("the modern Engine (containerd image store)", () => {
       imageStore: "graphdriver",
       multiPlatformImages: false,
       attestations: false,
+      subrequests: false,
       cacheExporters: ["inline"],
     });
   });
@@ -426,6 +428,31 @@ describe("the shared cache between an Engine 20.10 and the modern Engine", () =>
     expect(last.cached).toBeGreaterThanOrEqual(3);
     // RUN steps never match across these two: the modern Dockerfile frontend's RUN carries
     // an option (removeMountStubsRecursive) in the key that dockerfile 1.2 does not.
+  });
+});
+
+describe("an sbom attestation whose scanner image cannot be pulled", () => {
+  it("fails the target at once, naming the scanner image, the target and the endpoint, and pushes nothing", async () => {
+    const run = randomUUID().slice(0, 8);
+    const scanner = `${env.registry}/e2e/no-such-scanner:${run}`;
+    const dir = project({
+      "docker-bake.hcl": `target "scanned" {\n  dockerfile-inline = "FROM ${env.baseImage}\\nRUN echo ${run} > /x\\n"\n  tags = ["${env.registry}/e2e/scanned:${run}"]\n  attest = ["type=sbom,generator=${scanner}"]\n  output = ["type=registry"]\n}\n`,
+    });
+    const started = Date.now();
+    const r = await runMbake(["--progress=plain", "scanned"], { cwd: dir, env: onModern });
+    expect(Date.now() - started).toBeLessThan(60_000);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `[scanned] failed on engine-modern at step: resolve image config for docker-image://${scanner}`,
+    );
+    expect(r.stderr).toContain(
+      `the sbom attestation needs its scanner image ${scanner}, which endpoint ${modern.endpoint} could not get`,
+    );
+    const res = await fetch(`http://${env.registry}/v2/e2e/scanned/manifests/${run}`, {
+      method: "HEAD",
+      headers: { accept: manifestTypes },
+    });
+    expect(res.status).toBe(404);
   });
 });
 
