@@ -3,7 +3,8 @@
  * embedded BuildKit of about v0.25): what the Engines 20.10 cannot do, mbake does here in
  * one solve, and the results are read back from the registry and from the files written.
  */
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
+import { request } from "node:http";
 import { randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -38,6 +39,21 @@ async function registryJson<T>(repo: string, path: string): Promise<T> {
   });
   if (res.status !== 200) throw new Error(`GET ${repo}/${path}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
+}
+
+/** GET on the modern Engine's API socket: status and body. */
+function engineGet(path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: modern.socketPath, path, method: "GET" }, (res) => {
+      let body = "";
+      res.on("data", (d: Buffer) => {
+        body += d.toString();
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
 }
 
 function project(files: Record<string, string>): string {
@@ -324,6 +340,60 @@ describe("image tars and an oci-layout context on the modern Engine", () => {
   });
 });
 
+describe("the Engine's image store, inline cache and session mounts on the modern Engine", () => {
+  it("hands a target: dependency over through the containerd store (moby exporter), pushes inline cache, serves a secret and an ssh key", async () => {
+    const run = randomUUID().slice(0, 8);
+    const image = `${env.registry}/e2e/modern-app:${run}`;
+    const dir = project({
+      "docker-bake.hcl":
+        `target "base" {\n  dockerfile-inline = "FROM ${env.baseImage}\\nRUN echo base-${run} > /base.txt\\n"\n}\n` +
+        `target "app" {\n  contexts = { base = "target:base" }\n  secret = ["id=tok,env=MBAKE_E2E_TOK"]\n  ssh = ["deploy=key"]\n` +
+        `  dockerfile-inline = "FROM base\\nRUN --mount=type=secret,id=tok --mount=type=ssh,id=deploy test -S \\"$SSH_AUTH_SOCK\\" && cat /base.txt /run/secrets/tok > /app.txt\\n"\n` +
+        `  tags = ["${image}"]\n  cache-to = ["type=inline"]\n  output = ["type=registry"]\n}\n`,
+    });
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "key")]);
+    const r = await runMbake(["--progress=plain", "app"], {
+      cwd: dir,
+      env: { ...onModern, MBAKE_E2E_TOK: `t0k-${run}` },
+    });
+    expect(r.stderr).not.toMatch(/ERROR/);
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toContain(`t0k-${run}`);
+    // The dependency went into the Engine's own (containerd) store, named for the run, and
+    // the dependent read it from there.
+    const handed = /\[base\] done on engine-modern \S+ -> (mbake-local\/base:\S+)/.exec(
+      r.stderr,
+    )?.[1];
+    expect(handed).toBeDefined();
+    expect(r.stderr).toContain(`[app] [context base] load metadata for ${handed}`);
+    expect((await engineGet(`/images/${handed}/json`)).status).toBe(200);
+    // The pushed image: its config carries the inline cache, its layer what the RUN wrote.
+    const manifest = await registryJson<{
+      config: Descriptor;
+      layers: Descriptor[];
+      manifests?: Descriptor[];
+    }>("e2e/modern-app", `manifests/${run}`);
+    const single = manifest.manifests
+      ? await registryJson<{ config: Descriptor; layers: Descriptor[] }>(
+          "e2e/modern-app",
+          `manifests/${manifest.manifests.find((m) => m.platform?.architecture === "amd64")!.digest}`,
+        )
+      : manifest;
+    const config = await registryJson<Record<string, unknown>>(
+      "e2e/modern-app",
+      `blobs/${single.config.digest}`,
+    );
+    expect(config).toHaveProperty(["moby.buildkit.cache.v0"]);
+    const layer = join(dir, "top.tar.gz");
+    const blob = await fetch(
+      `http://${env.registry}/v2/e2e/modern-app/blobs/${single.layers.at(-1)!.digest}`,
+    );
+    writeFileSync(layer, Buffer.from(await blob.arrayBuffer()));
+    untar(layer, join(dir, "top"), true);
+    expect(readFileSync(join(dir, "top", "app.txt"), "utf8")).toBe(`base-${run}\nt0k-${run}`);
+  });
+});
+
 describe("an Engine 20.10 and the modern Engine together", () => {
   it("builds a pushed multi-platform image whole on the modern Engine and the rest where there is room", async () => {
     const run = randomUUID().slice(0, 8);
@@ -337,8 +407,18 @@ describe("an Engine 20.10 and the modern Engine together", () => {
             (n) =>
               `target "${n}" {\n  dockerfile-inline = "FROM ${env.baseImage}\\nRUN echo ${n}-${run} > /${n}\\nFROM scratch\\nCOPY --from=0 /${n} /\\n"\n  output = ["type=local,dest=out/${n}"]\n}\n`,
           )
-          .join(""),
+          .join("") +
+        `target "chk" {\n  call = "check"\n}\n`,
     });
+    const both = {
+      MBAKE_ENDPOINTS: `${old.name}=${old.endpoint} ${modern.name}=${modern.endpoint}`,
+      CI: "true",
+    };
+    // The plan, before anything runs: the whole image and the check go to the modern Engine.
+    const plan = await runMbake(["--dry-run", "img", "chk"], { cwd: dir, env: both });
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toContain("  chk -> engine-modern\n");
+    expect(plan.stdout).toContain("  img [linux/amd64, linux/arm64] -> engine-modern\n");
     const r = await runMbake(["--progress=plain", "--metadata-file", "meta.json"], {
       cwd: dir,
       env: {
