@@ -4,9 +4,9 @@
  * one solve, and the results are read back from the registry and from the files written.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { request } from "node:http";
 import { randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
