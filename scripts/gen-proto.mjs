@@ -18,6 +18,7 @@ const protos = [
   "control.proto",
   "filesync.proto",
   "fsutil.proto",
+  "gateway.proto",
   "health.proto",
   "secrets.proto",
   "ssh.proto",

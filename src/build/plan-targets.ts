@@ -1,8 +1,10 @@
 /** What the planner needs to know of each resolved target. */
 import type { Target } from "../bake/model.js";
 import type { PlanTarget } from "../plan/plan.js";
+import { callName } from "./call-output.js";
 
 function exportsImage(t: Target): boolean {
+  if (callName(t.call) !== "build") return false;
   const o = t.output?.[0];
   return !!o && ["image", "registry", "docker"].includes(o.type ?? "");
 }
@@ -20,6 +22,7 @@ export function planTargets(targets: Readonly<Record<string, Target>>): Record<s
       platforms: t.platforms ?? [],
       exportsImage: exportsImage(t),
       pushes: pushes(t),
+      ...(callName(t.call) !== "build" ? { call: true } : {}),
     };
   return out;
 }

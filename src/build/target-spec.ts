@@ -11,6 +11,7 @@ import type { BuildSpec, Capabilities, Entry } from "../buildkit/solve/spec.js";
 import { InputError } from "../diagnostics/error-kind.js";
 import { sharedCacheFor } from "../plan/shared-cache.js";
 import type { DependencyOutput } from "../scheduler/scheduler.js";
+import { callName, subrequests } from "./call-output.js";
 
 export class TargetSpecError extends InputError {
   override name = "TargetSpecError";
@@ -49,9 +50,9 @@ function sanitize(s: string): string {
 
 /** Refuses what mbake cannot build yet, before anything else is worked out. */
 function checkSupported(t: Target): void {
-  if (t.call !== undefined && t.call !== "build") {
+  if (t.call !== undefined && !["build", ...subrequests].includes(callName(t.call))) {
     throw new TargetSpecError(
-      `target "${t.name}": call = "${t.call}" is not supported by mbake yet (it needs the Dockerfile frontend's subrequests); remove it to build the target`,
+      `target "${t.name}": call = "${t.call}" is not a method mbake knows; use build, check, outline or targets`,
     );
   }
   if ((t.output?.length ?? 0) > 1) {
@@ -177,6 +178,7 @@ function cacheOf(
     {
       name: t.name,
       platforms: ctx.platforms,
+      ...(t.platforms && t.platforms.length > 1 ? { targetPlatforms: t.platforms } : {}),
       exportsImage,
       ...(t.cacheFrom ? { cacheFrom: t.cacheFrom } : {}),
       ...(t.cacheTo ? { cacheTo: t.cacheTo } : {}),
@@ -218,7 +220,11 @@ function withoutNulls(
 
 export function targetToSpec(t: Target, ctx: SpecContext): SpecResult {
   checkSupported(t);
-  const { output, tags, handover } = outputOf(t, ctx);
+  const call = t.call !== undefined && callName(t.call) !== "build" ? callName(t.call) : undefined;
+  // A subrequest exports nothing: no output, no tags, no cache written.
+  const { output, tags, handover } = call
+    ? { output: undefined, tags: [], handover: undefined }
+    : outputOf(t, ctx);
   const namedContexts = namedContextsOf(t, ctx);
   const cache = cacheOf(t, ctx, output);
   const requested = entitlementsOf(t, ctx);
@@ -235,9 +241,9 @@ export function targetToSpec(t: Target, ctx: SpecContext): SpecResult {
       labels: Object.fromEntries(withoutNulls(t.labels)),
       platforms: [...ctx.platforms],
       ...(output ? { output } : {}),
-      tags: [...tags, ...cache.extraTags],
+      tags: call ? [] : [...tags, ...cache.extraTags],
       cacheFrom: cache.cacheFrom,
-      cacheTo: cache.cacheTo,
+      cacheTo: call ? [] : cache.cacheTo,
       secrets,
       ...(requested.length > 0 ? { entitlements: requested.filter((e) => !e.includes("=")) } : {}),
       ...(t.ssh && t.ssh.length > 0
@@ -258,6 +264,7 @@ export function targetToSpec(t: Target, ctx: SpecContext): SpecResult {
       namedContexts,
       ...(t.attest && t.attest.length > 0 ? { attest: t.attest } : {}),
       ...(t.annotations && t.annotations.length > 0 ? { annotations: t.annotations } : {}),
+      ...(call ? { call } : {}),
       ...(ctx.noDefaultAttestations ? { noDefaultAttestations: true } : {}),
     },
     ...(handover ? { handover } : {}),

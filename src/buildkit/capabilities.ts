@@ -75,6 +75,7 @@ export function deriveCapabilities(f: DaemonFacts): Capabilities {
       runLimits: api011 || atLeast(version, 0, 10),
       multiPlatformImages: true,
       attestations: api011,
+      subrequests: api011,
       exporterPushes: true,
       found,
     };
@@ -111,6 +112,8 @@ export function deriveCapabilities(f: DaemonFacts): Capabilities {
     runLimits: namedContexts,
     multiPlatformImages: containerdStore,
     attestations: containerdStore && api011,
+    // Subrequests need only the frontend and the gateway, not the image store.
+    subrequests: api011,
     exporterPushes: containerdStore,
     imageStore: containerdStore ? "containerd" : "graphdriver",
     found,

@@ -40,6 +40,7 @@ import { loadSecrets, secretsService } from "./session/secrets.js";
 import type { SessionService } from "./session/service.js";
 import { prepareSshAgents, type SshAgents, sshService } from "./session/ssh.js";
 import { planSolve, type SolvePlan } from "./solve/request.js";
+import { sbomScannerFailure } from "./solve/sbom.js";
 import type { BuildSpec, Capabilities } from "./solve/spec.js";
 import { dockerHostSocket, parseAddress, stdioCommand } from "./transport/address.js";
 import { type Bridge, openBridge } from "./transport/bridge.js";
@@ -382,10 +383,7 @@ export class BuildkitClient {
     );
     try {
       const response = await traced(`solve ${this.address}`, () =>
-        this.control.solve(
-          { ...plan.request, Ref: ref, Session: session.id } as Parameters<ControlApi["solve"]>[0],
-          controller.signal,
-        ),
+        this.solveOrAsk(ref, session.id, plan, controller.signal),
       );
       solving = false;
       return await this.finishBuild({
@@ -409,6 +407,7 @@ export class BuildkitClient {
         sessionError,
         sessionDropped,
         failedStep: lastError.step,
+        spec,
       });
     } finally {
       if (load) rmSync(load.tar, { force: true });
@@ -420,6 +419,28 @@ export class BuildkitClient {
         closeLocalCache({ ...localCache, stores: new Map([["export", exportStore]]) });
       await ssh.close();
     }
+  }
+
+  /**
+   * The Solve; for a subrequest also the frontend asked through the gateway, whose answer
+   * (result.json, result.txt, result.statuscode, version) joins the response as buildx joins it.
+   */
+  private async solveOrAsk(
+    ref: string,
+    sessionId: string,
+    plan: SolvePlan,
+    signal: AbortSignal,
+  ): Promise<Record<string, string>> {
+    const request = { ...plan.request, Ref: ref, Session: sessionId } as Parameters<
+      ControlApi["solve"]
+    >[0];
+    if (!plan.gateway) return this.control.solve(request, signal);
+    const { frontend, opts } = plan.gateway;
+    const [response, answer] = await Promise.all([
+      this.control.solve(request, signal),
+      this.control.frontendRequest(ref, frontend, opts, signal),
+    ]);
+    return { ...response, ...answer };
   }
 
   /** For type=docker on a buildkitd: the Engine to load into, and where its tar lands first. */
@@ -484,9 +505,10 @@ export class BuildkitClient {
       readonly sessionError: Error | undefined;
       readonly sessionDropped: boolean;
       readonly failedStep: string | undefined;
+      readonly spec: BuildSpec;
     },
   ): Error {
-    const { signal, receiver, sessionError, failedStep } = at;
+    const { signal, receiver, sessionError, failedStep, spec } = at;
     if (signal.aborted) return new CancelledError();
     // The output could not be written here (disk full, read-only): say that, not the
     // daemon's view of the broken stream; another endpoint would fail the same way.
@@ -506,6 +528,8 @@ export class BuildkitClient {
     }
     // mbake's own error in a session service (a context file that changed) says it best;
     // the daemon often only repeats it inside its wrapping.
+    const sbom = sbomScannerFailure(spec.attest, this.address, failedStep, message);
+    if (sbom) return new BuildFailedError(sbom, failedStep);
     const why = sessionError
       ? message.includes(sessionError.message)
         ? sessionError.message

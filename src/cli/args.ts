@@ -278,6 +278,11 @@ function parseBake(argv: readonly string[]): Command {
   const list = raw.strings.get("list");
   if (list !== undefined) parseListFlag(list);
   const call = parseCallFlag(raw.bools.has("check") ? "check" : raw.strings.get("call"));
+  if (!raw.bools.has("print") && /(^|,)\s*format=json/.test(raw.strings.get("call") ?? ""))
+    throw new UsageError(
+      `--call ${raw.strings.get("call")}: mbake prints the answers as text (as buildx without format=json); format=json is not supported yet`,
+      "bake",
+    );
   const maxParallel = raw.strings.get("max-parallel");
   const endpointsFromFlag = raw.lists.get("endpoint") ?? [];
   return {

@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import type { BakeResolution } from "../bake/resolve.js";
+import { callName, callOutput } from "../build/call-output.js";
 import { type BuildRun, buildEndpoint, onceEach } from "../build/endpoint.js";
 import { checkMetadataFile, checkSecretFiles } from "../build/input-paths.js";
 import { joinSplitImage } from "../build/join-images.js";
@@ -92,6 +93,20 @@ function exitCodeFor(outcome: RunResult["outcome"]): ExitCode {
   }
 }
 
+/** `--call`: each answered target's result on stdout as buildx prints it; the status it asks for. */
+function printCallAnswers(result: RunResult, resolution: BakeResolution, io: CliIo): number {
+  const answers = new Map<string, { call: string; answer: Record<string, string> }>();
+  for (const r of result.jobs) {
+    const call = callName(resolution.targets[r.job.target]?.call);
+    if (call === "build" || !r.outcome) continue;
+    answers.set(r.job.target, { call, answer: r.outcome.exporterResponse });
+  }
+  if (answers.size === 0) return 0;
+  const { text, status } = callOutput(answers, resolution.targets);
+  io.stdout.write(text);
+  return status;
+}
+
 export async function runBuild(
   o: BakeOptions,
   io: CliIo,
@@ -164,7 +179,9 @@ export async function runBuild(
     // A cancelled run writes no metadata file: like its outputs, nothing partial is left.
     if (result.outcome !== "cancelled" && o.metadataFile)
       writeMetadata(resolve(io.cwd, o.metadataFile), result, progress.jobs());
-    return exitCodeFor(result.outcome);
+    const code = exitCodeFor(result.outcome);
+    const called = printCallAnswers(result, resolution, io);
+    return code === ExitCode.success && called !== 0 ? ExitCode.buildFailed : code;
   } finally {
     await Promise.all(connected.map((c) => c.client.close().catch(() => {})));
   }

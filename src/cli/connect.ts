@@ -122,6 +122,7 @@ export async function connectEndpoints(
           platforms: [...new Set([...caps.platforms, ...native])],
           maxParallel: config.maxParallel ?? defaultMaxParallel,
           multiPlatformImages: caps.multiPlatformImages,
+          subrequests: caps.subrequests ?? false,
         };
         return { config, client, caps, info };
       } catch (err) {

@@ -84,6 +84,7 @@ export async function endpointsCommand(
           attestations: c.caps.attestations ?? false,
           namedContexts: c.caps.namedContexts,
           runLimits: c.caps.runLimits ?? true,
+          subrequests: c.caps.subrequests ?? false,
           found: c.caps.found ?? [],
           running: usage.filter((u) => u.inUse).length,
         };

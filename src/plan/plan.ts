@@ -21,6 +21,8 @@ export interface EndpointInfo {
   /** CPUs the daemon's worker reports, when it does. */
   readonly cpus?: number;
   readonly multiPlatformImages: boolean;
+  /** The Dockerfile frontend answers subrequests (--call). */
+  readonly subrequests?: boolean;
 }
 
 export interface PlanTarget {
@@ -30,6 +32,8 @@ export interface PlanTarget {
   readonly exportsImage: boolean;
   /** The image is pushed to a registry. */
   readonly pushes: boolean;
+  /** A subrequest (--call outline/targets/check), not a build. */
+  readonly call?: boolean;
 }
 
 export interface Job {
@@ -243,10 +247,15 @@ export function planJobs(
       );
     }
     // A multi-platform image built whole goes only where the image store holds one.
+    // A subrequest goes where the frontend answers them; where none does, the endpoint
+    // says so when asked (naming itself).
+    const answering = endpoints.filter((e) => e.subrequests);
     const able =
       t.exportsImage && t.platforms.length > 1 && !mustSplit
         ? endpoints.filter((e) => e.multiPlatformImages)
-        : endpoints;
+        : t.call && answering.length > 0
+          ? answering
+          : endpoints;
     const preferred = pinned(rank(able, t.platforms, load, warmth[name]), name);
     if (preferred[0]) placedOn.set(name, preferred[0]);
     if (preferred[0]) load.set(preferred[0], (load.get(preferred[0]) ?? 0) + 1);

@@ -5,6 +5,13 @@
  * Where an endpoint cannot export registry cache (the Docker Engine's embedded
  * BuildKit), the image carries inline cache instead: an image target is also
  * pushed under its cache ref, and a target without an image output gets none.
+ *
+ * Endpoints of different ages share the refs, so what one writes the others must read:
+ * BuildKit v0.21+ writes registry cache as an image manifest by default, which BuildKit
+ * before v0.12 (the Docker Engine 20.10's) reads as an image without inline cache and
+ * silently ignores; the shared cache is therefore written as an index (image-manifest=false),
+ * which every BuildKit reads. A ref holds whichever of the two the last build wrote, and both
+ * read both.
  */
 import { InputError } from "../diagnostics/error-kind.js";
 
@@ -14,6 +21,11 @@ export type CacheEntry = Readonly<Record<string, string>>;
 export interface SharedCacheTarget {
   readonly name: string;
   readonly platforms: readonly string[];
+  /**
+   * Every platform of the target when this build is one part of a split multi-platform
+   * target: the part also reads what a whole build of all of them wrote.
+   */
+  readonly targetPlatforms?: readonly string[];
   readonly cacheFrom?: readonly CacheEntry[];
   readonly cacheTo?: readonly CacheEntry[];
   /** True when the build exports an image (so inline cache can travel with it). */
@@ -56,6 +68,16 @@ function refsFor(repo: string, target: string, platforms: readonly string[]): st
   return platforms.map((p) => `${repo}:${cacheTag(target, p)}`);
 }
 
+/** The ref one build of several platforms writes its one cache manifest to. */
+function wholeRef(repo: string, target: string, platforms: readonly string[]): string {
+  return `${repo}:${cacheTag(target, platforms.join("_"))}`;
+}
+
+/** A registry cache export every BuildKit can import (see the module comment). */
+function registryExport(ref: string): CacheEntry {
+  return { type: "registry", ref, mode: "max", "image-manifest": "false" };
+}
+
 /**
  * What one build reads and writes. `dependencies` are the targets this one
  * builds on (their cache is relevant too); `canExportRegistryCache` comes from the
@@ -68,8 +90,10 @@ export function sharedCacheFor(
   canExportRegistryCache: boolean,
 ): SharedCacheDecision {
   const own = refsFor(repo, target.name, target.platforms);
+  const whole = (target.targetPlatforms?.length ?? 0) > 1 && target.platforms.length === 1;
   const fromRefs = [
     ...own,
+    ...(whole ? [wholeRef(repo, target.name, target.targetPlatforms!)] : []),
     ...dependencies.flatMap((d) => refsFor(repo, d.name, target.platforms)),
   ];
   const cacheFrom =
@@ -77,17 +101,13 @@ export function sharedCacheFor(
   if (target.cacheTo) return { cacheFrom, cacheTo: target.cacheTo, extraTags: [] };
   if (canExportRegistryCache) {
     if (own.length === 1) {
-      return {
-        cacheFrom,
-        cacheTo: [{ type: "registry", ref: own[0]!, mode: "max" }],
-        extraTags: [],
-      };
+      return { cacheFrom, cacheTo: [registryExport(own[0]!)], extraTags: [] };
     }
     // One build of several platforms writes one cache manifest: key it by the platform set.
-    const ref = `${repo}:${cacheTag(target.name, target.platforms.join("+").replace(/\+/g, "_"))}`;
+    const ref = wholeRef(repo, target.name, target.platforms);
     return {
       cacheFrom: [...cacheFrom, { type: "registry", ref }],
-      cacheTo: [{ type: "registry", ref, mode: "max" }],
+      cacheTo: [registryExport(ref)],
       extraTags: [],
     };
   }

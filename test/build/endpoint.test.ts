@@ -166,12 +166,12 @@ describe("the build endpoint adapter", () => {
 
   it("fails the job, not the run, when the target cannot become a build", async () => {
     const { daemon: d, specs } = daemon(async () => ({ exporterResponse: {}, pushed: {} }));
-    const { run: r } = run({ app: { name: "app", call: "check" } });
+    const { run: r } = run({ app: { name: "app", call: "debug" } });
     const err = await buildEndpoint(d, r)
       .build(job("app"), ctx)
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(JobFailedError);
-    expect((err as Error).message).toMatch(/call = "check" is not supported/);
+    expect((err as Error).message).toMatch(/call = "debug" is not a method mbake knows/);
     expect(specs).toEqual([]);
   });
 

@@ -75,10 +75,17 @@ describe("a bake target as a build", () => {
     ).toThrowError(/has 2 outputs/);
   });
 
-  it("builds call = build and refuses the other calls instead of building", () => {
-    expect(targetToSpec({ name: "x", call: "build" }, ctx).spec.contextDir).toBe("/work");
-    expect(() => targetToSpec({ name: "x", call: "check" }, ctx)).toThrowError(
-      /target "x": call = "check" is not supported by mbake yet/,
+  it("builds call = build, asks the frontend for check/outline/targets with no output, and refuses other calls", () => {
+    expect(targetToSpec({ name: "x", call: "build" }, ctx).spec.call).toBeUndefined();
+    const check = targetToSpec(
+      { name: "x", call: "check", output: [{ type: "registry" }], tags: ["r/x"] },
+      ctx,
+    ).spec;
+    expect(check).toMatchObject({ call: "lint", tags: [], cacheTo: [] });
+    expect(check.output).toBeUndefined();
+    expect(targetToSpec({ name: "x", call: "outline" }, ctx).spec.call).toBe("outline");
+    expect(() => targetToSpec({ name: "x", call: "debug" }, ctx)).toThrowError(
+      /target "x": call = "debug" is not a method mbake knows; use build, check, outline or targets/,
     );
   });
 

@@ -358,3 +358,29 @@ describe("endpoint addresses", () => {
     ]);
   });
 });
+
+describe("a frontend subrequest (--call)", () => {
+  it("goes with no frontend in the Solve and asks dockerfile.v0 through the gateway, exporting nothing", () => {
+    const plan = planSolve(spec({ call: "outline", output: undefined, tags: [] }), {
+      ...modernEngine,
+      subrequests: true,
+    });
+    expect(plan.request.Frontend).toBe("");
+    expect(plan.request.Exporter).toBeUndefined();
+    expect(plan.request.Cache).toBeUndefined();
+    expect(plan.gateway?.frontend).toBe("dockerfile.v0");
+    expect(plan.gateway?.opts).toMatchObject({
+      requestid: "frontend.outline",
+      "frontend.caps": "moby.buildkit.frontend.subrequests+forward",
+      "build-arg:A": "1",
+      filename: "Dockerfile",
+    });
+    expect(Object.keys(plan.dirs)).toContain("dockerfile");
+  });
+
+  it("is refused on a daemon without subrequests, naming the endpoint and the method as typed", () => {
+    expect(() => planSolve(spec({ call: "lint" }), engine)).toThrowError(
+      /^endpoint engine-a \(Docker Engine 20\.10\.24 \(embedded BuildKit\)\) cannot answer --call check: its Dockerfile frontend takes no subrequests/,
+    );
+  });
+});

@@ -3,9 +3,10 @@
  * embedded BuildKit of about v0.25): what the Engines 20.10 cannot do, mbake does here in
  * one solve, and the results are read back from the registry and from the files written.
  */
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -40,6 +41,21 @@ async function registryJson<T>(repo: string, path: string): Promise<T> {
   return (await res.json()) as T;
 }
 
+/** GET on the modern Engine's API socket: status and body. */
+function engineGet(path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: modern.socketPath, path, method: "GET" }, (res) => {
+      let body = "";
+      res.on("data", (d: Buffer) => {
+        body += d.toString();
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
 function project(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), "mbake-modern-"));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
@@ -64,6 +80,7 @@ describe("the modern Engine (containerd image store)", () => {
       imageStore: "containerd",
       multiPlatformImages: true,
       attestations: true,
+      subrequests: true,
       namedContexts: true,
       exporters: expect.arrayContaining(["oci", "docker", "moby"]),
       cacheExporters: ["inline", "registry", "local"],
@@ -80,6 +97,7 @@ describe("the modern Engine (containerd image store)", () => {
       imageStore: "graphdriver",
       multiPlatformImages: false,
       attestations: false,
+      subrequests: false,
       cacheExporters: ["inline"],
     });
   });
@@ -322,6 +340,60 @@ describe("image tars and an oci-layout context on the modern Engine", () => {
   });
 });
 
+describe("the Engine's image store, inline cache and session mounts on the modern Engine", () => {
+  it("hands a target: dependency over through the containerd store (moby exporter), pushes inline cache, serves a secret and an ssh key", async () => {
+    const run = randomUUID().slice(0, 8);
+    const image = `${env.registry}/e2e/modern-app:${run}`;
+    const dir = project({
+      "docker-bake.hcl":
+        `target "base" {\n  dockerfile-inline = "FROM ${env.baseImage}\\nRUN echo base-${run} > /base.txt\\n"\n}\n` +
+        `target "app" {\n  contexts = { base = "target:base" }\n  secret = ["id=tok,env=MBAKE_E2E_TOK"]\n  ssh = ["deploy=key"]\n` +
+        `  dockerfile-inline = "FROM base\\nRUN --mount=type=secret,id=tok --mount=type=ssh,id=deploy test -S \\"$SSH_AUTH_SOCK\\" && cat /base.txt /run/secrets/tok > /app.txt\\n"\n` +
+        `  tags = ["${image}"]\n  cache-to = ["type=inline"]\n  output = ["type=registry"]\n}\n`,
+    });
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "key")]);
+    const r = await runMbake(["--progress=plain", "app"], {
+      cwd: dir,
+      env: { ...onModern, MBAKE_E2E_TOK: `t0k-${run}` },
+    });
+    expect(r.stderr).not.toMatch(/ERROR/);
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toContain(`t0k-${run}`);
+    // The dependency went into the Engine's own (containerd) store, named for the run, and
+    // the dependent read it from there.
+    const handed = /\[base\] done on engine-modern \S+ -> (mbake-local\/base:\S+)/.exec(
+      r.stderr,
+    )?.[1];
+    expect(handed).toBeDefined();
+    expect(r.stderr).toContain(`[app] [context base] load metadata for ${handed}`);
+    expect((await engineGet(`/images/${handed}/json`)).status).toBe(200);
+    // The pushed image: its config carries the inline cache, its layer what the RUN wrote.
+    const manifest = await registryJson<{
+      config: Descriptor;
+      layers: Descriptor[];
+      manifests?: Descriptor[];
+    }>("e2e/modern-app", `manifests/${run}`);
+    const single = manifest.manifests
+      ? await registryJson<{ config: Descriptor; layers: Descriptor[] }>(
+          "e2e/modern-app",
+          `manifests/${manifest.manifests.find((m) => m.platform?.architecture === "amd64")!.digest}`,
+        )
+      : manifest;
+    const config = await registryJson<Record<string, unknown>>(
+      "e2e/modern-app",
+      `blobs/${single.config.digest}`,
+    );
+    expect(config).toHaveProperty(["moby.buildkit.cache.v0"]);
+    const layer = join(dir, "top.tar.gz");
+    const blob = await fetch(
+      `http://${env.registry}/v2/e2e/modern-app/blobs/${single.layers.at(-1)!.digest}`,
+    );
+    writeFileSync(layer, Buffer.from(await blob.arrayBuffer()));
+    untar(layer, join(dir, "top"), true);
+    expect(readFileSync(join(dir, "top", "app.txt"), "utf8")).toBe(`base-${run}\nt0k-${run}`);
+  });
+});
+
 describe("an Engine 20.10 and the modern Engine together", () => {
   it("builds a pushed multi-platform image whole on the modern Engine and the rest where there is room", async () => {
     const run = randomUUID().slice(0, 8);
@@ -335,8 +407,18 @@ describe("an Engine 20.10 and the modern Engine together", () => {
             (n) =>
               `target "${n}" {\n  dockerfile-inline = "FROM ${env.baseImage}\\nRUN echo ${n}-${run} > /${n}\\nFROM scratch\\nCOPY --from=0 /${n} /\\n"\n  output = ["type=local,dest=out/${n}"]\n}\n`,
           )
-          .join(""),
+          .join("") +
+        `target "chk" {\n  call = "check"\n}\n`,
     });
+    const both = {
+      MBAKE_ENDPOINTS: `${old.name}=${old.endpoint} ${modern.name}=${modern.endpoint}`,
+      CI: "true",
+    };
+    // The plan, before anything runs: the whole image and the check go to the modern Engine.
+    const plan = await runMbake(["--dry-run", "img", "chk"], { cwd: dir, env: both });
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toContain("  chk -> engine-modern\n");
+    expect(plan.stdout).toContain("  img [linux/amd64, linux/arm64] -> engine-modern\n");
     const r = await runMbake(["--progress=plain", "--metadata-file", "meta.json"], {
       cwd: dir,
       env: {
@@ -359,6 +441,169 @@ describe("an Engine 20.10 and the modern Engine together", () => {
     );
     for (const n of ["one", "two"])
       expect(readFileSync(join(dir, "out", n, n), "utf8")).toBe(`${n}-${run}\n`);
+  });
+});
+
+/** The step whose progress line contains `text`, and whether it was CACHED. */
+function stepCached(stderr: string, text: string): boolean {
+  const line = stderr.split("\n").find((l) => /^#\d+ /.test(l) && l.includes(text));
+  if (!line) throw new Error(`no step "${text}" in:\n${stderr}`);
+  const n = line.slice(1, line.indexOf(" "));
+  return stderr.split("\n").includes(`#${n} CACHED`);
+}
+
+describe("the shared cache between an Engine 20.10 and the modern Engine", () => {
+  it("reads on each what the other wrote: inline cache from the old, a registry cache index (mode=max) from the modern", async () => {
+    const run = randomUUID().slice(0, 8);
+    const cacheRepo = `e2e/shared-mixed-${run}`;
+    const dir = project({
+      "a.txt": `content ${run}\n`,
+      Dockerfile: `FROM ${env.baseImage} AS build\nWORKDIR /w\nCOPY a.txt .\nRUN cat a.txt > b.txt\nFROM scratch\nCOPY --from=build /w/b.txt /\nCOPY a.txt /c.txt\n`,
+      "docker-bake.hcl": `target "x" {\n  tags = ["${env.registry}/e2e/shared-mixed:${run}"]\n  output = ["type=registry"]\n}\n`,
+    });
+    const bake = async (endpoint: { name: string; endpoint: string }, meta: string) => {
+      const r = await runMbake(
+        [
+          "--progress=plain",
+          "--cache",
+          `registry://${env.registry}/${cacheRepo}`,
+          "--metadata-file",
+          meta,
+          "x",
+        ],
+        { cwd: dir, env: { MBAKE_ENDPOINTS: `${endpoint.name}=${endpoint.endpoint}`, CI: "true" } },
+      );
+      expect(r.code).toBe(0);
+      const m = JSON.parse(readFileSync(join(dir, meta), "utf8")).x;
+      expect(m["mbake.endpoint"]).toBe(endpoint.name);
+      return { stderr: r.stderr, cached: m["mbake.cached_steps"] as number };
+    };
+    // The content is new to every daemon: a CACHED COPY of it comes from the shared cache.
+    const first = await bake(env.engines[1]!, "first.json");
+    expect(stepCached(first.stderr, "COPY a.txt /c.txt")).toBe(false);
+    // Old -> modern: the Engine 20.10 pushed its image with inline cache under the cache ref.
+    const modernRun = await bake(modern, "modern.json");
+    expect(modernRun.stderr).toMatch(
+      /importing cache manifest from 127\.0\.0\.1:\d+\/e2e\/shared-mixed-/,
+    );
+    expect(stepCached(modernRun.stderr, "COPY --from=build /w/b.txt /")).toBe(true);
+    expect(stepCached(modernRun.stderr, "COPY a.txt /c.txt")).toBe(true);
+    expect(modernRun.cached).toBeGreaterThanOrEqual(2);
+    // The modern Engine replaced it with registry cache as an index every BuildKit reads.
+    const written = await registryJson<{ mediaType: string; manifests: Descriptor[] }>(
+      cacheRepo,
+      "manifests/x",
+    );
+    expect(written.mediaType).toBe("application/vnd.oci.image.index.v1+json");
+    expect(written.manifests.map((m) => m.mediaType)).toContain(
+      "application/vnd.buildkit.cacheconfig.v0",
+    );
+    // Modern -> old: the other Engine 20.10 reads it, including the first stage's COPY,
+    // which only mode=max exported.
+    const last = await bake(old, "last.json");
+    expect(last.stderr).not.toMatch(/ERROR/);
+    expect(stepCached(last.stderr, "[build 3/4] COPY a.txt .")).toBe(true);
+    expect(stepCached(last.stderr, "COPY --from=build /w/b.txt /")).toBe(true);
+    expect(stepCached(last.stderr, "COPY a.txt /c.txt")).toBe(true);
+    expect(last.cached).toBeGreaterThanOrEqual(3);
+    // RUN steps never match across these two: the modern Dockerfile frontend's RUN carries
+    // an option (removeMountStubsRecursive) in the key that dockerfile 1.2 does not.
+  });
+});
+
+describe("an sbom attestation whose scanner image cannot be pulled", () => {
+  it("fails the target at once, naming the scanner image, the target and the endpoint, and pushes nothing", async () => {
+    const run = randomUUID().slice(0, 8);
+    const scanner = `${env.registry}/e2e/no-such-scanner:${run}`;
+    const dir = project({
+      "docker-bake.hcl": `target "scanned" {\n  dockerfile-inline = "FROM ${env.baseImage}\\nRUN echo ${run} > /x\\n"\n  tags = ["${env.registry}/e2e/scanned:${run}"]\n  attest = ["type=sbom,generator=${scanner}"]\n  output = ["type=registry"]\n}\n`,
+    });
+    const started = Date.now();
+    const r = await runMbake(["--progress=plain", "scanned"], { cwd: dir, env: onModern });
+    expect(Date.now() - started).toBeLessThan(60_000);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `[scanned] failed on engine-modern at step: resolve image config for docker-image://${scanner}`,
+    );
+    expect(r.stderr).toContain(
+      `the sbom attestation needs its scanner image ${scanner}, which endpoint ${modern.endpoint} could not get`,
+    );
+    const res = await fetch(`http://${env.registry}/v2/e2e/scanned/manifests/${run}`, {
+      method: "HEAD",
+      headers: { accept: manifestTypes },
+    });
+    expect(res.status).toBe(404);
+  });
+});
+
+describe("--call check, outline and targets on the modern Engine", () => {
+  it("print what the reference buildx prints on the same Engine, with its exit status; an Engine 20.10 says it cannot", async () => {
+    const run = randomUUID().slice(0, 8);
+    const dir = project({
+      Dockerfile: `FROM ${env.baseImage} as base\nRUN echo ${run}\nFROM base AS final\nENV a=1\n`,
+      "ok.Dockerfile": `FROM ${env.baseImage}\nRUN true\n`,
+      "docker-bake.hcl":
+        `target "app" {\n}\n` +
+        `target "ok" {\n  dockerfile = "ok.Dockerfile"\n}\n` +
+        `target "sub" {\n  context = "sub"\n  description = "the sub project"\n  args = { VERSION = "2" }\n}\n`,
+    });
+    mkdirSync(join(dir, "sub"));
+    writeFileSync(
+      join(dir, "sub", "Dockerfile"),
+      `# The build stage\nFROM ${env.baseImage} AS build\n# VERSION of the thing\nARG VERSION=1\nRUN --mount=type=secret,id=tok --mount=type=ssh echo $VERSION\nfrom build as final\nENV x y\nMAINTAINER me\nCOPY . /src\n`,
+    );
+    const dockerConfig = join(dir, "empty-docker-config");
+    mkdirSync(dockerConfig);
+    const buildx = (args: string[]) =>
+      spawnSync(env.buildx, ["bake", "--progress=quiet", ...args], {
+        cwd: dir,
+        encoding: "utf8",
+        timeout: 120_000,
+        env: {
+          PATH: process.env.PATH,
+          HOME: dir,
+          DOCKER_CONFIG: dockerConfig,
+          DOCKER_HOST: `unix://${modern.socketPath}`,
+        },
+      });
+    for (const args of [
+      ["--check", "app", "sub", "ok"],
+      ["--call", "outline", "app", "sub"],
+      ["--call", "targets", "app", "sub"],
+      ["--call", "check", "ok"],
+    ]) {
+      const ours = await runMbake(["--progress=quiet", ...args], { cwd: dir, env: onModern });
+      const theirs = buildx(args);
+      expect(theirs.error).toBeUndefined();
+      expect(ours.stdout, args.join(" ")).toBe(theirs.stdout);
+      expect(ours.code, args.join(" ")).toBe(theirs.status);
+    }
+    // What the answers hold: warnings by file:line, the outline's arguments, the stages.
+    const check = await runMbake(["--progress=quiet", "--check", "sub"], {
+      cwd: dir,
+      env: onModern,
+    });
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain("Check complete, 3 warnings have been found!");
+    expect(check.stdout).toMatch(
+      /WARNING: MaintainerDeprecated - \S+\n[^\n]+\nsub\/Dockerfile:8\n/,
+    );
+    const outline = await runMbake(["--progress=quiet", "--call", "outline", "sub"], {
+      cwd: dir,
+      env: onModern,
+    });
+    expect(outline.stdout).toMatch(/^sub\nthe sub project\n\nTARGET: final\n/);
+    expect(outline.stdout).toMatch(/VERSION +2 +of the thing/);
+    // The Engine 20.10's frontend takes no subrequests: the endpoint says so, nothing is built.
+    const onOld = await runMbake(["--progress=plain", "--check", "app"], {
+      cwd: dir,
+      env: { MBAKE_ENDPOINTS: `${old.name}=${old.endpoint}`, CI: "true" },
+    });
+    expect(onOld.code).toBe(1);
+    expect(onOld.stdout).toBe("");
+    expect(onOld.stderr).toMatch(
+      /failed on engine-a\n\s+endpoint \S+ \(Docker Engine 20\.10[^\n]*\) cannot answer --call check: its Dockerfile frontend takes no subrequests/,
+    );
   });
 });
 

@@ -17,6 +17,11 @@ import { testEnv } from "./test-env.js";
 
 const env = testEnv();
 const endpoint = `${env.engines[0]!.name}=${env.engines[0]!.endpoint}`;
+/** The Engine 20.10 and the modern Engine (28.5): each fetches remote contexts itself. */
+const both = [
+  ["an Engine 20.10", endpoint],
+  ["the modern Engine", `${env.modernEngine.name}=${env.modernEngine.endpoint}`],
+] as const;
 const root = mkdtempSync(join(tmpdir(), "mbake-remote-"));
 let gitDaemon: ChildProcess;
 let gitPort = 0;
@@ -86,35 +91,41 @@ afterAll(async () => {
 });
 
 describe("remote contexts", () => {
-  it("builds from a git repository, with the Dockerfile path inside it", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "mbake-remote-run-"));
-    writeFileSync(
-      join(dir, "docker-bake.hcl"),
-      `target "fromgit" {\n  context = "git://127.0.0.1:${gitPort}/repo.git#main"\n  dockerfile = "docker/Dockerfile"\n  output = ["type=local,dest=out"]\n}\n`,
-    );
-    const r = await runMbake(["--progress=plain", "fromgit"], {
-      cwd: dir,
-      env: { MBAKE_ENDPOINTS: endpoint, CI: "true" },
-    });
-    expect(r.stderr).not.toMatch(/ERROR/);
-    expect(r.code).toBe(0);
-    expect(readFileSync(join(dir, "out", "message.txt"), "utf8")).toBe("from git\n");
-  });
+  it.each(both)(
+    "builds from a git repository, with the Dockerfile path inside it, on %s",
+    async (_, on) => {
+      const dir = mkdtempSync(join(tmpdir(), "mbake-remote-run-"));
+      writeFileSync(
+        join(dir, "docker-bake.hcl"),
+        `target "fromgit" {\n  context = "git://127.0.0.1:${gitPort}/repo.git#main"\n  dockerfile = "docker/Dockerfile"\n  output = ["type=local,dest=out"]\n}\n`,
+      );
+      const r = await runMbake(["--progress=plain", "fromgit"], {
+        cwd: dir,
+        env: { MBAKE_ENDPOINTS: on, CI: "true" },
+      });
+      expect(r.stderr).not.toMatch(/ERROR/);
+      expect(r.code).toBe(0);
+      expect(readFileSync(join(dir, "out", "message.txt"), "utf8")).toBe("from git\n");
+    },
+  );
 
-  it("builds from a tarball over HTTP with an inline Dockerfile", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "mbake-remote-run-"));
-    writeFileSync(
-      join(dir, "docker-bake.hcl"),
-      `target "fromtar" {\n  context = "http://127.0.0.1:${httpPort}/ctx.tar.gz"\n  dockerfile-inline = "FROM scratch\\nCOPY message.txt /\\n"\n  output = ["type=local,dest=out"]\n}\n`,
-    );
-    const r = await runMbake(["--progress=plain", "fromtar"], {
-      cwd: dir,
-      env: { MBAKE_ENDPOINTS: endpoint, CI: "true" },
-    });
-    expect(r.stderr).not.toMatch(/ERROR/);
-    expect(r.code).toBe(0);
-    expect(readFileSync(join(dir, "out", "message.txt"), "utf8")).toBe("from a tarball\n");
-  });
+  it.each(both)(
+    "builds from a tarball over HTTP with an inline Dockerfile, on %s",
+    async (_, on) => {
+      const dir = mkdtempSync(join(tmpdir(), "mbake-remote-run-"));
+      writeFileSync(
+        join(dir, "docker-bake.hcl"),
+        `target "fromtar" {\n  context = "http://127.0.0.1:${httpPort}/ctx.tar.gz"\n  dockerfile-inline = "FROM scratch\\nCOPY message.txt /\\n"\n  output = ["type=local,dest=out"]\n}\n`,
+      );
+      const r = await runMbake(["--progress=plain", "fromtar"], {
+        cwd: dir,
+        env: { MBAKE_ENDPOINTS: on, CI: "true" },
+      });
+      expect(r.stderr).not.toMatch(/ERROR/);
+      expect(r.code).toBe(0);
+      expect(readFileSync(join(dir, "out", "message.txt"), "utf8")).toBe("from a tarball\n");
+    },
+  );
 
   it("names the repository when the daemon cannot fetch it", async () => {
     const dir = mkdtempSync(join(tmpdir(), "mbake-remote-run-"));

@@ -23,9 +23,35 @@ describe("shared cache", () => {
         { type: "registry", ref: "r/c:app-linux-amd64" },
         { type: "registry", ref: "r/c:base-linux-amd64" },
       ],
-      cacheTo: [{ type: "registry", ref: "r/c:app-linux-amd64", mode: "max" }],
+      cacheTo: [
+        { type: "registry", ref: "r/c:app-linux-amd64", mode: "max", "image-manifest": "false" },
+      ],
       extraTags: [],
     });
+  });
+
+  it("writes one index for a whole multi-platform build, which each split part of the target reads too", () => {
+    const multi = { ...app, platforms: ["linux/amd64", "linux/arm64"] };
+    const whole = sharedCacheFor("r/c", multi, [], true);
+    expect(whole.cacheTo).toEqual([
+      {
+        type: "registry",
+        ref: "r/c:app-linux-amd64_linux-arm64",
+        mode: "max",
+        "image-manifest": "false",
+      },
+    ]);
+    expect(whole.cacheFrom.map((e) => e.ref)).toEqual([
+      "r/c:app-linux-amd64",
+      "r/c:app-linux-arm64",
+      "r/c:app-linux-amd64_linux-arm64",
+    ]);
+    // The arm64 part of the same target split onto an Engine 20.10.
+    const part = { ...app, platforms: ["linux/arm64"], targetPlatforms: multi.platforms };
+    expect(sharedCacheFor("r/c", part, [], false).cacheFrom.map((e) => e.ref)).toEqual([
+      "r/c:app-linux-arm64",
+      "r/c:app-linux-amd64_linux-arm64",
+    ]);
   });
 
   it("leaves a target's own cache settings alone", () => {

@@ -98,6 +98,14 @@ export const controlDefinition = serviceDefinition("moby.buildkit.v1.Control", {
   Info: method(control.InfoRequest, control.InfoResponse),
 });
 
+const gateway = moby.buildkit.v1.frontend;
+
+/** The daemon's LLBBridge, for a client that acts as the frontend of a solve (a subrequest). */
+export const gatewayDefinition = serviceDefinition("moby.buildkit.v1.frontend.LLBBridge", {
+  Solve: method(gateway.SolveRequest, gateway.SolveResponse),
+  Return: method(gateway.ReturnRequest, gateway.ReturnResponse),
+});
+
 export const fileSyncDefinition = serviceDefinition("moby.filesync.v1.FileSync", {
   DiffCopy: method(fsutil.types.Packet, fsutil.types.Packet, both),
   TarStream: method(fsutil.types.Packet, fsutil.types.Packet, both),

@@ -2,7 +2,7 @@
 import * as grpc from "@grpc/grpc-js";
 import type { SolveStatus } from "../../progress/status.js";
 import { whenAborted } from "../../support/abort.js";
-import { controlDefinition } from "../api/services.js";
+import { controlDefinition, gatewayDefinition } from "../api/services.js";
 import { decodeStatus } from "./decode.js";
 
 export interface WorkerInfo {
@@ -113,6 +113,30 @@ const ControlClient = grpc.makeGenericClientConstructor(
   "moby.buildkit.v1.Control",
 );
 
+interface RawGatewayClient extends grpc.Client {
+  Solve: Unary<
+    {
+      Frontend: string;
+      FrontendOpt: Record<string, string>;
+      allowResultReturn: boolean;
+      allowResultArrayRef: boolean;
+    },
+    { result?: { metadata: Record<string, Buffer> } | null }
+  >;
+  Return: Unary<
+    { result?: { metadata: Record<string, Buffer> }; error?: { code: number; message: string } },
+    object
+  >;
+}
+
+const GatewayClient = grpc.makeGenericClientConstructor(
+  gatewayDefinition,
+  "moby.buildkit.v1.frontend.LLBBridge",
+);
+
+/** The gRPC metadata that routes an LLBBridge call to the solve of that ref. */
+const buildIdKey = "buildkit-controlapi-buildid";
+
 export class ControlApi {
   readonly raw: RawControlClient;
 
@@ -133,12 +157,16 @@ export class ControlApi {
     req: Req,
     deadlineMs?: number,
     signal?: AbortSignal,
+    on: { client: grpc.Client; md: grpc.Metadata } = {
+      client: this.raw,
+      md: new grpc.Metadata(),
+    },
   ): Promise<Res> {
     return new Promise((resolve, reject) => {
       const call = method.call(
-        this.raw,
+        on.client,
         req,
-        new grpc.Metadata(),
+        on.md,
         deadlineMs ? { deadline: Date.now() + deadlineMs } : {},
         (err, res) => (err ? reject(err) : resolve(res)),
       );
@@ -203,6 +231,55 @@ export class ControlApi {
       stream.on("error", () => resolve());
       stream.on("end", () => resolve());
     });
+  }
+
+  /**
+   * Acts as the client-side frontend of the solve `ref` (a Solve sent with no frontend and
+   * no definition): asks the daemon's `frontend` with `opts` through LLBBridge, returns the
+   * answer's metadata (a subrequest answers there: result.json, result.txt, ...) and ends
+   * the solve with Return.
+   */
+  async frontendRequest(
+    ref: string,
+    frontend: string,
+    opts: Record<string, string>,
+    signal: AbortSignal,
+  ): Promise<Record<string, string>> {
+    const gateway = new GatewayClient("unused", grpc.credentials.createInsecure(), {
+      channelOverride: this.raw.getChannel(),
+    }) as unknown as RawGatewayClient;
+    const md = new grpc.Metadata();
+    md.set(buildIdKey, ref);
+    const on = { client: gateway, md };
+    try {
+      const res = await this.unary(
+        gateway.Solve,
+        {
+          Frontend: frontend,
+          FrontendOpt: opts,
+          allowResultReturn: true,
+          allowResultArrayRef: true,
+        },
+        undefined,
+        signal,
+        on,
+      );
+      const metadata: Record<string, string> = {};
+      for (const [k, v] of Object.entries(res.result?.metadata ?? {})) metadata[k] = v.toString();
+      await this.unary(gateway.Return, { result: { metadata: {} } }, 30_000, signal, on);
+      return metadata;
+    } catch (err) {
+      const message = (err as grpc.ServiceError).details || (err as Error).message;
+      // The solve waits for Return: end it with the error (it may be gone already).
+      await this.unary(
+        gateway.Return,
+        { error: { code: grpc.status.UNKNOWN, message } },
+        5_000,
+        undefined,
+        on,
+      ).catch(() => {});
+      throw err;
+    }
   }
 
   close(): void {

@@ -25,6 +25,11 @@ export interface SolvePlan {
   readonly loadIntoDocker?: boolean;
   /** An OCI layout folder the daemon exports into through the session's content store (type=oci,tar=false). */
   readonly exportStore?: string;
+  /**
+   * A subrequest: the Solve goes with no frontend, and the client asks this frontend with
+   * these options through LLBBridge, as the solve's client-side frontend.
+   */
+  readonly gateway?: { readonly frontend: string; readonly opts: Record<string, string> };
 }
 
 function toPb(entries: readonly Entry[]): { Type: string; Attrs: Record<string, string> }[] {
@@ -35,6 +40,12 @@ function toPb(entries: readonly Entry[]): { Type: string; Attrs: Record<string, 
 export function assertCapable(spec: BuildSpec, caps: Capabilities): void {
   const out = spec.output;
   const where = `endpoint ${caps.endpoint} (${caps.version})`;
+  if (spec.call && !caps.subrequests) {
+    const name = spec.call === "lint" ? "check" : spec.call;
+    throw new CapabilityError(
+      `${where} cannot answer --call ${name}: its Dockerfile frontend takes no subrequests (they need BuildKit v0.11+, Docker Engine 23+); use a newer endpoint`,
+    );
+  }
   if (
     out &&
     ["image", "registry", "docker"].includes(out.type ?? "") &&
@@ -392,6 +403,28 @@ function exportPlan(spec: BuildSpec, caps: Capabilities): ExportPlan {
   return plan;
 }
 
+/** A subrequest (outline, targets, lint): no export, no cache export, the frontend asked through the gateway. */
+function subrequestPlan(
+  call: string,
+  attrs: Record<string, string>,
+  dirs: Record<string, SyncDir>,
+): SolvePlan {
+  const opts = {
+    ...attrs,
+    // As buildx asks: the frontend may forward the subrequest to a # syntax= frontend.
+    "frontend.caps": [attrs["frontend.caps"], "moby.buildkit.frontend.subrequests+forward"]
+      .filter(Boolean)
+      .join(","),
+    requestid: `frontend.${call}`,
+  };
+  return {
+    request: { Frontend: "", FrontendAttrs: opts, Entitlements: [] },
+    dirs,
+    pushAfter: [],
+    gateway: { frontend: "dockerfile.v0", opts },
+  };
+}
+
 export function planSolve(
   spec: BuildSpec,
   caps: Capabilities,
@@ -402,6 +435,7 @@ export function planSolve(
   const attrs = frontendAttrs(spec, caps, filename);
   const { dirs, contextAttrs } = sessionDirs(spec, caps, filename, readText);
   Object.assign(attrs, contextAttrs);
+  if (spec.call) return subrequestPlan(spec.call, attrs, dirs);
   const { exporter, receive, loadIntoDocker, exportStore, pushAfter } = exportPlan(spec, caps);
   const cache = {
     Imports: toPb(spec.cacheFrom),

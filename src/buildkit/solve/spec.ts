@@ -45,6 +45,11 @@ export interface BuildSpec {
   readonly noDefaultAttestations?: boolean;
   /** name -> "docker-image://REF" or an absolute folder path. */
   readonly namedContexts: Readonly<Record<string, string>>;
+  /**
+   * A Dockerfile frontend subrequest instead of a build (`--call outline|targets`, and
+   * `lint` for `--check`): nothing is exported, the answer comes back as result.* keys.
+   */
+  readonly call?: string;
 }
 
 /** What a daemon can do, found from the daemon itself per endpoint (see ../capabilities.ts). */
@@ -67,6 +72,11 @@ export interface Capabilities {
   readonly exporterPushes?: boolean;
   /** RUN takes shm-size and ulimits from the frontend attributes (BuildKit 0.10+); older ones ignore them. */
   readonly runLimits?: boolean;
+  /**
+   * The Dockerfile frontend answers subrequests (--call outline/targets/check) and the
+   * daemon lets a client act as the frontend through LLBBridge (BuildKit v0.11+).
+   */
+  readonly subrequests?: boolean;
   /** A Docker Engine's image store. */
   readonly imageStore?: "containerd" | "graphdriver";
   /** What the daemon said that these capabilities come from, for `mbake endpoints inspect`. */

@@ -10,6 +10,7 @@ import {
   controlDefinition,
   fileSendDefinition,
   fileSyncDefinition,
+  gatewayDefinition,
   healthDefinition,
   secretsDefinition,
   sshDefinition,
@@ -27,6 +28,7 @@ const definitions: [string, string, grpc.ServiceDefinition][] = [
   ["ssh.proto", "moby.sshforward.v1.SSH", sshDefinition],
   ["content.proto", "containerd.services.content.v1.Content", contentDefinition],
   ["health.proto", "grpc.health.v1.Health", healthDefinition],
+  ["gateway.proto", "moby.buildkit.v1.frontend.LLBBridge", gatewayDefinition],
 ];
 
 /** What @grpc/proto-loader made of the same .proto file, with the options mbake used with it. */

@@ -697,6 +697,103 @@ export namespace moby {
                     public toJSON(): { [k: string]: any };
                 }
             }
+
+            namespace frontend {
+
+                interface ISolveRequest {
+                    Frontend?: (string|null);
+                    FrontendOpt?: ({ [k: string]: string }|null);
+                    allowResultReturn?: (boolean|null);
+                    allowResultArrayRef?: (boolean|null);
+                }
+
+                class SolveRequest implements ISolveRequest {
+                    constructor(properties?: moby.buildkit.v1.frontend.ISolveRequest);
+                    public Frontend: string;
+                    public FrontendOpt: { [k: string]: string };
+                    public allowResultReturn: boolean;
+                    public allowResultArrayRef: boolean;
+                    public static encode(message: moby.buildkit.v1.frontend.ISolveRequest, writer?: $protobuf.Writer): $protobuf.Writer;
+                    public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): moby.buildkit.v1.frontend.SolveRequest;
+                    public static fromObject(object: { [k: string]: any }): moby.buildkit.v1.frontend.SolveRequest;
+                    public static toObject(message: moby.buildkit.v1.frontend.SolveRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                    public toJSON(): { [k: string]: any };
+                }
+
+                interface ISolveResponse {
+                    ref?: (string|null);
+                    result?: (moby.buildkit.v1.frontend.IResult|null);
+                }
+
+                class SolveResponse implements ISolveResponse {
+                    constructor(properties?: moby.buildkit.v1.frontend.ISolveResponse);
+                    public ref: string;
+                    public result?: (moby.buildkit.v1.frontend.IResult|null);
+                    public static encode(message: moby.buildkit.v1.frontend.ISolveResponse, writer?: $protobuf.Writer): $protobuf.Writer;
+                    public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): moby.buildkit.v1.frontend.SolveResponse;
+                    public static fromObject(object: { [k: string]: any }): moby.buildkit.v1.frontend.SolveResponse;
+                    public static toObject(message: moby.buildkit.v1.frontend.SolveResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                    public toJSON(): { [k: string]: any };
+                }
+
+                interface IResult {
+                    metadata?: ({ [k: string]: Uint8Array }|null);
+                }
+
+                class Result implements IResult {
+                    constructor(properties?: moby.buildkit.v1.frontend.IResult);
+                    public metadata: { [k: string]: Uint8Array };
+                    public static encode(message: moby.buildkit.v1.frontend.IResult, writer?: $protobuf.Writer): $protobuf.Writer;
+                    public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): moby.buildkit.v1.frontend.Result;
+                    public static fromObject(object: { [k: string]: any }): moby.buildkit.v1.frontend.Result;
+                    public static toObject(message: moby.buildkit.v1.frontend.Result, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                    public toJSON(): { [k: string]: any };
+                }
+
+                interface IReturnRequest {
+                    result?: (moby.buildkit.v1.frontend.IResult|null);
+                    error?: (moby.buildkit.v1.frontend.IRpcStatus|null);
+                }
+
+                class ReturnRequest implements IReturnRequest {
+                    constructor(properties?: moby.buildkit.v1.frontend.IReturnRequest);
+                    public result?: (moby.buildkit.v1.frontend.IResult|null);
+                    public error?: (moby.buildkit.v1.frontend.IRpcStatus|null);
+                    public static encode(message: moby.buildkit.v1.frontend.IReturnRequest, writer?: $protobuf.Writer): $protobuf.Writer;
+                    public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): moby.buildkit.v1.frontend.ReturnRequest;
+                    public static fromObject(object: { [k: string]: any }): moby.buildkit.v1.frontend.ReturnRequest;
+                    public static toObject(message: moby.buildkit.v1.frontend.ReturnRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                    public toJSON(): { [k: string]: any };
+                }
+
+                interface IReturnResponse {
+                }
+
+                class ReturnResponse implements IReturnResponse {
+                    constructor(properties?: moby.buildkit.v1.frontend.IReturnResponse);
+                    public static encode(message: moby.buildkit.v1.frontend.IReturnResponse, writer?: $protobuf.Writer): $protobuf.Writer;
+                    public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): moby.buildkit.v1.frontend.ReturnResponse;
+                    public static fromObject(object: { [k: string]: any }): moby.buildkit.v1.frontend.ReturnResponse;
+                    public static toObject(message: moby.buildkit.v1.frontend.ReturnResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                    public toJSON(): { [k: string]: any };
+                }
+
+                interface IRpcStatus {
+                    code?: (number|null);
+                    message?: (string|null);
+                }
+
+                class RpcStatus implements IRpcStatus {
+                    constructor(properties?: moby.buildkit.v1.frontend.IRpcStatus);
+                    public code: number;
+                    public message: string;
+                    public static encode(message: moby.buildkit.v1.frontend.IRpcStatus, writer?: $protobuf.Writer): $protobuf.Writer;
+                    public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): moby.buildkit.v1.frontend.RpcStatus;
+                    public static fromObject(object: { [k: string]: any }): moby.buildkit.v1.frontend.RpcStatus;
+                    public static toObject(message: moby.buildkit.v1.frontend.RpcStatus, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                    public toJSON(): { [k: string]: any };
+                }
+            }
         }
 
         namespace secrets {

@@ -5694,6 +5694,762 @@ export const moby = $root.moby = (() => {
                 return types;
             })();
 
+            v1.frontend = (function() {
+
+                const frontend = {};
+
+                frontend.SolveRequest = (function() {
+
+                    function SolveRequest(properties) {
+                        this.FrontendOpt = {};
+                        if (properties)
+                            for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                                if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                    this[keys[i]] = properties[keys[i]];
+                    }
+
+                    SolveRequest.prototype.Frontend = "";
+                    SolveRequest.prototype.FrontendOpt = $util.emptyObject;
+                    SolveRequest.prototype.allowResultReturn = false;
+                    SolveRequest.prototype.allowResultArrayRef = false;
+
+                    SolveRequest.encode = function encode(message, writer, q) {
+                        if (!writer)
+                            writer = $Writer.create();
+                        if (q === undefined)
+                            q = 0;
+                        if (q > $util.recursionLimit)
+                            throw Error("max depth exceeded");
+                        if (message.Frontend != null && Object.hasOwnProperty.call(message, "Frontend"))
+                            writer.uint32(18).string(message.Frontend);
+                        if (message.FrontendOpt != null && Object.hasOwnProperty.call(message, "FrontendOpt"))
+                            for (let keys = Object.keys(message.FrontendOpt), i = 0; i < keys.length; ++i)
+                                writer.uint32(26).fork().uint32(10).string(keys[i]).uint32(18).string(message.FrontendOpt[keys[i]]).ldelim();
+                        if (message.allowResultReturn != null && Object.hasOwnProperty.call(message, "allowResultReturn"))
+                            writer.uint32(40).bool(message.allowResultReturn);
+                        if (message.allowResultArrayRef != null && Object.hasOwnProperty.call(message, "allowResultArrayRef"))
+                            writer.uint32(48).bool(message.allowResultArrayRef);
+                        return writer;
+                    };
+
+                    SolveRequest.decode = function decode(reader, length, error, long) {
+                        if (!(reader instanceof $Reader))
+                            reader = $Reader.create(reader);
+                        if (long === undefined)
+                            long = 0;
+                        if (long > $Reader.recursionLimit)
+                            throw Error("maximum nesting depth exceeded");
+                        let end, message, key, value;
+                        if (length === undefined)
+                            end = reader.len;
+                        else {
+                            end = reader.pos + length;
+                            if (end > reader.len)
+                                throw RangeError("index out of range");
+                            length = reader.len;
+                            reader.len = end;
+                        }
+                        message = new $root.moby.buildkit.v1.frontend.SolveRequest();
+                        while (reader.pos < end) {
+                            let tag = reader.uint32();
+                            if (tag === error)
+                                break;
+                            switch (tag >>> 3) {
+                            case 2: {
+                                    message.Frontend = reader.string();
+                                    break;
+                                }
+                            case 3: {
+                                    if (message.FrontendOpt === $util.emptyObject)
+                                        message.FrontendOpt = {};
+                                    let end2 = reader.uint32() + reader.pos;
+                                    if (end2 > reader.len)
+                                        throw RangeError("index out of range");
+                                    reader.len = end2;
+                                    key = "";
+                                    value = "";
+                                    while (reader.pos < end2) {
+                                        let tag2 = reader.uint32();
+                                        switch (tag2 >>> 3) {
+                                        case 1:
+                                            key = reader.string();
+                                            break;
+                                        case 2:
+                                            value = reader.string();
+                                            break;
+                                        default:
+                                            reader.skipType(tag2 & 7, long);
+                                            break;
+                                        }
+                                    }
+                                    if (reader.pos !== end2)
+                                        throw RangeError("index out of range");
+                                    reader.len = end;
+                                    if (key === "__proto__")
+                                        $util.makeProp(message.FrontendOpt, key);
+                                    message.FrontendOpt[key] = value;
+                                    break;
+                                }
+                            case 5: {
+                                    message.allowResultReturn = reader.bool();
+                                    break;
+                                }
+                            case 6: {
+                                    message.allowResultArrayRef = reader.bool();
+                                    break;
+                                }
+                            default:
+                                reader.skipType(tag & 7, long);
+                                break;
+                            }
+                        }
+                        if (length !== undefined) {
+                            if (reader.pos !== end)
+                                throw RangeError("index out of range");
+                            reader.len = length;
+                        }
+                        return message;
+                    };
+
+                    SolveRequest.fromObject = function fromObject(object, long) {
+                        if (object instanceof $root.moby.buildkit.v1.frontend.SolveRequest)
+                            return object;
+                        if (!$util.isObject(object))
+                            throw TypeError(".moby.buildkit.v1.frontend.SolveRequest: object expected");
+                        if (long === undefined)
+                            long = 0;
+                        if (long > $util.recursionLimit)
+                            throw Error("maximum nesting depth exceeded");
+                        let message = new $root.moby.buildkit.v1.frontend.SolveRequest();
+                        if (object.Frontend != null)
+                            message.Frontend = String(object.Frontend);
+                        if (object.FrontendOpt) {
+                            if (!$util.isObject(object.FrontendOpt))
+                                throw TypeError(".moby.buildkit.v1.frontend.SolveRequest.FrontendOpt: object expected");
+                            message.FrontendOpt = {};
+                            for (let keys = Object.keys(object.FrontendOpt), i = 0; i < keys.length; ++i) {
+                                if (keys[i] === "__proto__")
+                                    $util.makeProp(message.FrontendOpt, keys[i]);
+                                message.FrontendOpt[keys[i]] = String(object.FrontendOpt[keys[i]]);
+                            }
+                        }
+                        if (object.allowResultReturn != null)
+                            message.allowResultReturn = Boolean(object.allowResultReturn);
+                        if (object.allowResultArrayRef != null)
+                            message.allowResultArrayRef = Boolean(object.allowResultArrayRef);
+                        return message;
+                    };
+
+                    SolveRequest.toObject = function toObject(message, options, q) {
+                        if (!options)
+                            options = {};
+                        if (q === undefined)
+                            q = 0;
+                        if (q > $util.recursionLimit)
+                            throw Error("max depth exceeded");
+                        let object = {};
+                        if (options.objects || options.defaults)
+                            object.FrontendOpt = {};
+                        if (options.defaults) {
+                            object.Frontend = "";
+                            object.allowResultReturn = false;
+                            object.allowResultArrayRef = false;
+                        }
+                        if (message.Frontend != null && Object.hasOwnProperty.call(message, "Frontend"))
+                            object.Frontend = message.Frontend;
+                        let keys2;
+                        if (message.FrontendOpt && (keys2 = Object.keys(message.FrontendOpt)).length) {
+                            object.FrontendOpt = {};
+                            for (let j = 0; j < keys2.length; ++j) {
+                                if (keys2[j] === "__proto__")
+                                    $util.makeProp(object.FrontendOpt, keys2[j]);
+                                object.FrontendOpt[keys2[j]] = message.FrontendOpt[keys2[j]];
+                            }
+                        }
+                        if (message.allowResultReturn != null && Object.hasOwnProperty.call(message, "allowResultReturn"))
+                            object.allowResultReturn = message.allowResultReturn;
+                        if (message.allowResultArrayRef != null && Object.hasOwnProperty.call(message, "allowResultArrayRef"))
+                            object.allowResultArrayRef = message.allowResultArrayRef;
+                        return object;
+                    };
+
+                    SolveRequest.prototype.toJSON = function toJSON() {
+                        return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+                    };
+
+                    return SolveRequest;
+                })();
+
+                frontend.SolveResponse = (function() {
+
+                    function SolveResponse(properties) {
+                        if (properties)
+                            for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                                if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                    this[keys[i]] = properties[keys[i]];
+                    }
+
+                    SolveResponse.prototype.ref = "";
+                    SolveResponse.prototype.result = null;
+
+                    SolveResponse.encode = function encode(message, writer, q) {
+                        if (!writer)
+                            writer = $Writer.create();
+                        if (q === undefined)
+                            q = 0;
+                        if (q > $util.recursionLimit)
+                            throw Error("max depth exceeded");
+                        if (message.ref != null && Object.hasOwnProperty.call(message, "ref"))
+                            writer.uint32(10).string(message.ref);
+                        if (message.result != null && Object.hasOwnProperty.call(message, "result"))
+                            $root.moby.buildkit.v1.frontend.Result.encode(message.result, writer.uint32(26).fork(), q + 1).ldelim();
+                        return writer;
+                    };
+
+                    SolveResponse.decode = function decode(reader, length, error, long) {
+                        if (!(reader instanceof $Reader))
+                            reader = $Reader.create(reader);
+                        if (long === undefined)
+                            long = 0;
+                        if (long > $Reader.recursionLimit)
+                            throw Error("maximum nesting depth exceeded");
+                        let end, message;
+                        if (length === undefined)
+                            end = reader.len;
+                        else {
+                            end = reader.pos + length;
+                            if (end > reader.len)
+                                throw RangeError("index out of range");
+                            length = reader.len;
+                            reader.len = end;
+                        }
+                        message = new $root.moby.buildkit.v1.frontend.SolveResponse();
+                        while (reader.pos < end) {
+                            let tag = reader.uint32();
+                            if (tag === error)
+                                break;
+                            switch (tag >>> 3) {
+                            case 1: {
+                                    message.ref = reader.string();
+                                    break;
+                                }
+                            case 3: {
+                                    message.result = $root.moby.buildkit.v1.frontend.Result.decode(reader, reader.uint32(), undefined, long + 1);
+                                    break;
+                                }
+                            default:
+                                reader.skipType(tag & 7, long);
+                                break;
+                            }
+                        }
+                        if (length !== undefined) {
+                            if (reader.pos !== end)
+                                throw RangeError("index out of range");
+                            reader.len = length;
+                        }
+                        return message;
+                    };
+
+                    SolveResponse.fromObject = function fromObject(object, long) {
+                        if (object instanceof $root.moby.buildkit.v1.frontend.SolveResponse)
+                            return object;
+                        if (!$util.isObject(object))
+                            throw TypeError(".moby.buildkit.v1.frontend.SolveResponse: object expected");
+                        if (long === undefined)
+                            long = 0;
+                        if (long > $util.recursionLimit)
+                            throw Error("maximum nesting depth exceeded");
+                        let message = new $root.moby.buildkit.v1.frontend.SolveResponse();
+                        if (object.ref != null)
+                            message.ref = String(object.ref);
+                        if (object.result != null) {
+                            if (!$util.isObject(object.result))
+                                throw TypeError(".moby.buildkit.v1.frontend.SolveResponse.result: object expected");
+                            message.result = $root.moby.buildkit.v1.frontend.Result.fromObject(object.result, long + 1);
+                        }
+                        return message;
+                    };
+
+                    SolveResponse.toObject = function toObject(message, options, q) {
+                        if (!options)
+                            options = {};
+                        if (q === undefined)
+                            q = 0;
+                        if (q > $util.recursionLimit)
+                            throw Error("max depth exceeded");
+                        let object = {};
+                        if (options.defaults) {
+                            object.ref = "";
+                            object.result = null;
+                        }
+                        if (message.ref != null && Object.hasOwnProperty.call(message, "ref"))
+                            object.ref = message.ref;
+                        if (message.result != null && Object.hasOwnProperty.call(message, "result"))
+                            object.result = $root.moby.buildkit.v1.frontend.Result.toObject(message.result, options, q + 1);
+                        return object;
+                    };
+
+                    SolveResponse.prototype.toJSON = function toJSON() {
+                        return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+                    };
+
+                    return SolveResponse;
+                })();
+
+                frontend.Result = (function() {
+
+                    function Result(properties) {
+                        this.metadata = {};
+                        if (properties)
+                            for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                                if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                    this[keys[i]] = properties[keys[i]];
+                    }
+
+                    Result.prototype.metadata = $util.emptyObject;
+
+                    Result.encode = function encode(message, writer, q) {
+                        if (!writer)
+                            writer = $Writer.create();
+                        if (q === undefined)
+                            q = 0;
+                        if (q > $util.recursionLimit)
+                            throw Error("max depth exceeded");
+                        if (message.metadata != null && Object.hasOwnProperty.call(message, "metadata"))
+                            for (let keys = Object.keys(message.metadata), i = 0; i < keys.length; ++i)
+                                writer.uint32(82).fork().uint32(10).string(keys[i]).uint32(18).bytes(message.metadata[keys[i]]).ldelim();
+                        return writer;
+                    };
+
+                    Result.decode = function decode(reader, length, error, long) {
+                        if (!(reader instanceof $Reader))
+                            reader = $Reader.create(reader);
+                        if (long === undefined)
+                            long = 0;
+                        if (long > $Reader.recursionLimit)
+                            throw Error("maximum nesting depth exceeded");
+                        let end, message, key, value;
+                        if (length === undefined)
+                            end = reader.len;
+                        else {
+                            end = reader.pos + length;
+                            if (end > reader.len)
+                                throw RangeError("index out of range");
+                            length = reader.len;
+                            reader.len = end;
+                        }
+                        message = new $root.moby.buildkit.v1.frontend.Result();
+                        while (reader.pos < end) {
+                            let tag = reader.uint32();
+                            if (tag === error)
+                                break;
+                            switch (tag >>> 3) {
+                            case 10: {
+                                    if (message.metadata === $util.emptyObject)
+                                        message.metadata = {};
+                                    let end2 = reader.uint32() + reader.pos;
+                                    if (end2 > reader.len)
+                                        throw RangeError("index out of range");
+                                    reader.len = end2;
+                                    key = "";
+                                    value = [];
+                                    while (reader.pos < end2) {
+                                        let tag2 = reader.uint32();
+                                        switch (tag2 >>> 3) {
+                                        case 1:
+                                            key = reader.string();
+                                            break;
+                                        case 2:
+                                            value = reader.bytes();
+                                            break;
+                                        default:
+                                            reader.skipType(tag2 & 7, long);
+                                            break;
+                                        }
+                                    }
+                                    if (reader.pos !== end2)
+                                        throw RangeError("index out of range");
+                                    reader.len = end;
+                                    if (key === "__proto__")
+                                        $util.makeProp(message.metadata, key);
+                                    message.metadata[key] = value;
+                                    break;
+                                }
+                            default:
+                                reader.skipType(tag & 7, long);
+                                break;
+                            }
+                        }
+                        if (length !== undefined) {
+                            if (reader.pos !== end)
+                                throw RangeError("index out of range");
+                            reader.len = length;
+                        }
+                        return message;
+                    };
+
+                    Result.fromObject = function fromObject(object, long) {
+                        if (object instanceof $root.moby.buildkit.v1.frontend.Result)
+                            return object;
+                        if (!$util.isObject(object))
+                            throw TypeError(".moby.buildkit.v1.frontend.Result: object expected");
+                        if (long === undefined)
+                            long = 0;
+                        if (long > $util.recursionLimit)
+                            throw Error("maximum nesting depth exceeded");
+                        let message = new $root.moby.buildkit.v1.frontend.Result();
+                        if (object.metadata) {
+                            if (!$util.isObject(object.metadata))
+                                throw TypeError(".moby.buildkit.v1.frontend.Result.metadata: object expected");
+                            message.metadata = {};
+                            for (let keys = Object.keys(object.metadata), i = 0; i < keys.length; ++i) {
+                                if (keys[i] === "__proto__")
+                                    $util.makeProp(message.metadata, keys[i]);
+                                if (typeof object.metadata[keys[i]] === "string")
+                                    $util.base64.decode(object.metadata[keys[i]], message.metadata[keys[i]] = $util.newBuffer($util.base64.length(object.metadata[keys[i]])), 0);
+                                else if (object.metadata[keys[i]].length >= 0)
+                                    message.metadata[keys[i]] = object.metadata[keys[i]];
+                            }
+                        }
+                        return message;
+                    };
+
+                    Result.toObject = function toObject(message, options, q) {
+                        if (!options)
+                            options = {};
+                        if (q === undefined)
+                            q = 0;
+                        if (q > $util.recursionLimit)
+                            throw Error("max depth exceeded");
+                        let object = {};
+                        if (options.objects || options.defaults)
+                            object.metadata = {};
+                        let keys2;
+                        if (message.metadata && (keys2 = Object.keys(message.metadata)).length) {
+                            object.metadata = {};
+                            for (let j = 0; j < keys2.length; ++j) {
+                                if (keys2[j] === "__proto__")
+                                    $util.makeProp(object.metadata, keys2[j]);
+                                object.metadata[keys2[j]] = options.bytes === String ? $util.base64.encode(message.metadata[keys2[j]], 0, message.metadata[keys2[j]].length) : options.bytes === Array ? Array.prototype.slice.call(message.metadata[keys2[j]]) : message.metadata[keys2[j]];
+                            }
+                        }
+                        return object;
+                    };
+
+                    Result.prototype.toJSON = function toJSON() {
+                        return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+                    };
+
+                    return Result;
+                })();
+
+                frontend.ReturnRequest = (function() {
+
+                    function ReturnRequest(properties) {
+                        if (properties)
+                            for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                                if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                    this[keys[i]] = properties[keys[i]];
+                    }
+
+                    ReturnRequest.prototype.result = null;
+                    ReturnRequest.prototype.error = null;
+
+                    ReturnRequest.encode = function encode(message, writer, q) {
+                        if (!writer)
+                            writer = $Writer.create();
+                        if (q === undefined)
+                            q = 0;
+                        if (q > $util.recursionLimit)
+                            throw Error("max depth exceeded");
+                        if (message.result != null && Object.hasOwnProperty.call(message, "result"))
+                            $root.moby.buildkit.v1.frontend.Result.encode(message.result, writer.uint32(10).fork(), q + 1).ldelim();
+                        if (message.error != null && Object.hasOwnProperty.call(message, "error"))
+                            $root.moby.buildkit.v1.frontend.RpcStatus.encode(message.error, writer.uint32(18).fork(), q + 1).ldelim();
+                        return writer;
+                    };
+
+                    ReturnRequest.decode = function decode(reader, length, error, long) {
+                        if (!(reader instanceof $Reader))
+                            reader = $Reader.create(reader);
+                        if (long === undefined)
+                            long = 0;
+                        if (long > $Reader.recursionLimit)
+                            throw Error("maximum nesting depth exceeded");
+                        let end, message;
+                        if (length === undefined)
+                            end = reader.len;
+                        else {
+                            end = reader.pos + length;
+                            if (end > reader.len)
+                                throw RangeError("index out of range");
+                            length = reader.len;
+                            reader.len = end;
+                        }
+                        message = new $root.moby.buildkit.v1.frontend.ReturnRequest();
+                        while (reader.pos < end) {
+                            let tag = reader.uint32();
+                            if (tag === error)
+                                break;
+                            switch (tag >>> 3) {
+                            case 1: {
+                                    message.result = $root.moby.buildkit.v1.frontend.Result.decode(reader, reader.uint32(), undefined, long + 1);
+                                    break;
+                                }
+                            case 2: {
+                                    message.error = $root.moby.buildkit.v1.frontend.RpcStatus.decode(reader, reader.uint32(), undefined, long + 1);
+                                    break;
+                                }
+                            default:
+                                reader.skipType(tag & 7, long);
+                                break;
+                            }
+                        }
+                        if (length !== undefined) {
+                            if (reader.pos !== end)
+                                throw RangeError("index out of range");
+                            reader.len = length;
+                        }
+                        return message;
+                    };
+
+                    ReturnRequest.fromObject = function fromObject(object, long) {
+                        if (object instanceof $root.moby.buildkit.v1.frontend.ReturnRequest)
+                            return object;
+                        if (!$util.isObject(object))
+                            throw TypeError(".moby.buildkit.v1.frontend.ReturnRequest: object expected");
+                        if (long === undefined)
+                            long = 0;
+                        if (long > $util.recursionLimit)
+                            throw Error("maximum nesting depth exceeded");
+                        let message = new $root.moby.buildkit.v1.frontend.ReturnRequest();
+                        if (object.result != null) {
+                            if (!$util.isObject(object.result))
+                                throw TypeError(".moby.buildkit.v1.frontend.ReturnRequest.result: object expected");
+                            message.result = $root.moby.buildkit.v1.frontend.Result.fromObject(object.result, long + 1);
+                        }
+                        if (object.error != null) {
+                            if (!$util.isObject(object.error))
+                                throw TypeError(".moby.buildkit.v1.frontend.ReturnRequest.error: object expected");
+                            message.error = $root.moby.buildkit.v1.frontend.RpcStatus.fromObject(object.error, long + 1);
+                        }
+                        return message;
+                    };
+
+                    ReturnRequest.toObject = function toObject(message, options, q) {
+                        if (!options)
+                            options = {};
+                        if (q === undefined)
+                            q = 0;
+                        if (q > $util.recursionLimit)
+                            throw Error("max depth exceeded");
+                        let object = {};
+                        if (options.defaults) {
+                            object.result = null;
+                            object.error = null;
+                        }
+                        if (message.result != null && Object.hasOwnProperty.call(message, "result"))
+                            object.result = $root.moby.buildkit.v1.frontend.Result.toObject(message.result, options, q + 1);
+                        if (message.error != null && Object.hasOwnProperty.call(message, "error"))
+                            object.error = $root.moby.buildkit.v1.frontend.RpcStatus.toObject(message.error, options, q + 1);
+                        return object;
+                    };
+
+                    ReturnRequest.prototype.toJSON = function toJSON() {
+                        return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+                    };
+
+                    return ReturnRequest;
+                })();
+
+                frontend.ReturnResponse = (function() {
+
+                    function ReturnResponse(properties) {
+                        if (properties)
+                            for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                                if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                    this[keys[i]] = properties[keys[i]];
+                    }
+
+                    ReturnResponse.encode = function encode(message, writer, q) {
+                        if (!writer)
+                            writer = $Writer.create();
+                        if (q === undefined)
+                            q = 0;
+                        if (q > $util.recursionLimit)
+                            throw Error("max depth exceeded");
+                        return writer;
+                    };
+
+                    ReturnResponse.decode = function decode(reader, length, error, long) {
+                        if (!(reader instanceof $Reader))
+                            reader = $Reader.create(reader);
+                        if (long === undefined)
+                            long = 0;
+                        if (long > $Reader.recursionLimit)
+                            throw Error("maximum nesting depth exceeded");
+                        let end, message;
+                        if (length === undefined)
+                            end = reader.len;
+                        else {
+                            end = reader.pos + length;
+                            if (end > reader.len)
+                                throw RangeError("index out of range");
+                            length = reader.len;
+                            reader.len = end;
+                        }
+                        message = new $root.moby.buildkit.v1.frontend.ReturnResponse();
+                        while (reader.pos < end) {
+                            let tag = reader.uint32();
+                            if (tag === error)
+                                break;
+                            switch (tag >>> 3) {
+                            default:
+                                reader.skipType(tag & 7, long);
+                                break;
+                            }
+                        }
+                        if (length !== undefined) {
+                            if (reader.pos !== end)
+                                throw RangeError("index out of range");
+                            reader.len = length;
+                        }
+                        return message;
+                    };
+
+                    ReturnResponse.fromObject = function fromObject(object, long) {
+                        if (object instanceof $root.moby.buildkit.v1.frontend.ReturnResponse)
+                            return object;
+                        return new $root.moby.buildkit.v1.frontend.ReturnResponse();
+                    };
+
+                    ReturnResponse.toObject = function toObject() {
+                        return {};
+                    };
+
+                    ReturnResponse.prototype.toJSON = function toJSON() {
+                        return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+                    };
+
+                    return ReturnResponse;
+                })();
+
+                frontend.RpcStatus = (function() {
+
+                    function RpcStatus(properties) {
+                        if (properties)
+                            for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                                if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                    this[keys[i]] = properties[keys[i]];
+                    }
+
+                    RpcStatus.prototype.code = 0;
+                    RpcStatus.prototype.message = "";
+
+                    RpcStatus.encode = function encode(message, writer, q) {
+                        if (!writer)
+                            writer = $Writer.create();
+                        if (q === undefined)
+                            q = 0;
+                        if (q > $util.recursionLimit)
+                            throw Error("max depth exceeded");
+                        if (message.code != null && Object.hasOwnProperty.call(message, "code"))
+                            writer.uint32(8).int32(message.code);
+                        if (message.message != null && Object.hasOwnProperty.call(message, "message"))
+                            writer.uint32(18).string(message.message);
+                        return writer;
+                    };
+
+                    RpcStatus.decode = function decode(reader, length, error, long) {
+                        if (!(reader instanceof $Reader))
+                            reader = $Reader.create(reader);
+                        if (long === undefined)
+                            long = 0;
+                        if (long > $Reader.recursionLimit)
+                            throw Error("maximum nesting depth exceeded");
+                        let end, message;
+                        if (length === undefined)
+                            end = reader.len;
+                        else {
+                            end = reader.pos + length;
+                            if (end > reader.len)
+                                throw RangeError("index out of range");
+                            length = reader.len;
+                            reader.len = end;
+                        }
+                        message = new $root.moby.buildkit.v1.frontend.RpcStatus();
+                        while (reader.pos < end) {
+                            let tag = reader.uint32();
+                            if (tag === error)
+                                break;
+                            switch (tag >>> 3) {
+                            case 1: {
+                                    message.code = reader.int32();
+                                    break;
+                                }
+                            case 2: {
+                                    message.message = reader.string();
+                                    break;
+                                }
+                            default:
+                                reader.skipType(tag & 7, long);
+                                break;
+                            }
+                        }
+                        if (length !== undefined) {
+                            if (reader.pos !== end)
+                                throw RangeError("index out of range");
+                            reader.len = length;
+                        }
+                        return message;
+                    };
+
+                    RpcStatus.fromObject = function fromObject(object, long) {
+                        if (object instanceof $root.moby.buildkit.v1.frontend.RpcStatus)
+                            return object;
+                        if (!$util.isObject(object))
+                            throw TypeError(".moby.buildkit.v1.frontend.RpcStatus: object expected");
+                        if (long === undefined)
+                            long = 0;
+                        if (long > $util.recursionLimit)
+                            throw Error("maximum nesting depth exceeded");
+                        let message = new $root.moby.buildkit.v1.frontend.RpcStatus();
+                        if (object.code != null)
+                            message.code = object.code | 0;
+                        if (object.message != null)
+                            message.message = String(object.message);
+                        return message;
+                    };
+
+                    RpcStatus.toObject = function toObject(message, options, q) {
+                        if (!options)
+                            options = {};
+                        if (q === undefined)
+                            q = 0;
+                        if (q > $util.recursionLimit)
+                            throw Error("max depth exceeded");
+                        let object = {};
+                        if (options.defaults) {
+                            object.code = 0;
+                            object.message = "";
+                        }
+                        if (message.code != null && Object.hasOwnProperty.call(message, "code"))
+                            object.code = message.code;
+                        if (message.message != null && Object.hasOwnProperty.call(message, "message"))
+                            object.message = message.message;
+                        return object;
+                    };
+
+                    RpcStatus.prototype.toJSON = function toJSON() {
+                        return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+                    };
+
+                    return RpcStatus;
+                })();
+
+                return frontend;
+            })();
+
             return v1;
         })();
 
