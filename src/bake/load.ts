@@ -9,6 +9,7 @@ import type { SourceFile, SourceRange } from "../diagnostics/source.js";
 import { type EvalContext, evaluate, withLocals } from "../eval/evaluate.js";
 import type { HclFunction } from "../eval/function.js";
 import { builtinFunctions } from "../eval/functions/index.js";
+import { EvalBudget, evalLimits } from "../eval/limits.js";
 import { convertValue, parseTypeExpr, type TypeSpec } from "../eval/types.js";
 import { userFunction } from "../eval/user-function.js";
 import {
@@ -131,6 +132,7 @@ class Loader {
   readonly functions = new Map<string, HclFunction>(builtinFunctions());
   readonly variableValues = new Map<string, Value>();
   readonly evaluating: { name: string; range: SourceRange }[] = [];
+  readonly budget = new EvalBudget();
   readonly globals: EvalContext;
   readonly builtinVariables: Record<string, Value>;
   /** Top-level attributes of every file (`FOO = "x"`), later files winning: variables too. */
@@ -155,6 +157,7 @@ class Loader {
     this.globals = {
       functions: this.functions,
       lookup: (name, range) => this.variable(name, range),
+      budget: this.budget,
     };
     for (const fb of this.ofType("function")) {
       this.functions.set(
@@ -203,7 +206,9 @@ class Loader {
     if (!block && attr) {
       this.evaluating.push({ name, range: attr.range });
       try {
-        const value = this.computeVariable(undefined, name);
+        const value = this.budget.nested(range, `variable "${name}"`, () =>
+          this.computeVariable(undefined, name),
+        );
         this.variableValues.set(name, value);
         return value;
       } finally {
@@ -235,7 +240,9 @@ class Loader {
     }
     this.evaluating.push({ name, range: block.blocks[0]!.range });
     try {
-      const value = this.computeVariable(block, name);
+      const value = this.budget.nested(range, `variable "${name}"`, () =>
+        this.computeVariable(block, name),
+      );
       this.variableValues.set(name, value);
       return value;
     } finally {
@@ -298,7 +305,7 @@ class Loader {
           }
           this.attributeStack.push({ key, range });
           try {
-            const value = evaluate(expr, this.globals);
+            const value = this.budget.nested(range, key, () => evaluate(expr, this.globals));
             this.attributeValues.set(key, value);
             return value;
           } finally {
@@ -446,8 +453,10 @@ class Loader {
     const contextRanges = new Map<string, Record<string, SourceRange>>();
     // buildx decodes every block on its own (its matrix and name included) and merges
     // blocks that end up with the same name.
+    let planned = 0;
     for (const tb of this.ofType("target")) {
       const expanded: string[] = [];
+      const inExpanded = new Set<string>();
       for (const block of tb.blocks) {
         const attrs = attributesOf([block]);
         const fromBlock = new Set<string>();
@@ -455,8 +464,15 @@ class Loader {
         const nameAttr = attrs.get("name");
         const labelAt = block.labelRanges[0] ?? block.range; // buildx's "Invalid name" errors point here
         const combos: Map<string, Value>[] = matrix
-          ? this.matrixCombos(matrix.expr, labelAt)
+          ? this.matrixCombos(matrix.expr, labelAt, matrix.range, tb.name, planned)
           : [new Map()];
+        planned += combos.length;
+        if (planned > evalLimits.targets) {
+          fail(
+            `Too many targets; these files define more than ${evalLimits.targets.toLocaleString("en-US")} targets (the limit), counting every matrix combination.`,
+            matrix?.range ?? labelAt,
+          );
+        }
         if (nameAttr && !matrix)
           fail(`Invalid name; target "${tb.name}": "name" requires a matrix.`, labelAt);
         for (const combo of combos) {
@@ -517,7 +533,10 @@ class Loader {
           }
           // Targets from compose files are not HCL blocks: buildx forms no group from them.
           const fromCompose = /\.ya?ml\.json$/.test(block.range.file.name);
-          if (!fromCompose && !expanded.includes(name)) expanded.push(name);
+          if (!fromCompose && !inExpanded.has(name)) {
+            inExpanded.add(name);
+            expanded.push(name);
+          }
         }
       }
       if (expanded.length > 0 && !(expanded.length === 1 && expanded[0] === tb.name))
@@ -552,9 +571,31 @@ class Loader {
   }
 
   /** All combinations of a matrix, keys sorted; the last key varies slowest (buildx's loop). */
-  matrixCombos(expr: Expression, at: SourceRange): Map<string, Value>[] {
+  matrixCombos(
+    expr: Expression,
+    at: SourceRange,
+    attrRange: SourceRange,
+    target: string,
+    before: number,
+  ): Map<string, Value>[] {
     const m = evaluate(expr, this.globals);
     if (!isObject(m)) fail("Invalid name; matrix must be a map of lists.", at);
+    // Counted before any combination is made: a 100x100x100 matrix is refused at once.
+    let count = 1;
+    for (const key of sortedKeys(m)) {
+      const values = m[key]!;
+      if (Array.isArray(values)) count *= values.length;
+    }
+    if (count > evalLimits.targets || before + count > evalLimits.targets) {
+      const total =
+        count > evalLimits.targets
+          ? ""
+          : ` (with the ${before.toLocaleString("en-US")} targets before it)`;
+      fail(
+        `Matrix too large; the matrix of target "${target}" makes ${count.toLocaleString("en-US")} targets${total}, more than the limit of ${evalLimits.targets.toLocaleString("en-US")}. Split it, or use fewer values.`,
+        attrRange,
+      );
+    }
     let combos: Map<string, Value>[] = [new Map()];
     for (const key of sortedKeys(m)) {
       const values = m[key]!;

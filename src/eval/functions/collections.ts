@@ -16,6 +16,9 @@ import {
 import { define } from "./define.js";
 import { graphemes } from "./strings.js";
 
+/** The most elements setproduct may return (the same bound as for-expression iterations). */
+const setProductLimit = 1_000_000;
+
 function list(v: Value, what = "argument"): readonly Value[] {
   if (!Array.isArray(v)) throw new Error(`${what} must be a list, tuple or set`);
   return v;
@@ -215,10 +218,16 @@ export const collectionFunctions: Record<string, HclFunction> = {
     },
     { variadic: "params" },
   ),
+  // setproduct(range(1000), range(1000), range(1000)) would need gigabytes.
   setproduct: define(
     [],
     (sets) => {
       if (sets.length < 2) throw new Error("at least two arguments are required");
+      const size = sets.reduce((n: number, s) => n * list(s).length, 1);
+      if (size > setProductLimit)
+        throw new Error(
+          `the product has ${size.toLocaleString("en-US")} elements, more than the limit of ${setProductLimit.toLocaleString("en-US")}`,
+        );
       let out: Value[][] = [[]];
       for (const s of sets) {
         const items = list(s);
