@@ -13,8 +13,10 @@ import { EvalBudget, evalLimits } from "../eval/limits.js";
 import { convertValue, parseTypeExpr, type TypeSpec } from "../eval/types.js";
 import { userFunction } from "../eval/user-function.js";
 import {
+  envValue,
   fail,
   isObject,
+  record,
   sortedKeys,
   type Value,
   valueToBool,
@@ -355,10 +357,10 @@ class Loader {
 
   /** buildx's valueHasOverride: NAME, or NAME_JSON when NAME is unset or the variable is typed. */
   override(name: string, favorJson: boolean): { text: string; json: boolean } | undefined {
-    const plain = this.options.env[name];
+    const plain = envValue(this.options.env, name);
     if (plain === undefined || favorJson) {
       const jsonName = `${name}_JSON`;
-      const json = this.options.env[jsonName];
+      const json = envValue(this.options.env, jsonName);
       if (
         json !== undefined &&
         !this.variableBlock(jsonName) &&
@@ -504,7 +506,7 @@ class Loader {
             const value = convertAttribute(spec, evaluate(expr, ctx), expr.range);
             if (value !== undefined) target[spec.field] = value;
             if (attrName === "contexts" && expr.kind === "Object") {
-              const ranges: Record<string, SourceRange> = {};
+              const ranges = record<SourceRange>();
               for (const item of expr.items) {
                 const key = item.key.kind === "Literal" ? String(item.key.value) : undefined;
                 if (key) ranges[key] = item.value.range;
@@ -685,7 +687,7 @@ function valueFromCsv(name: string, text: string, type: TypeSpec, range: SourceR
   }
   if (type.kind === "map") {
     const kind = primitive(type.elem);
-    const out: Record<string, Value> = {};
+    const out = record<Value>();
     for (const f of fields) {
       const kv = csvFields(f, ":");
       if (kv.length !== 2)

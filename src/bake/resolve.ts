@@ -7,7 +7,7 @@ import { DiagnosticError, error } from "../diagnostics/diagnostic.js";
 import { didYouMean } from "../diagnostics/did-you-mean.js";
 import type { SourceFile, SourceRange } from "../diagnostics/source.js";
 import { evalLimits } from "../eval/limits.js";
-import { compareStrings } from "../eval/value.js";
+import { compareStrings, record } from "../eval/value.js";
 import { mergeTarget } from "./attributes.js";
 import { dedupeEntries, dedupeStrings } from "./entries.js";
 import { type BakeProject, loadBake } from "./load.js";
@@ -268,7 +268,7 @@ export function resolveProject(
     }
   }
   const resolver = new Resolver(project, overrides);
-  const targets: Record<string, Target> = {};
+  const targets = record<Target>();
   for (const name of requested) {
     const t = resolver.resolve(name);
     if (t) targets[name] = t;
@@ -315,7 +315,7 @@ export function resolveProject(
   }
   // buildx lists the names asked for in a "default" group (sorted), apart from "default"
   // itself when that is a group.
-  const groups: Record<string, Group> = {};
+  const groups = record<Group>();
   for (const [n, g] of groupMap) groups[n] = { ...g, targets: [...g.targets] };
   for (const name of names) {
     if (name === "default" && groupMap.has("default")) continue;
@@ -328,8 +328,8 @@ export function resolveProject(
       targets: dedupeStrings(groups.default.targets).sort(compareStrings),
     };
   }
-  const definitions: Record<string, SourceRange> = {};
-  const contextRanges: Record<string, Record<string, SourceRange>> = {};
+  const definitions = record<SourceRange>();
+  const contextRanges = record<Record<string, SourceRange>>();
   for (const name of Object.keys(targets)) {
     const r = project.targetRanges.get(name);
     if (r) definitions[name] = r;

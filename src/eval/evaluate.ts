@@ -13,6 +13,7 @@ import {
   fail,
   isObject,
   objectFrom,
+  record,
   sortedKeys,
   typeName,
   type Value,
@@ -102,7 +103,7 @@ export function evaluate(expr: Expression, ctx: EvalContext, splatItem?: Value):
     case "Tuple":
       return expr.items.map((i) => evaluate(i, ctx, splatItem));
     case "Object": {
-      const out: Record<string, Value> = {};
+      const out = record<Value>();
       for (const item of expr.items) {
         const keyValue = evaluate(item.key, ctx, splatItem);
         if (keyValue === null)
@@ -210,8 +211,8 @@ function evaluateFor(
     }
     return out;
   }
-  const out: Record<string, Value> = {};
-  const grouped: Record<string, Value[]> = {};
+  const out = record<Value>();
+  const grouped = record<Value[]>();
   for (const [k, v] of pairs) {
     const local = selected(k, v);
     if (!local) continue;

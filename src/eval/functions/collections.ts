@@ -6,6 +6,7 @@ import {
   compareStrings,
   isObject,
   objectFrom,
+  record,
   sortedKeys,
   type Value,
   type ValueObject,
@@ -142,7 +143,7 @@ export const collectionFunctions: Record<string, HclFunction> = {
   merge: define(
     [],
     (maps) => {
-      const out: Record<string, Value> = {};
+      const out = record<Value>();
       for (const m of maps) {
         if (m === null) continue;
         Object.assign(out, map(m));
