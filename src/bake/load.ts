@@ -233,7 +233,7 @@ class Loader {
       const chain = [...this.evaluating.slice(cycleAt).map((e) => e.name), name];
       throw new DiagnosticError({
         severity: "error",
-        summary: `Variable cycle: ${chain.join(" -> ")}; a variable cannot depend on itself.`,
+        summary: `Variable cycle: ${shortChain(chain)}; a variable cannot depend on itself.`,
         range,
         related: this.evaluating
           .slice(cycleAt)
@@ -298,7 +298,7 @@ class Loader {
             const chain = [...this.attributeStack.slice(at).map((e) => e.key), key];
             throw new DiagnosticError({
               severity: "error",
-              summary: `Cycle in attribute references: ${chain.join(" -> ")}`,
+              summary: `Cycle in attribute references: ${shortChain(chain)}`,
               range,
               related: this.attributeStack
                 .slice(at)
@@ -610,6 +610,14 @@ class Loader {
     }
     return combos;
   }
+}
+
+/** A cycle's names for an error message: all of a short one, the ends of a long one. */
+function shortChain(chain: readonly string[]): string {
+  if (chain.length <= 12) return chain.join(" -> ");
+  return [...chain.slice(0, 5), `... (${chain.length - 10} more) ...`, ...chain.slice(-5)].join(
+    " -> ",
+  );
 }
 
 /** Where a block's body opens (`{`): buildx reports variable errors there. */
