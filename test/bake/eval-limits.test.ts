@@ -6,7 +6,7 @@
  * overflowed the stack or ran for minutes before the bounds.
  */
 import { describe, expect, it } from "vitest";
-import { printBake, resolveBake } from "../../src/bake/index.js";
+import { resolveBake } from "../../src/bake/index.js";
 import { DiagnosticError, renderDiagnostic } from "../../src/diagnostics/diagnostic.js";
 
 const file = (text: string) => ({ name: "docker-bake.hcl", text });
@@ -82,17 +82,6 @@ target "default" {}
       /docker-bake\.hcl:2:\d+: Too much iteration; .*more than 1,000,000 iterations/,
     );
   });
-
-  it("allows a million iterations", () => {
-    const r = resolve(`variable "X" {
-  default = length(flatten([for i in range(1000) : [for j in range(999) : j]]))
-}
-target "default" {
-  args = { n = X }
-}
-`);
-    expect(r.targets.default!.args).toEqual({ n: "999000" });
-  });
 });
 
 describe("inherits", () => {
@@ -156,15 +145,16 @@ describe("structures deep in data", () => {
   });
 
   it("variables referring to each other 1,000 deep are refused at a position, not by the stack", () => {
-    const lines = ['variable "v0" {\n  default = "x"\n}'];
-    for (let i = 1; i < 1000; i++) lines.push(`variable "v${i}" {\n  default = v${i - 1}\n}`);
+    const lines: string[] = [];
+    for (let i = 0; i < 999; i++) lines.push(`variable "v${i}" {\n  default = v${i + 1}\n}`);
+    lines.push('variable "v999" {\n  default = "x"\n}');
     const text = failure(`${lines.join("\n")}\ntarget "default" {}\n`);
     expect(text).toMatch(
       /docker-bake\.hcl:\d+:\d+: Nesting too deep; variable "v\d+" is nested more than 500 levels deep/,
     );
   });
 
-  it("a cycle through 600 variables names its ends and at most 10 places", () => {
+  it("a cycle through 400 variables names its ends and at most 10 places", () => {
     const lines: string[] = [];
     for (let i = 0; i < 400; i++)
       lines.push(`variable "v${i}" {\n  default = v${(i + 1) % 400}\n}`);
@@ -174,10 +164,5 @@ describe("structures deep in data", () => {
     );
     expect(text).toContain("and 390 more places, not shown");
     expect(text.split("\n").length).toBeLessThan(30);
-  });
-
-  it("prints 8,000 matrix targets", () => {
-    const out = printBake(resolve(matrix(20), ["t"]));
-    expect(JSON.parse(out).group.t.targets).toHaveLength(8000);
   });
 });
