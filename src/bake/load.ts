@@ -263,17 +263,29 @@ class Loader {
   targetReferences(): Value {
     if (this.targetRefs) return this.targetRefs;
     const blocks = new Map(this.ofType("target").map((b) => [b.name, b]));
-    const objectOf = (entries: () => string[], get: (key: string) => Value) =>
-      new Proxy({} as Record<string, Value>, {
-        ownKeys: () => entries(),
-        has: (_t, key) => typeof key === "string" && entries().includes(key),
+    // The names are worked out once, on first use, and looked up in a Set: a matrix of
+    // thousands of targets reading target.x.y must not scan every block each time.
+    const objectOf = (names: () => string[], get: (key: string) => Value) => {
+      let known: { list: string[]; set: Set<string> } | undefined;
+      const entries = () => {
+        if (!known) {
+          const list = names();
+          known = { list, set: new Set(list) };
+        }
+        return known;
+      };
+      const has = (key: string | symbol): key is string =>
+        typeof key === "string" && entries().set.has(key);
+      return new Proxy(record<Value>(), {
+        ownKeys: () => entries().list,
+        has: (_t, key) => has(key),
         getOwnPropertyDescriptor: (_t, key) =>
-          typeof key === "string" && entries().includes(key)
+          has(key)
             ? { value: get(key), enumerable: true, configurable: true, writable: false }
             : undefined,
-        get: (_t, key) =>
-          typeof key === "string" && entries().includes(key) ? get(key) : undefined,
+        get: (_t, key) => (has(key) ? get(key) : undefined),
       });
+    };
     this.targetRefs = objectOf(
       () => [...blocks.keys()].filter((n) => !attributesOf(blocks.get(n)!.blocks).has("matrix")),
       (targetName) => {

@@ -141,8 +141,7 @@ describe("names from Object.prototype", () => {
   });
 
   it("the environment still overrides such a variable when it sets it", () => {
-    const env = Object.create(null) as Record<string, string>;
-    env.toString = "from-env";
+    const env: Record<string, string> = Object.fromEntries([["toString", "from-env"]]);
     const out = JSON.parse(
       print(
         'variable "toString" {\n  default = "d"\n}\ntarget "default" {\n  args = { a = toString }\n}\n',
