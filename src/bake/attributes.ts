@@ -8,6 +8,7 @@ import {
   fail,
   formatNumber,
   isObject,
+  record,
   sortedKeys,
   type Value,
   valueToString,
@@ -109,7 +110,7 @@ function entriesOf<T>(
     if (item === null) return [];
     try {
       if (isObject(item)) {
-        const o: Record<string, string> = {};
+        const o = record<string>();
         for (const k of sortedKeys(item)) {
           const x = item[k]!;
           if (x !== null)
@@ -155,7 +156,7 @@ export function convertAttribute(spec: AttributeSpec, v: Value, range: SourceRan
           `Invalid value for ${what}; a map is required, but a ${Array.isArray(v) ? "list" : typeof v} was given.`,
           range,
         );
-      const out: Record<string, string | null> = {};
+      const out = record<string | null>();
       for (const k of sortedKeys(v)) {
         const x = v[k]!;
         if (x === null) {
@@ -206,9 +207,10 @@ export function mergeTarget(into: MutableTarget, child: Target): void {
         break;
       case "mapSkipNull":
       case "mapAll": {
-        const m: Record<string, unknown> = {
-          ...((current as Record<string, unknown> | undefined) ?? {}),
-        };
+        const m = Object.assign(
+          record<unknown>(),
+          (current as Record<string, unknown> | undefined) ?? {},
+        );
         for (const [k, x] of Object.entries(value as Record<string, unknown>)) {
           if (x === null && spec.merge === "mapSkipNull") continue;
           m[k] = x;

@@ -7,6 +7,7 @@
 import { type Document, isMap, isScalar, parseDocument } from "yaml";
 import { DiagnosticError, error } from "../diagnostics/diagnostic.js";
 import type { SourceFile } from "../diagnostics/source.js";
+import { envValue } from "../eval/value.js";
 
 export function isComposeFile(file: SourceFile): boolean {
   return /\.ya?ml$/i.test(file.name);
@@ -49,7 +50,7 @@ export function interpolate(text: string, env: Env, where: string): string {
     }
     const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i + 1))?.[0];
     if (name) {
-      out += env[name] ?? "";
+      out += envValue(env, name) ?? "";
       i += 1 + name.length;
       continue;
     }
@@ -63,7 +64,7 @@ function substitute(expr: string, env: Env, where: string): string {
   const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([\s\S]*))?$/.exec(expr);
   if (!m) throw new ComposeError(`${where}: invalid interpolation "\${${expr}}"`);
   const [, name, op, rest] = m as unknown as [string, string, string | undefined, string];
-  const value = env[name!];
+  const value = envValue(env, name!);
   const emptyCounts = op?.startsWith(":");
   const unset = value === undefined || (emptyCounts && value === "");
   switch (op) {
@@ -169,7 +170,7 @@ function serviceTarget(
   const where = `service "${name}"`;
   const b = typeof service.build === "string" ? { context: service.build } : service.build;
   if (!isObj(b)) throw new ComposeError(`${where}: build must be a path or a map`);
-  const t: { [k: string]: Json } = {};
+  const t: { [k: string]: Json } = Object.create(null);
   const set = (key: string, v: Json | undefined) => {
     if (v === undefined || v === null) return;
     if (Array.isArray(v) && v.length === 0) return;
@@ -187,7 +188,7 @@ function serviceTarget(
   const serviceEnv = mapping(service.environment, `${where}: environment`);
   const args: Record<string, string> = Object.create(null);
   for (const [k, v] of Object.entries(mapping(b.args, `${where}: build.args`))) {
-    const value = v ?? serviceEnv[k] ?? env[k];
+    const value = v ?? serviceEnv[k] ?? envValue(env, k);
     if (value !== undefined && value !== null) args[k] = value;
   }
   set("args", args);

@@ -2,6 +2,7 @@
  * The comma-separated `key=value` forms of outputs, caches, secrets, ssh and attest
  * entries, as buildx's buildflags parse them.
  */
+import { record } from "../eval/value.js";
 import type { Entry, SshEntry } from "./model.js";
 
 /** Splits a CSV record (Go's encoding/csv: double quotes group, "" is a quote). */
@@ -32,7 +33,7 @@ export class EntryError extends Error {
 }
 
 function keyValues(text: string, what: string): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = record<string>();
   for (const field of splitCsv(text)) {
     const eq = field.indexOf("=");
     if (eq < 0) throw new EntryError(`invalid ${what} "${text}": "${field}" is not key=value`);
@@ -62,7 +63,7 @@ export function parseCache(text: string): Entry {
 /** A secret: `id=x,src=path`, `id=x,env=VAR`, or `type=file|env,...`. */
 export function parseSecret(text: string): Entry {
   const kv = keyValues(text, "secret");
-  const out: Record<string, string> = {};
+  const out = record<string>();
   const type = kv.type;
   if (kv.id) out.id = kv.id;
   const src = kv.src ?? kv.source;

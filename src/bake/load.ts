@@ -9,11 +9,14 @@ import type { SourceFile, SourceRange } from "../diagnostics/source.js";
 import { type EvalContext, evaluate, withLocals } from "../eval/evaluate.js";
 import type { HclFunction } from "../eval/function.js";
 import { builtinFunctions } from "../eval/functions/index.js";
+import { EvalBudget, evalLimits } from "../eval/limits.js";
 import { convertValue, parseTypeExpr, type TypeSpec } from "../eval/types.js";
 import { userFunction } from "../eval/user-function.js";
 import {
+  envValue,
   fail,
   isObject,
+  record,
   sortedKeys,
   type Value,
   valueToBool,
@@ -131,6 +134,7 @@ class Loader {
   readonly functions = new Map<string, HclFunction>(builtinFunctions());
   readonly variableValues = new Map<string, Value>();
   readonly evaluating: { name: string; range: SourceRange }[] = [];
+  readonly budget = new EvalBudget();
   readonly globals: EvalContext;
   readonly builtinVariables: Record<string, Value>;
   /** Top-level attributes of every file (`FOO = "x"`), later files winning: variables too. */
@@ -155,6 +159,7 @@ class Loader {
     this.globals = {
       functions: this.functions,
       lookup: (name, range) => this.variable(name, range),
+      budget: this.budget,
     };
     for (const fb of this.ofType("function")) {
       this.functions.set(
@@ -203,7 +208,9 @@ class Loader {
     if (!block && attr) {
       this.evaluating.push({ name, range: attr.range });
       try {
-        const value = this.computeVariable(undefined, name);
+        const value = this.budget.nested(range, `variable "${name}"`, () =>
+          this.computeVariable(undefined, name),
+        );
         this.variableValues.set(name, value);
         return value;
       } finally {
@@ -226,7 +233,7 @@ class Loader {
       const chain = [...this.evaluating.slice(cycleAt).map((e) => e.name), name];
       throw new DiagnosticError({
         severity: "error",
-        summary: `Variable cycle: ${chain.join(" -> ")}; a variable cannot depend on itself.`,
+        summary: `Variable cycle: ${shortChain(chain)}; a variable cannot depend on itself.`,
         range,
         related: this.evaluating
           .slice(cycleAt)
@@ -235,7 +242,9 @@ class Loader {
     }
     this.evaluating.push({ name, range: block.blocks[0]!.range });
     try {
-      const value = this.computeVariable(block, name);
+      const value = this.budget.nested(range, `variable "${name}"`, () =>
+        this.computeVariable(block, name),
+      );
       this.variableValues.set(name, value);
       return value;
     } finally {
@@ -254,17 +263,29 @@ class Loader {
   targetReferences(): Value {
     if (this.targetRefs) return this.targetRefs;
     const blocks = new Map(this.ofType("target").map((b) => [b.name, b]));
-    const objectOf = (entries: () => string[], get: (key: string) => Value) =>
-      new Proxy({} as Record<string, Value>, {
-        ownKeys: () => entries(),
-        has: (_t, key) => typeof key === "string" && entries().includes(key),
+    // The names are worked out once, on first use, and looked up in a Set: a matrix of
+    // thousands of targets reading target.x.y must not scan every block each time.
+    const objectOf = (names: () => string[], get: (key: string) => Value) => {
+      let known: { list: string[]; set: Set<string> } | undefined;
+      const entries = () => {
+        if (!known) {
+          const list = names();
+          known = { list, set: new Set(list) };
+        }
+        return known;
+      };
+      const has = (key: string | symbol): key is string =>
+        typeof key === "string" && entries().set.has(key);
+      return new Proxy(record<Value>(), {
+        ownKeys: () => entries().list,
+        has: (_t, key) => has(key),
         getOwnPropertyDescriptor: (_t, key) =>
-          typeof key === "string" && entries().includes(key)
+          has(key)
             ? { value: get(key), enumerable: true, configurable: true, writable: false }
             : undefined,
-        get: (_t, key) =>
-          typeof key === "string" && entries().includes(key) ? get(key) : undefined,
+        get: (_t, key) => (has(key) ? get(key) : undefined),
       });
+    };
     this.targetRefs = objectOf(
       () => [...blocks.keys()].filter((n) => !attributesOf(blocks.get(n)!.blocks).has("matrix")),
       (targetName) => {
@@ -289,7 +310,7 @@ class Loader {
             const chain = [...this.attributeStack.slice(at).map((e) => e.key), key];
             throw new DiagnosticError({
               severity: "error",
-              summary: `Cycle in attribute references: ${chain.join(" -> ")}`,
+              summary: `Cycle in attribute references: ${shortChain(chain)}`,
               range,
               related: this.attributeStack
                 .slice(at)
@@ -298,7 +319,7 @@ class Loader {
           }
           this.attributeStack.push({ key, range });
           try {
-            const value = evaluate(expr, this.globals);
+            const value = this.budget.nested(range, key, () => evaluate(expr, this.globals));
             this.attributeValues.set(key, value);
             return value;
           } finally {
@@ -348,10 +369,10 @@ class Loader {
 
   /** buildx's valueHasOverride: NAME, or NAME_JSON when NAME is unset or the variable is typed. */
   override(name: string, favorJson: boolean): { text: string; json: boolean } | undefined {
-    const plain = this.options.env[name];
+    const plain = envValue(this.options.env, name);
     if (plain === undefined || favorJson) {
       const jsonName = `${name}_JSON`;
-      const json = this.options.env[jsonName];
+      const json = envValue(this.options.env, jsonName);
       if (
         json !== undefined &&
         !this.variableBlock(jsonName) &&
@@ -446,8 +467,10 @@ class Loader {
     const contextRanges = new Map<string, Record<string, SourceRange>>();
     // buildx decodes every block on its own (its matrix and name included) and merges
     // blocks that end up with the same name.
+    let planned = 0;
     for (const tb of this.ofType("target")) {
       const expanded: string[] = [];
+      const inExpanded = new Set<string>();
       for (const block of tb.blocks) {
         const attrs = attributesOf([block]);
         const fromBlock = new Set<string>();
@@ -455,8 +478,15 @@ class Loader {
         const nameAttr = attrs.get("name");
         const labelAt = block.labelRanges[0] ?? block.range; // buildx's "Invalid name" errors point here
         const combos: Map<string, Value>[] = matrix
-          ? this.matrixCombos(matrix.expr, labelAt)
+          ? this.matrixCombos(matrix.expr, labelAt, matrix.range, tb.name, planned)
           : [new Map()];
+        planned += combos.length;
+        if (planned > evalLimits.targets) {
+          fail(
+            `Too many targets; these files define more than ${evalLimits.targets.toLocaleString("en-US")} targets (the limit), counting every matrix combination.`,
+            matrix?.range ?? labelAt,
+          );
+        }
         if (nameAttr && !matrix)
           fail(`Invalid name; target "${tb.name}": "name" requires a matrix.`, labelAt);
         for (const combo of combos) {
@@ -488,7 +518,7 @@ class Loader {
             const value = convertAttribute(spec, evaluate(expr, ctx), expr.range);
             if (value !== undefined) target[spec.field] = value;
             if (attrName === "contexts" && expr.kind === "Object") {
-              const ranges: Record<string, SourceRange> = {};
+              const ranges = record<SourceRange>();
               for (const item of expr.items) {
                 const key = item.key.kind === "Literal" ? String(item.key.value) : undefined;
                 if (key) ranges[key] = item.value.range;
@@ -517,7 +547,10 @@ class Loader {
           }
           // Targets from compose files are not HCL blocks: buildx forms no group from them.
           const fromCompose = /\.ya?ml\.json$/.test(block.range.file.name);
-          if (!fromCompose && !expanded.includes(name)) expanded.push(name);
+          if (!fromCompose && !inExpanded.has(name)) {
+            inExpanded.add(name);
+            expanded.push(name);
+          }
         }
       }
       if (expanded.length > 0 && !(expanded.length === 1 && expanded[0] === tb.name))
@@ -552,9 +585,31 @@ class Loader {
   }
 
   /** All combinations of a matrix, keys sorted; the last key varies slowest (buildx's loop). */
-  matrixCombos(expr: Expression, at: SourceRange): Map<string, Value>[] {
+  matrixCombos(
+    expr: Expression,
+    at: SourceRange,
+    attrRange: SourceRange,
+    target: string,
+    before: number,
+  ): Map<string, Value>[] {
     const m = evaluate(expr, this.globals);
     if (!isObject(m)) fail("Invalid name; matrix must be a map of lists.", at);
+    // Counted before any combination is made: a 100x100x100 matrix is refused at once.
+    let count = 1;
+    for (const key of sortedKeys(m)) {
+      const values = m[key]!;
+      if (Array.isArray(values)) count *= values.length;
+    }
+    if (count > evalLimits.targets || before + count > evalLimits.targets) {
+      const total =
+        count > evalLimits.targets
+          ? ""
+          : ` (with the ${before.toLocaleString("en-US")} targets before it)`;
+      fail(
+        `Matrix too large; the matrix of target "${target}" makes ${count.toLocaleString("en-US")} targets${total}, more than the limit of ${evalLimits.targets.toLocaleString("en-US")}. Split it, or use fewer values.`,
+        attrRange,
+      );
+    }
     let combos: Map<string, Value>[] = [new Map()];
     for (const key of sortedKeys(m)) {
       const values = m[key]!;
@@ -567,6 +622,14 @@ class Loader {
     }
     return combos;
   }
+}
+
+/** A cycle's names for an error message: all of a short one, the ends of a long one. */
+function shortChain(chain: readonly string[]): string {
+  if (chain.length <= 12) return chain.join(" -> ");
+  return [...chain.slice(0, 5), `... (${chain.length - 10} more) ...`, ...chain.slice(-5)].join(
+    " -> ",
+  );
 }
 
 /** Where a block's body opens (`{`): buildx reports variable errors there. */
@@ -644,7 +707,7 @@ function valueFromCsv(name: string, text: string, type: TypeSpec, range: SourceR
   }
   if (type.kind === "map") {
     const kind = primitive(type.elem);
-    const out: Record<string, Value> = {};
+    const out = record<Value>();
     for (const f of fields) {
       const kv = csvFields(f, ":");
       if (kv.length !== 2)

@@ -4,6 +4,7 @@
  * overrides apply in the order given (deterministic, unlike buildx).
  */
 import { didYouMean } from "../diagnostics/did-you-mean.js";
+import { envValue } from "../eval/value.js";
 import {
   dedupeEntries,
   EntryError,
@@ -73,7 +74,7 @@ export function parseOverride(
   if (eq < 0) {
     const parts = text.split(".");
     if (parts.length === 3 && parts[1] === "args" && parts[0] && parts[2]) {
-      given = env[parts[2]];
+      given = envValue(env, parts[2]);
       if (given === undefined) return undefined;
       eq = text.length;
     } else {

@@ -3,7 +3,7 @@
  * two-space indent, struct field order, map keys sorted, HTML characters escaped).
  */
 import { posix } from "node:path";
-import { compareStrings } from "../eval/value.js";
+import { compareStrings, record } from "../eval/value.js";
 import { attributes } from "./attributes.js";
 import type { Group, SshEntry, Target } from "./model.js";
 
@@ -99,14 +99,14 @@ export interface PrintInput {
 }
 
 export function printBake(res: PrintInput): string {
-  const groups: Record<string, Json> = {};
+  const groups = record<Json>();
   for (const [name, g] of Object.entries(res.groups)) {
     groups[name] = new OrderedObject([
       ...(g.description ? [["description", g.description] as [string, Json]] : []),
       ["targets", [...g.targets]],
     ]);
   }
-  const targets: Record<string, Json> = {};
+  const targets = record<Json>();
   for (const [name, t] of Object.entries(res.targets)) targets[name] = targetJson(t);
   const root = new OrderedObject([
     ...(Object.keys(groups).length > 0 ? [["group", groups] as [string, Json]] : []),

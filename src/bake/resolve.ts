@@ -6,7 +6,8 @@
 import { DiagnosticError, error } from "../diagnostics/diagnostic.js";
 import { didYouMean } from "../diagnostics/did-you-mean.js";
 import type { SourceFile, SourceRange } from "../diagnostics/source.js";
-import { compareStrings } from "../eval/value.js";
+import { evalLimits } from "../eval/limits.js";
+import { compareStrings, record } from "../eval/value.js";
 import { mergeTarget } from "./attributes.js";
 import { dedupeEntries, dedupeStrings } from "./entries.js";
 import { type BakeProject, loadBake } from "./load.js";
@@ -97,6 +98,9 @@ function normalize(t: MutableTarget): void {
 
 class Resolver {
   readonly resolved = new Map<string, Target>();
+  /** Parents merged for the target being resolved (bounded: diamonds of inherits multiply). */
+  private merges = 0;
+  private top = "";
 
   constructor(
     readonly project: BakeProject,
@@ -110,6 +114,8 @@ class Resolver {
     if (chain.includes(name)) return undefined; // a plain inherits cycle is accepted, as in buildx
     const own = this.project.targets.get(name);
     if (!own) return undefined;
+    this.merges = 0;
+    this.top = name;
     const parents: MutableTarget = { name };
     for (const parent of own.inherits ?? []) {
       if (!this.project.targets.has(parent)) {
@@ -134,6 +140,8 @@ class Resolver {
 
   /** A parent as inherited: its own chain merged and its own overrides applied, without defaults. */
   resolveOwnChain(name: string, chain: readonly string[]): Target | undefined {
+    if (chain.length > evalLimits.inheritsDepth) this.tooDeep(chain, name);
+    if (++this.merges > evalLimits.inheritsMerges) this.tooMany();
     if (chain.includes(name)) return undefined;
     const own = this.project.targets.get(name);
     if (!own) return undefined;
@@ -149,34 +157,73 @@ class Resolver {
     normalize(t);
     return t;
   }
+
+  private tooDeep(chain: readonly string[], next: string): never {
+    const shown = [...chain.slice(0, 3), "...", ...chain.slice(-2), next].join(" -> ");
+    throw new DiagnosticError(
+      error(
+        `Inherits chain too deep; target "${this.top}" inherits through more than ${evalLimits.inheritsDepth} levels (${shown}), the limit. Shorten the chain.`,
+        this.project.targetRanges.get(this.top),
+      ),
+    );
+  }
+
+  private tooMany(): never {
+    throw new DiagnosticError(
+      error(
+        `Inherits too large; resolving target "${this.top}" merges more than ${evalLimits.inheritsMerges.toLocaleString("en-US")} parents (targets inherited several times over are counted each time), the limit.`,
+        this.project.targetRanges.get(this.top),
+      ),
+    );
+  }
 }
 
+/**
+ * buildx's group(), as a loop over an explicit stack (group chains are data: a chain
+ * of 10,000 groups must not overflow the call stack). Groups are expanded depth
+ * first, members in order; a group met again while it is being expanded (a group
+ * that lists itself, or a target of the same name) stands for the target of that name.
+ */
 function expand(
   project: BakeProject,
-  name: string,
+  root: string,
   groups: Map<string, Group>,
   targets: string[],
-  seen: Set<string>,
-  visiting: Set<string> = new Set(),
+  added: Set<string>,
 ): void {
-  const group = project.groups.get(name);
-  // buildx's group(): a group met again while it is being expanded (a group that lists
-  // itself, or a target of the same name) stands for the target of that name.
-  if (group && !visiting.has(name)) {
-    if (seen.has(name)) return;
-    seen.add(name);
-    visiting.add(name);
-    groups.set(name, group);
-    for (const member of group.targets) expand(project, member, groups, targets, seen, visiting);
-    visiting.delete(name);
-    return;
+  const seen = new Set<string>();
+  const visiting = new Set<string>();
+  const stack: { name: string; members: readonly string[]; next: number }[] = [];
+  const visit = (name: string): void => {
+    const group = project.groups.get(name);
+    if (group && !visiting.has(name)) {
+      if (seen.has(name)) return;
+      seen.add(name);
+      visiting.add(name);
+      groups.set(name, group);
+      stack.push({ name, members: group.targets, next: 0 });
+      return;
+    }
+    if (project.targets.has(name)) {
+      if (!added.has(name)) {
+        added.add(name);
+        targets.push(name);
+      }
+      return;
+    }
+    const known = [...project.groups.keys(), ...project.targets.keys()];
+    throw new UnknownTargetError(`failed to find target ${name}${didYouMean(name, known)}`);
+  };
+  visit(root);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    if (top.next >= top.members.length) {
+      visiting.delete(top.name);
+      stack.pop();
+      continue;
+    }
+    visit(top.members[top.next++]!);
   }
-  if (project.targets.has(name)) {
-    if (!targets.includes(name)) targets.push(name);
-    return;
-  }
-  const known = [...project.groups.keys(), ...project.targets.keys()];
-  throw new UnknownTargetError(`failed to find target ${name}${didYouMean(name, known)}`);
 }
 
 /** Parses, evaluates and resolves bake files for the given names. */
@@ -211,7 +258,8 @@ export function resolveProject(
   );
   const groupMap = new Map<string, Group>();
   const requested: string[] = [];
-  for (const name of names) expand(project, name, groupMap, requested, new Set());
+  const added = new Set<string>();
+  for (const name of names) expand(project, name, groupMap, requested, added);
   for (const o of options.overrides.map(parse).filter((o): o is Override => o !== undefined)) {
     if (![...project.targets.keys()].some((t) => overrideMatches(o, t))) {
       throw new OverrideError(
@@ -220,7 +268,7 @@ export function resolveProject(
     }
   }
   const resolver = new Resolver(project, overrides);
-  const targets: Record<string, Target> = {};
+  const targets = record<Target>();
   for (const name of requested) {
     const t = resolver.resolve(name);
     if (t) targets[name] = t;
@@ -229,6 +277,14 @@ export function resolveProject(
   // builds unless asked for), loops are refused, entitlements flow to the user.
   const linkTarget = (name: string, t: MutableTarget, visited: readonly string[]): void => {
     const chain = [...visited, name];
+    if (chain.length > evalLimits.inheritsDepth) {
+      throw new DiagnosticError(
+        error(
+          `Contexts chain too deep; target "${chain[0]}" reaches more than ${evalLimits.inheritsDepth} levels of "target:" contexts (${[...chain.slice(0, 3), "...", ...chain.slice(-2)].join(" -> ")}), the limit.`,
+          project.targetRanges.get(chain[0]!),
+        ),
+      );
+    }
     for (const value of Object.values(t.contexts ?? {})) {
       if (!value.startsWith("target:")) continue;
       const dep = value.slice("target:".length);
@@ -259,7 +315,7 @@ export function resolveProject(
   }
   // buildx lists the names asked for in a "default" group (sorted), apart from "default"
   // itself when that is a group.
-  const groups: Record<string, Group> = {};
+  const groups = record<Group>();
   for (const [n, g] of groupMap) groups[n] = { ...g, targets: [...g.targets] };
   for (const name of names) {
     if (name === "default" && groupMap.has("default")) continue;
@@ -272,8 +328,8 @@ export function resolveProject(
       targets: dedupeStrings(groups.default.targets).sort(compareStrings),
     };
   }
-  const definitions: Record<string, SourceRange> = {};
-  const contextRanges: Record<string, Record<string, SourceRange>> = {};
+  const definitions = record<SourceRange>();
+  const contextRanges = record<Record<string, SourceRange>>();
   for (const name of Object.keys(targets)) {
     const r = project.targetRanges.get(name);
     if (r) definitions[name] = r;

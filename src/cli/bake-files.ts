@@ -3,13 +3,31 @@ import { existsSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { bakeFilesFromEnv, defaultBakeFileNames, findDefaultBakeFiles } from "../bake/files.js";
 import type { SourceFile } from "../diagnostics/source.js";
-import { readBoundedStream, readBoundedText, readLimits } from "../support/read-file.js";
+import { decodeUtf8Source } from "../diagnostics/utf8.js";
+import {
+  readBoundedFile,
+  readBoundedStream,
+  readBoundedText,
+  readLimits,
+} from "../support/read-file.js";
 import { UsageError } from "./args.js";
 
-async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
-  return (
-    await readBoundedStream(stdin, readLimits.bakeFile, "bake file - (standard input)")
-  ).toString("utf8");
+async function readStdin(stdin: NodeJS.ReadableStream): Promise<SourceFile> {
+  return decodeBakeFile(
+    "-",
+    await readBoundedStream(stdin, readLimits.bakeFile, "bake file - (standard input)"),
+  );
+}
+
+/**
+ * A bake file's bytes as text. HCL and YAML must be UTF-8 (buildx refuses them
+ * otherwise: the error names the first bad byte's line and column); JSON files are
+ * read leniently, invalid bytes becoming U+FFFD, as buildx reads them.
+ */
+export function decodeBakeFile(name: string, bytes: Buffer): SourceFile {
+  const json =
+    /\.json$/i.test(name) || (name === "-" && /^\s*\{/.test(bytes.toString("latin1", 0, 64)));
+  return json ? { name, text: bytes.toString("utf8") } : decodeUtf8Source(name, bytes);
 }
 
 export async function readBakeFiles(
@@ -31,17 +49,16 @@ export async function readBakeFiles(
   const files: SourceFile[] = [];
   for (const name of names) {
     if (name === "-") {
-      files.push({ name: "-", text: await readStdin(stdin) });
+      files.push(await readStdin(stdin));
       continue;
     }
     const path = resolve(cwd, name);
     if (!existsSync(path)) throw new UsageError(`bake file ${name} does not exist (in ${cwd})`);
     const relativeName = relative(cwd, path) || name;
     const shown = relativeName.startsWith("..") ? path : relativeName;
-    files.push({
-      name: shown,
-      text: readBoundedText(path, readLimits.bakeFile, "bake file", shown),
-    });
+    files.push(
+      decodeBakeFile(shown, readBoundedFile(path, readLimits.bakeFile, "bake file", shown)),
+    );
   }
   // The compose reader brings the YAML parser (about 200 ms to load): only YAML files pay.
   if (!files.some((f) => /\.ya?ml$/i.test(f.name))) return files;

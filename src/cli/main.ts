@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 /**
  * The `mbake` executable: wires the process (argv, env, signals, exit code) to run().
- * Signal handlers are installed before anything heavy loads, so a Ctrl-C in the first
- * moments is never lost; the rest of mbake is imported afterwards.
+ * Until mbake contacts a daemon or starts a process, SIGINT and SIGTERM keep their
+ * default action: the process ends at once, even in the middle of a long synchronous
+ * step (loading modules, evaluating a large bake file) during which a JavaScript
+ * handler could not run. Once there is work outside the process to stop, handlers
+ * take over and cancel it cleanly.
  */
 
 // Node's deprecation notices are for mbake's developers, not its users (grpc-js, for
@@ -11,7 +14,7 @@ process.noDeprecation = true;
 
 import { cancelledLine } from "../support/abort.js";
 import { enableTrace, traceClock, tracePhase } from "../support/trace.js";
-import { workStarted } from "../support/work-started.js";
+import { onWorkStarted } from "../support/work-started.js";
 
 const mainStarted = traceClock();
 enableTrace(process.env, (line) => process.stderr.write(line));
@@ -27,32 +30,26 @@ function onSignal(): void {
     process.stderr.write(`${cancelledLine}\n`);
     process.exit(CANCELLED);
   }
-  if (!workStarted()) {
-    // Nothing reached a daemon yet: nothing to stop, so no reason to wait.
-    process.stderr.write(`${cancelledLine}\n`, () => process.exit(CANCELLED));
-    return;
-  }
   controller.abort();
 }
-process.on("SIGINT", onSignal);
-process.on("SIGTERM", onSignal);
+onWorkStarted(() => {
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+});
 
 // Node's own start, up to the first line of this file.
 tracePhase("node start-up", 0, mainStarted);
 const { run } = await import("./run.js");
 tracePhase("load cli modules", mainStarted);
-if (controller.signal.aborted) process.stderr.write(`${cancelledLine}\n`);
-const code = controller.signal.aborted
-  ? CANCELLED
-  : await run({
-      argv: process.argv.slice(2),
-      env: process.env,
-      cwd: process.cwd(),
-      stdout: process.stdout,
-      stderr: process.stderr,
-      stdin: process.stdin,
-      signal: controller.signal,
-    });
+const code = await run({
+  argv: process.argv.slice(2),
+  env: process.env,
+  cwd: process.cwd(),
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: process.stdin,
+  signal: controller.signal,
+});
 process.exitCode = code;
 tracePhase("total", 0);
 // Leave as soon as everything written is flushed: gRPC channels and session servers

@@ -72,9 +72,13 @@ export function renderDiagnostic(d: Diagnostic): string {
   const lines = [`${d.severity}: ${renderDiagnosticLine(d)}`];
   if (d.range) lines.push(...renderSnippet(d.range));
   if (d.detail) lines.push(printable(d.detail));
-  for (const r of d.related ?? []) {
+  const related = d.related ?? [];
+  for (const r of related.slice(0, MAX_ERRORS_PER_FILE)) {
     lines.push(`  ${printable(`${formatPosition(r.range)}: ${r.message}`)}`);
   }
+  // A cycle through hundreds of variables names every one of them: show the first few.
+  if (related.length > MAX_ERRORS_PER_FILE)
+    lines.push(`  and ${related.length - MAX_ERRORS_PER_FILE} more places, not shown`);
   return lines.join("\n");
 }
 

@@ -8,10 +8,12 @@ import type { SourceRange } from "../diagnostics/source.js";
 import type { BinaryExpr, Expression, FunctionCallExpr, TemplatePart } from "../hcl/ast.js";
 import { unreachable } from "../support/unreachable.js";
 import type { FunctionTable } from "./function.js";
+import type { EvalBudget } from "./limits.js";
 import {
   fail,
   isObject,
   objectFrom,
+  record,
   sortedKeys,
   typeName,
   type Value,
@@ -26,6 +28,8 @@ export interface EvalContext {
   /** The value of a root name; throws a DiagnosticError when there is none. */
   lookup(name: string, range: SourceRange): Value;
   readonly functions: FunctionTable;
+  /** Shared bound on `for` iterations (contexts made with withLocals share their parent's). */
+  readonly budget?: EvalBudget;
 }
 
 /** A context with extra local names (for-expression variables, function parameters). */
@@ -33,6 +37,7 @@ export function withLocals(ctx: EvalContext, locals: ReadonlyMap<string, Value>)
   return {
     functions: ctx.functions,
     lookup: (name, range) => (locals.has(name) ? locals.get(name)! : ctx.lookup(name, range)),
+    ...(ctx.budget ? { budget: ctx.budget } : {}),
   };
 }
 
@@ -98,7 +103,7 @@ export function evaluate(expr: Expression, ctx: EvalContext, splatItem?: Value):
     case "Tuple":
       return expr.items.map((i) => evaluate(i, ctx, splatItem));
     case "Object": {
-      const out: Record<string, Value> = {};
+      const out = record<Value>();
       for (const item of expr.items) {
         const keyValue = evaluate(item.key, ctx, splatItem);
         if (keyValue === null)
@@ -147,7 +152,9 @@ function evaluateTemplate(parts: readonly TemplatePart[], ctx: EvalContext, top:
       }
       case "TemplateFor": {
         const coll = evaluate(p.collection, ctx);
-        for (const [k, v] of iterate(coll, p.collection.range)) {
+        const pairs = iterate(coll, p.collection.range);
+        ctx.budget?.iterate(pairs.length, p.collection.range);
+        for (const [k, v] of pairs) {
           const locals = new Map<string, Value>([[p.valueVar, v]]);
           if (p.keyVar) locals.set(p.keyVar, k);
           out += evaluateTemplate(p.body, withLocals(ctx, locals), false) as string;
@@ -182,6 +189,7 @@ function evaluateFor(
 ): Value {
   const coll = evaluate(expr.collection, ctx, splatItem);
   const pairs = iterate(coll, expr.collection.range);
+  ctx.budget?.iterate(pairs.length, expr.collection.range);
   /** The context for one element, or undefined when the `if` condition leaves it out. */
   const selected = (k: Value, v: Value): EvalContext | undefined => {
     const locals = new Map<string, Value>([[expr.valueVar, v]]);
@@ -203,8 +211,8 @@ function evaluateFor(
     }
     return out;
   }
-  const out: Record<string, Value> = {};
-  const grouped: Record<string, Value[]> = {};
+  const out = record<Value>();
+  const grouped = record<Value[]>();
   for (const [k, v] of pairs) {
     const local = selected(k, v);
     if (!local) continue;

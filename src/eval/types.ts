@@ -8,6 +8,7 @@ import {
   fail,
   formatNumber,
   isObject,
+  record,
   sortedKeys,
   typeName,
   type Value,
@@ -76,7 +77,7 @@ export function parseTypeExpr(
       return { kind: "tuple", elems: arg.items.map((e) => parseTypeExpr(e, evaluateDefault)) };
     case "object": {
       if (arg?.kind !== "Object" || expr.args.length !== 1) return bad();
-      const attrs: Record<string, { type: TypeSpec; optional: boolean; default?: Value }> = {};
+      const attrs = record<{ type: TypeSpec; optional: boolean; default?: Value }>();
       for (const item of arg.items) {
         const name =
           item.key.kind === "Literal"
@@ -140,7 +141,7 @@ export function convertValue(v: Value, t: TypeSpec, range?: SourceRange, path = 
           `Invalid value${where}: map of ${describeType(t.elem)} required, but have ${typeName(v)}.`,
           range,
         );
-      const out: Record<string, Value> = {};
+      const out = record<Value>();
       for (const k of sortedKeys(v as Record<string, Value>))
         out[k] = convertValue((v as Record<string, Value>)[k]!, t.elem, range, `${path}["${k}"]`);
       return out;
@@ -155,7 +156,7 @@ export function convertValue(v: Value, t: TypeSpec, range?: SourceRange, path = 
       if (!isObject(v))
         fail(`Invalid value${where}: object required, but have ${typeName(v)}.`, range);
       const obj = v as Record<string, Value>;
-      const out: Record<string, Value> = {};
+      const out = record<Value>();
       for (const [k, a] of Object.entries(t.attrs)) {
         if (!Object.hasOwn(obj, k) || obj[k] === null) {
           if (!a.optional && !Object.hasOwn(obj, k))

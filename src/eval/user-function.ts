@@ -49,7 +49,9 @@ export function userFunction(block: Block, outer: () => EvalContext): EagerFunct
       if (variadic) locals.set(variadic, args.slice(params.length));
       depth++;
       try {
-        return evaluate(result!.expr, withLocals(outer(), locals));
+        const ctx = withLocals(outer(), locals);
+        const run = () => evaluate(result!.expr, ctx);
+        return ctx.budget ? ctx.budget.nested(range, `the call of ${name}`, run) : run();
       } finally {
         depth--;
       }

@@ -103,9 +103,25 @@ export function valuesEqual(a: Value, b: Value): boolean {
   return false;
 }
 
-/** An object built from entries (a fresh plain object). */
+/**
+ * An empty object for keys a user names: no prototype, so `__proto__`, `constructor`
+ * or `toString` are ordinary keys, as they are in buildx.
+ */
+export function record<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
+/** An environment variable, own entries only (`constructor` is not a variable of every environment). */
+export function envValue(
+  env: Readonly<Record<string, string | undefined>>,
+  name: string,
+): string | undefined {
+  return Object.hasOwn(env, name) ? env[name] : undefined;
+}
+
+/** An object built from entries (a fresh object without prototype). */
 export function objectFrom(entries: Iterable<readonly [string, Value]>): ValueObject {
-  const out: Record<string, Value> = {};
+  const out = record<Value>();
   for (const [k, v] of entries) out[k] = v;
   return out;
 }

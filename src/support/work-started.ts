@@ -4,11 +4,20 @@
  * to stop or clean up, and waiting for modules to finish loading would only delay it.
  */
 let started = false;
+const listeners: (() => void)[] = [];
 
 export function markWorkStarted(): void {
+  if (started) return;
   started = true;
+  for (const listener of listeners.splice(0)) listener();
 }
 
 export function workStarted(): boolean {
   return started;
+}
+
+/** Calls `listener` once, when work starts (at once if it has). */
+export function onWorkStarted(listener: () => void): void {
+  if (started) listener();
+  else listeners.push(listener);
 }

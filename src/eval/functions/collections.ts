@@ -6,6 +6,7 @@ import {
   compareStrings,
   isObject,
   objectFrom,
+  record,
   sortedKeys,
   type Value,
   type ValueObject,
@@ -15,6 +16,9 @@ import {
 } from "../value.js";
 import { define } from "./define.js";
 import { graphemes } from "./strings.js";
+
+/** The most elements setproduct may return (the same bound as for-expression iterations). */
+const setProductLimit = 1_000_000;
 
 function list(v: Value, what = "argument"): readonly Value[] {
   if (!Array.isArray(v)) throw new Error(`${what} must be a list, tuple or set`);
@@ -139,7 +143,7 @@ export const collectionFunctions: Record<string, HclFunction> = {
   merge: define(
     [],
     (maps) => {
-      const out: Record<string, Value> = {};
+      const out = record<Value>();
       for (const m of maps) {
         if (m === null) continue;
         Object.assign(out, map(m));
@@ -215,10 +219,16 @@ export const collectionFunctions: Record<string, HclFunction> = {
     },
     { variadic: "params" },
   ),
+  // setproduct(range(1000), range(1000), range(1000)) would need gigabytes.
   setproduct: define(
     [],
     (sets) => {
       if (sets.length < 2) throw new Error("at least two arguments are required");
+      const size = sets.reduce((n: number, s) => n * list(s).length, 1);
+      if (size > setProductLimit)
+        throw new Error(
+          `the product has ${size.toLocaleString("en-US")} elements, more than the limit of ${setProductLimit.toLocaleString("en-US")}`,
+        );
       let out: Value[][] = [[]];
       for (const s of sets) {
         const items = list(s);

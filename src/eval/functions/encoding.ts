@@ -1,7 +1,7 @@
 /** Encoding, hashing, UUID and bytes functions (go-cty-funcs and cty's stdlib). */
 import { constants, createHash, privateDecrypt, randomUUID } from "node:crypto";
 import type { HclFunction } from "../function.js";
-import { type Value, valueToString } from "../value.js";
+import { record, type Value, valueToString } from "../value.js";
 import { define } from "./define.js";
 import { toJson } from "./format.js";
 
@@ -11,7 +11,7 @@ function fromJson(v: unknown): Value {
   if (v === null || typeof v === "boolean" || typeof v === "number" || typeof v === "string")
     return v;
   if (Array.isArray(v)) return v.map(fromJson);
-  const out: Record<string, Value> = {};
+  const out = record<Value>();
   for (const [k, x] of Object.entries(v as object)) out[k] = fromJson(x);
   return out;
 }

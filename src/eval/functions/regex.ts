@@ -1,6 +1,6 @@
 /** regex, regexall and regex_replace with Go's RE2 syntax translated to JavaScript. */
 import type { HclFunction } from "../function.js";
-import { type Value, valueToString } from "../value.js";
+import { record, type Value, valueToString } from "../value.js";
 import { define } from "./define.js";
 
 /** Compiles an RE2 pattern: named groups (?P<n>...), leading flag groups, \A and \z. */
@@ -30,7 +30,7 @@ function captures(re: RegExp, m: RegExpExecArray): Value {
   const groupCount = m.length - 1;
   if (groupCount === 0) return m[0];
   if (m.groups && Object.keys(m.groups).length > 0) {
-    const out: Record<string, Value> = {};
+    const out = record<Value>();
     for (const [k, v] of Object.entries(m.groups)) out[k] = v ?? null;
     return out;
   }
