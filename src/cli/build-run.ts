@@ -28,6 +28,7 @@ import {
   connectEndpoints,
   endpointsToTry,
   NoEndpointError,
+  probeTimeoutMs,
 } from "./connect.js";
 import { type MbakeConfig, selectEndpoints } from "./endpoint-config.js";
 import { ExitCode } from "./exit-codes.js";
@@ -64,8 +65,9 @@ async function connect(
       io.env,
       (m) => warnings.push(m),
       config?.maxParallel ?? 4,
-      undefined,
+      probeTimeoutMs,
       io.signal,
+      io.cwd,
     ),
     io.signal,
   );
