@@ -26,6 +26,7 @@ import { loadConfig } from "./config-file.js";
 import {
   type ConnectedEndpoint,
   connectEndpoints,
+  defaultEndpointParallel,
   endpointsToTry,
   NoEndpointError,
   probeTimeoutMs,
@@ -64,7 +65,7 @@ async function connect(
       toTry,
       io.env,
       (m) => warnings.push(m),
-      config?.maxParallel ?? 4,
+      config?.maxParallel ?? defaultEndpointParallel,
       probeTimeoutMs,
       io.signal,
       io.cwd,

@@ -40,6 +40,14 @@ export function endpointsToTry(
   return { endpoints: [{ ...spec, name: "default" }], tried: found.tried };
 }
 
+/**
+ * Builds one endpoint takes at once when its max-parallel is not given. BuildKit schedules
+ * the steps of the builds it is given itself (buildx hands it every target at once); this
+ * bound only keeps a very large group from opening hundreds of sessions. Placement counts
+ * the endpoint's CPUs, when it reports them, as what runs at full speed.
+ */
+export const defaultEndpointParallel = 32;
+
 /** How long one endpoint may take to be reached and to say what it can do. */
 export const probeTimeoutMs = 15_000;
 
@@ -93,7 +101,7 @@ export async function connectEndpoints(
   configs: readonly EndpointConfig[],
   env: Readonly<Record<string, string | undefined>>,
   warn: (message: string) => void,
-  defaultMaxParallel = 4,
+  defaultMaxParallel = defaultEndpointParallel,
   timeoutMs = probeTimeoutMs,
   signal?: AbortSignal,
   cacheIn?: string,

@@ -9,6 +9,7 @@
 // one, sets a TLS server name to an IP address when an endpoint is tcp://IP:PORT).
 process.noDeprecation = true;
 
+import { setMaxListeners } from "node:events";
 import { cancelledLine } from "../support/abort.js";
 import { enableTrace, traceClock, tracePhase } from "../support/trace.js";
 import { workStarted } from "../support/work-started.js";
@@ -19,6 +20,8 @@ enableTrace(process.env, (line) => process.stderr.write(line));
 /** 128 + SIGINT, as shells report it (cli/exit-codes.ts names it too). */
 const CANCELLED = 130;
 const controller = new AbortController();
+// Every build of the run listens for the cancellation (dozens at once in a large group).
+setMaxListeners(0, controller.signal);
 let interrupts = 0;
 function onSignal(): void {
   interrupts++;
