@@ -198,7 +198,9 @@ export async function placementBench(dist = process.env.BENCH_DIST ?? join(root,
     },
   ];
   const rows = [];
-  console.log("placement (simulated, 2 endpoints): makespan / max(critical path, work / CPUs) (a warm CPU counts 1/0.8)");
+  console.log(
+    "placement (simulated, 2 endpoints): makespan / max(critical path, work / CPUs) (a warm CPU counts 1/0.8)",
+  );
   for (const config of configs) {
     console.log(`  ${config.label}`);
     for (const [name, shape] of shapes()) {
