@@ -196,6 +196,21 @@ export async function placementBench(dist = process.env.BENCH_DIST ?? join(root,
       warm: true,
       reportCpus: true,
     },
+    {
+      // What a run gets now on Docker Engines: NCPU reported, the default of 32 builds.
+      label: "2 CPUs (reported), max-parallel 32 (default), history, warm on a",
+      cpus: 2,
+      maxParallel: 32,
+      history: true,
+      warm: true,
+      reportCpus: true,
+    },
+    {
+      label: "2 CPUs (reported), max-parallel 32 (default), no history",
+      cpus: 2,
+      maxParallel: 32,
+      reportCpus: true,
+    },
   ];
   const rows = [];
   console.log(

@@ -161,9 +161,9 @@ export async function vsBuildxBench({ root, bin, log = console.log }) {
   log(
     `mbake against buildx ${modern ? "on the same daemon (the modern Engine; buildx's docker driver)" : "(no daemon)"}: whole processes, in turn, medians; ratio = median of pair ratios`,
   );
-  log(`${"work".padEnd(44)} ${"buildx".padStart(8)} ${"mbake".padStart(8)}  ratio  pairs`);
+  log(`${"work".padEnd(50)} ${"buildx".padStart(8)} ${"mbake".padStart(8)}  ratio  pairs`);
   const row = (name, r) =>
-    log(`${name.padEnd(44)} ${fmt(r.b)} ${fmt(r.a)}  ${r.ratio.toFixed(2)}x  ${r.runs}`);
+    log(`${name.padEnd(50)} ${fmt(r.b)} ${fmt(r.a)}  ${r.ratio.toFixed(2)}x  ${r.runs}`);
   const onSignal = () => {
     rmSync(work, { recursive: true, force: true });
     process.exit(130);
