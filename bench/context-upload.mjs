@@ -179,15 +179,18 @@ async function measure(client, dir, files, contextBytes) {
 /**
  * Removes the build cache these builds left on the daemon (a copy of each context and
  * each COPY result, several GB): records that were not there before, of the two kinds
- * these builds make, of at least 50 MB (the test suites' records are far smaller).
+ * these builds make (the step's name on newer daemons), of at least `minBytes` (the test suites' records are far smaller).
  */
-async function pruneOwnCache(client, before) {
+export async function pruneOwnCache(client, before, minBytes = 50e6) {
   const mine = (await client.diskUsage()).filter(
     (r) =>
       !before.has(r.id) &&
       !r.inUse &&
-      r.size >= 50e6 &&
-      (r.description === "fileop target" || r.description === "local source for context"),
+      r.size >= minBytes &&
+      (r.description === "fileop target" ||
+        r.description === "local source for context" ||
+        // The modern Engine names the COPY's record after the step.
+        r.description.endsWith("COPY . /ctx")),
   );
   if (mine.length === 0) return;
   await new Promise((resolve, reject) => {

@@ -196,9 +196,26 @@ export async function placementBench(dist = process.env.BENCH_DIST ?? join(root,
       warm: true,
       reportCpus: true,
     },
+    {
+      // What a run gets now on Docker Engines: NCPU reported, the default of 32 builds.
+      label: "2 CPUs (reported), max-parallel 32 (default), history, warm on a",
+      cpus: 2,
+      maxParallel: 32,
+      history: true,
+      warm: true,
+      reportCpus: true,
+    },
+    {
+      label: "2 CPUs (reported), max-parallel 32 (default), no history",
+      cpus: 2,
+      maxParallel: 32,
+      reportCpus: true,
+    },
   ];
   const rows = [];
-  console.log("placement (simulated, 2 endpoints): makespan / max(critical path, work / CPUs) (a warm CPU counts 1/0.8)");
+  console.log(
+    "placement (simulated, 2 endpoints): makespan / max(critical path, work / CPUs) (a warm CPU counts 1/0.8)",
+  );
   for (const config of configs) {
     console.log(`  ${config.label}`);
     for (const [name, shape] of shapes()) {

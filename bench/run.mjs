@@ -1,7 +1,10 @@
 /* biome-ignore-all lint/suspicious/noTemplateCurlyInString: HCL source text is written in plain strings */
 // `npm run bench`: how fast mbake reads and prints bake files, as ratios to a bare
-// `node -e 0` and to HashiCorp's parser compiled to JavaScript (hcl2-parser); on the
-// test environment, parallel builds and context upload (bench/context-upload.mjs).
+// `node -e 0` and to HashiCorp's parser compiled to JavaScript (hcl2-parser); with the
+// test environment (source .test-env/env.sh), the rows of issue 16's table against the
+// reference buildx on the same daemon (bench/vs-buildx.mjs), parallel builds on two
+// Engines, and the placement bench. BENCH_TAR=1 adds the context upload against
+// tar|cat on Engine 20.10 (bench/context-upload.mjs, several minutes).
 // Medians of several runs; needs `npm run build` first.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -11,6 +14,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { contextUploadBench } from "./context-upload.mjs";
 import { startUpBench } from "./start-up.mjs";
+import { bigBakeFile, vsBuildxBench } from "./vs-buildx.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const bin = join(root, "dist/cli/main.js");
@@ -34,29 +38,6 @@ function timeCommand(args, cwd) {
     times.push(performance.now() - t0);
   }
   return median(times);
-}
-
-/** A bake file of 1,000 targets: 500 with inherits and functions, 500 from matrices. */
-function bigBakeFile() {
-  const parts = [
-    'variable "TAG" { default = "dev" }',
-    'function "img" {\n  params = [n]\n  result = "registry.example/${n}:${TAG}"\n}',
-    'target "_base" {\n  args = { GO = "1.22" }\n  platforms = ["linux/amd64"]\n}',
-  ];
-  for (let i = 0; i < 500; i++) {
-    parts.push(
-      `target "svc${i}" {\n  inherits = ["_base"]\n  context = "services/svc${i}"\n  tags = [img("svc${i}"), "svc${i}:${"$"}{TAG}"]\n  args = { INDEX = "${i}" }\n}`,
-    );
-  }
-  for (let i = 0; i < 50; i++) {
-    parts.push(
-      `target "m${i}" {\n  matrix = { v = [${Array.from({ length: 10 }, (_, j) => `"${j}"`).join(", ")}] }\n  name = "m${i}-${"$"}{v}"\n  args = { V = v }\n  tags = [img("m${i}-${"$"}{v}")]\n}`,
-    );
-  }
-  parts.push(
-    `group "default" { targets = [${Array.from({ length: 500 }, (_, i) => `"svc${i}"`).join(", ")}] }`,
-  );
-  return `${parts.join("\n\n")}\n`;
 }
 
 const dir = mkdtempSync(join(tmpdir(), "mbake-bench-"));
@@ -106,12 +87,11 @@ console.log(
 console.log(
   `${"load hcl2-parser (process)".padEnd(34)} ${fmt(refLoad).padStart(10)}  ${(refLoad / baseline).toFixed(2)}x baseline`,
 );
-console.log(
-  `buildx bake --print of a similar file takes about 620 ms on these machines: mbake is ${(620 / printBig).toFixed(1)}x that speed`,
-);
 
-// Start-up against buildx (--print, a cached one-target build), where buildx is given.
+// Start-up against buildx (--print of examples/cross), where buildx is given.
 startUpBench({ root, bin, runs });
+// Issue 16's table against buildx on the same daemon, and --print of 1,000 targets.
+await vsBuildxBench({ root, bin });
 
 // Builds on the test environment's two Engines: 8 independent CPU-bound targets on one
 // endpoint and on two (start it with scripts/test-env up; skipped when it is not up).
@@ -169,7 +149,8 @@ if (!existsSync(envFile)) {
   console.log(`mbake's own time per target (approx.)      ${fmt(overhead).padStart(10)}`);
 
   // Context upload: 1 GiB of large files and 50,000 small files, against tar|cat.
-  await contextUploadBench(testEnv);
+  if (process.env.BENCH_TAR === "1") await contextUploadBench(testEnv);
+  else console.log("context upload against tar|cat: skipped (BENCH_TAR=1 runs it)");
 }
 
 // Placement: simulated endpoints, makespan against its lower bound (bench/placement.mjs).

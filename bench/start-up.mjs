@@ -1,11 +1,9 @@
 /* biome-ignore-all lint/suspicious/noTemplateCurlyInString: Dockerfile text */
-// Start-up against buildx: `bake --print` of examples/cross, and a fully cached
-// one-target build on the modern Engine (buildx through its docker driver, mbake on the
-// same socket). Whole processes, run in turn (mbake, buildx, mbake, ...), medians and the
-// median of the pair ratios. Needs MBAKE_BUILDX (and MBAKE_MODERN_ENDPOINT for the build),
-// as .test-env/env.sh sets them; prints one MBAKE_TRACE=1 run to show where mbake's time goes.
+// Start-up against buildx: `bake --print` of examples/cross. Whole processes, run in
+// turn (mbake, buildx, mbake, ...), medians and the median of the pair ratios. Needs
+// MBAKE_BUILDX, as .test-env/env.sh sets it. The builds against buildx: bench/vs-buildx.mjs.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -64,44 +62,5 @@ export function startUpBench({ root, bin, runs }) {
         }),
       runs,
     ),
-  );
-
-  const modern = process.env.MBAKE_MODERN_ENDPOINT?.replace(/^[^=]*=/, "");
-  if (!modern) {
-    console.log("cached one-target build: skipped (MBAKE_MODERN_ENDPOINT is not set)");
-    return;
-  }
-  const work = mkdtempSync(join(tmpdir(), "mbake-bench-one-"));
-  mkdirSync(work, { recursive: true });
-  writeFileSync(join(work, "hello"), "hello\n");
-  writeFileSync(
-    join(work, "Dockerfile"),
-    "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nCOPY hello /hello\n",
-  );
-  writeFileSync(
-    join(work, "docker-bake.hcl"),
-    `target "one" {\n  args = { BASE_IMAGE = "${process.env.BASE_IMAGE ?? "busybox:latest"}" }\n  output = ["type=cacheonly"]\n}\n`,
-  );
-  const env = { ...process.env, DOCKER_HOST: modern, DOCKER_CONFIG: dockerConfig };
-  const mbakeArgs = [bin, "--endpoint", modern, "--progress", "quiet", "one"];
-  row(
-    "cached one-target build",
-    paired(
-      () => timed(process.execPath, mbakeArgs, { cwd: work, env }),
-      () => timed(buildx, ["bake", "--progress", "quiet", "one"], { cwd: work, env }),
-      runs,
-    ),
-  );
-  const traced = spawnSync(process.execPath, mbakeArgs, {
-    cwd: work,
-    env: { ...env, MBAKE_TRACE: "1" },
-    encoding: "utf8",
-  });
-  console.log(
-    `mbake's phases in one cached build (MBAKE_TRACE=1):\n${traced.stderr
-      .split("\n")
-      .filter((l) => l.startsWith("mbake trace: "))
-      .map((l) => `  ${l.slice("mbake trace: ".length)}`)
-      .join("\n")}`,
   );
 }

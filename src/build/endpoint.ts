@@ -71,6 +71,7 @@ export function buildEndpoint(daemon: Daemon, run: BuildRun): BuildEndpoint {
   return {
     name: daemon.name,
     maxParallel: daemon.maxParallel,
+    ...(daemon.caps.cpus !== undefined ? { cpus: daemon.caps.cpus } : {}),
     async build(job, ctx) {
       const target = run.targets[job.job.target]!;
       let result: SpecResult;

@@ -27,6 +27,8 @@ export interface DaemonFacts {
     readonly storageDriver?: string;
     /** /info DriverStatus "driver-type" (io.containerd.snapshotter.v1 with the containerd image store). */
     readonly driverType?: string;
+    /** /info NCPU: the CPUs the daemon can use. */
+    readonly cpus?: number;
   };
 }
 
@@ -116,6 +118,7 @@ export function deriveCapabilities(f: DaemonFacts): Capabilities {
     subrequests: api011,
     exporterPushes: containerdStore,
     imageStore: containerdStore ? "containerd" : "graphdriver",
+    ...(f.engine.cpus !== undefined && f.engine.cpus >= 1 ? { cpus: f.engine.cpus } : {}),
     found,
   };
 }

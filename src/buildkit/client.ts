@@ -274,6 +274,11 @@ export class BuildkitClient {
     return this.caps;
   }
 
+  /** Takes capabilities this daemon process gave before (the capability cache) instead of asking. */
+  takeCapabilities(caps: Capabilities): void {
+    this.caps = caps;
+  }
+
   private async daemonFacts(): Promise<DaemonFacts> {
     const [workers, info, engine] = await Promise.all([
       this.listWorkers(),
@@ -636,7 +641,12 @@ async function engineFacts(socketPath: string): Promise<NonNullable<DaemonFacts[
   const driverType = status.find(
     (p): p is [string, string] => Array.isArray(p) && p[0] === "driver-type",
   )?.[1];
+  const cpus =
+    typeof info.NCPU === "number" && Number.isInteger(info.NCPU) && info.NCPU >= 1
+      ? info.NCPU
+      : undefined;
   const facts = {
+    cpus,
     version: text(version.Version),
     apiVersion: text(version.ApiVersion),
     storageDriver: text(info.Driver),

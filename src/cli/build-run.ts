@@ -26,8 +26,10 @@ import { loadConfig } from "./config-file.js";
 import {
   type ConnectedEndpoint,
   connectEndpoints,
+  defaultEndpointParallel,
   endpointsToTry,
   NoEndpointError,
+  probeTimeoutMs,
 } from "./connect.js";
 import { type MbakeConfig, selectEndpoints } from "./endpoint-config.js";
 import { ExitCode } from "./exit-codes.js";
@@ -63,9 +65,10 @@ async function connect(
       toTry,
       io.env,
       (m) => warnings.push(m),
-      config?.maxParallel ?? 4,
-      undefined,
+      config?.maxParallel ?? defaultEndpointParallel,
+      probeTimeoutMs,
       io.signal,
+      io.cwd,
     ),
     io.signal,
   );

@@ -1,5 +1,10 @@
 /** Reaches the configured (or discovered) endpoints and learns what each can do. */
 
+import {
+  type CapabilityCache,
+  lookupCapabilities,
+  rememberCapabilities,
+} from "../buildkit/capability-cache.js";
 import { BuildkitClient, discoverEndpoint } from "../buildkit/client.js";
 import type { Capabilities } from "../buildkit/solve/spec.js";
 import { parseAddress } from "../buildkit/transport/address.js";
@@ -7,6 +12,7 @@ import { EndpointError } from "../diagnostics/error-kind.js";
 import type { EndpointInfo } from "../plan/plan.js";
 import { readBoundedFile, readLimits } from "../support/read-file.js";
 import { traceClock, tracePhase } from "../support/trace.js";
+import { daemonMark, readCapabilityCache, writeCapabilityCache } from "./capability-store.js";
 import { type EndpointConfig, parseEndpointSpec } from "./endpoint-config.js";
 
 export interface ConnectedEndpoint {
@@ -33,6 +39,14 @@ export function endpointsToTry(
   parseAddress(spec.address, env);
   return { endpoints: [{ ...spec, name: "default" }], tried: found.tried };
 }
+
+/**
+ * Builds one endpoint takes at once when its max-parallel is not given. BuildKit schedules
+ * the steps of the builds it is given itself (buildx hands it every target at once); this
+ * bound only keeps a very large group from opening hundreds of sessions. Placement counts
+ * the endpoint's CPUs, when it reports them, as what runs at full speed.
+ */
+export const defaultEndpointParallel = 32;
 
 /** How long one endpoint may take to be reached and to say what it can do. */
 export const probeTimeoutMs = 15_000;
@@ -79,17 +93,22 @@ function checkTlsFiles(configs: readonly EndpointConfig[]): void {
  * Connects to every endpoint at once, each within one bound (probeTimeoutMs) for
  * reaching it and learning its capabilities; unreachable ones are reported through
  * `warn` and left out. After an abort of `signal`, a client that connects is closed at
- * once and left out (the caller stops waiting at the abort; nothing stays open).
+ * once and left out (the caller stops waiting at the abort; nothing stays open). With
+ * `cacheIn` (a working folder), capabilities the same daemon process gave recently are
+ * taken from its .mbake/capabilities.json, and new answers saved.
  */
 export async function connectEndpoints(
   configs: readonly EndpointConfig[],
   env: Readonly<Record<string, string | undefined>>,
   warn: (message: string) => void,
-  defaultMaxParallel = 4,
+  defaultMaxParallel = defaultEndpointParallel,
   timeoutMs = probeTimeoutMs,
   signal?: AbortSignal,
+  cacheIn?: string,
 ): Promise<ConnectedEndpoint[]> {
   checkTlsFiles(configs);
+  let cache: CapabilityCache | undefined = cacheIn ? readCapabilityCache(cacheIn) : undefined;
+  let cacheChanged = false;
   const results = await Promise.all(
     configs.map(async (config) => {
       let client: BuildkitClient | undefined;
@@ -105,12 +124,20 @@ export async function connectEndpoints(
         );
         tracePhase(`connect ${config.name}`, connecting);
         const asking = traceClock();
+        const mark = cache ? daemonMark(config.address, env) : undefined;
+        const known =
+          cache && mark ? lookupCapabilities(cache, config.address, mark, Date.now()) : undefined;
+        if (known) client.takeCapabilities(known);
         const caps = await withTimeout(
           client.capabilities(),
           Math.max(deadline - Date.now(), 1),
           silent,
         );
-        tracePhase(`capabilities ${config.name}`, asking);
+        tracePhase(`capabilities ${config.name}${known ? " (cached)" : ""}`, asking);
+        if (cache && mark && !known) {
+          cache = rememberCapabilities(cache, config.address, mark, caps, Date.now());
+          cacheChanged = true;
+        }
         if (signal?.aborted) {
           await client.close().catch(() => {});
           return undefined;
@@ -121,6 +148,7 @@ export async function connectEndpoints(
           nativePlatforms: native,
           platforms: [...new Set([...caps.platforms, ...native])],
           maxParallel: config.maxParallel ?? defaultMaxParallel,
+          ...(caps.cpus !== undefined ? { cpus: caps.cpus } : {}),
           multiPlatformImages: caps.multiPlatformImages,
           subrequests: caps.subrequests ?? false,
         };
@@ -134,5 +162,6 @@ export async function connectEndpoints(
       }
     }),
   );
+  if (cacheIn && cache && cacheChanged) writeCapabilityCache(cacheIn, cache);
   return results.filter((r): r is ConnectedEndpoint => r !== undefined);
 }

@@ -1,57 +1,21 @@
 #!/usr/bin/env node
 /**
- * The `mbake` executable: wires the process (argv, env, signals, exit code) to run().
- * Until mbake contacts a daemon or starts a process, SIGINT and SIGTERM keep their
- * default action: the process ends at once, even in the middle of a long synchronous
- * step (loading modules, evaluating a large bake file) during which a JavaScript
- * handler could not run. Once there is work outside the process to stop, handlers
- * take over and cancel it cleanly.
+ * The `mbake` executable. Starting Node and compiling mbake's JavaScript was most of a
+ * short run's time, so `npm run build` also writes all of mbake (but the live view's
+ * ink and react) as one script, dist/bin/mbake.cjs (scripts/bundle.mjs), and this
+ * launcher runs it with a V8 code cache: the first run saves the compiled code in the
+ * user's cache folder (code-cache.ts), later runs skip the compiling. Without the bundle
+ * (a build that did not make one), entry.ts runs as plain modules.
  */
+import { existsSync } from "node:fs";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { runScript } from "./code-cache.js";
 
-// Node's deprecation notices are for mbake's developers, not its users (grpc-js, for
-// one, sets a TLS server name to an IP address when an endpoint is tcp://IP:PORT).
-process.noDeprecation = true;
-
-import { cancelledLine } from "../support/abort.js";
-import { enableTrace, traceClock, tracePhase } from "../support/trace.js";
-import { onWorkStarted } from "../support/work-started.js";
-
-const mainStarted = traceClock();
-enableTrace(process.env, (line) => process.stderr.write(line));
-
-/** 128 + SIGINT, as shells report it (cli/exit-codes.ts names it too). */
-const CANCELLED = 130;
-const controller = new AbortController();
-let interrupts = 0;
-function onSignal(): void {
-  interrupts++;
-  if (interrupts > 1) {
-    // A second Ctrl-C: the user does not want to wait for a clean stop.
-    process.stderr.write(`${cancelledLine}\n`);
-    process.exit(CANCELLED);
-  }
-  controller.abort();
-}
-onWorkStarted(() => {
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-});
-
-// Node's own start, up to the first line of this file.
-tracePhase("node start-up", 0, mainStarted);
-const { run } = await import("./run.js");
-tracePhase("load cli modules", mainStarted);
-const code = await run({
-  argv: process.argv.slice(2),
-  env: process.env,
-  cwd: process.cwd(),
-  stdout: process.stdout,
-  stderr: process.stderr,
-  stdin: process.stdin,
-  signal: controller.signal,
-});
-process.exitCode = code;
-tracePhase("total", 0);
-// Leave as soon as everything written is flushed: gRPC channels and session servers
-// may keep timers alive for a while after they are closed.
-process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+const bundle = fileURLToPath(new URL("../bin/mbake.cjs", import.meta.url));
+if (existsSync(bundle))
+  runScript(
+    bundle,
+    process.env,
+    (specifier) => import(new URL(specifier, pathToFileURL(bundle)).href),
+  );
+else await import("./entry.js");

@@ -5,6 +5,7 @@
  * jobs elsewhere; a failed target skips its dependents; --fail-fast and cancellation
  * stop everything, and once stopped nothing new starts (no build, no join).
  */
+import { setMaxListeners } from "node:events";
 import PQueue from "p-queue";
 import type { Job, Plan } from "../plan/plan.js";
 import type { JobOutcome, RunEvent } from "../progress/events.js";
@@ -102,6 +103,8 @@ export class PlanRun {
     private readonly options: RunOptions,
   ) {
     this.now = options.now ?? Date.now;
+    // Every running build listens for the stop (dozens at once in a large group).
+    setMaxListeners(0, this.stop.signal);
     this.endpoints = new Map(endpoints.map((e) => [e.name, e]));
     this.queues = new Map(
       endpoints.map((e) => [e.name, new PQueue({ concurrency: Math.max(1, e.maxParallel) })]),

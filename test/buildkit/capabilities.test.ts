@@ -109,3 +109,18 @@ describe("capabilities from what the daemon says", () => {
     });
   });
 });
+
+describe("an endpoint's CPUs", () => {
+  it("come from the Engine's /info NCPU and reach placement as the endpoint's capacity", () => {
+    expect(
+      deriveCapabilities({ ...engine285, engine: { ...engine285.engine, cpus: 8 } }).cpus,
+    ).toBe(8);
+  });
+
+  it("are left unknown when the daemon does not say", () => {
+    expect(deriveCapabilities(engine285).cpus).toBeUndefined();
+    expect(
+      deriveCapabilities({ endpoint: "unix:///b.sock", platforms: [], workerLabels: [] }).cpus,
+    ).toBeUndefined();
+  });
+});

@@ -4,6 +4,11 @@ import { fileURLToPath } from "node:url";
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 export const mbakeBin = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
+/**
+ * mbake as plain ES modules, without the bundle main.js runs (dist/bin/mbake.cjs): for
+ * tests that look at which modules a command loads.
+ */
+export const mbakeModules = fileURLToPath(new URL("../../dist/cli/entry.js", import.meta.url));
 
 export interface Run {
   readonly code: number | null;
@@ -19,13 +24,15 @@ export function runMbake(
     env?: Record<string, string | undefined>;
     input?: string;
     timeoutMs?: number;
+    /** The script to run (mbakeBin unless given). */
+    bin?: string;
     onStderr?: (text: string, child: ReturnType<typeof spawn>) => void;
   } = {},
 ): Promise<Run> {
   return new Promise((resolve, reject) => {
     const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1", ...opts.env };
     for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
-    const child = spawn(process.execPath, [mbakeBin, ...args], {
+    const child = spawn(process.execPath, [opts.bin ?? mbakeBin, ...args], {
       cwd: opts.cwd ?? repoRoot,
       env: env as NodeJS.ProcessEnv,
       stdio: ["pipe", "pipe", "pipe"],

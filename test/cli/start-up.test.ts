@@ -4,11 +4,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { runMbake } from "./run-mbake.js";
+import { mbakeModules, runMbake } from "./run-mbake.js";
 
 const recorder = fileURLToPath(new URL("../support/record-loaded-modules.mjs", import.meta.url));
 
-/** Runs the built mbake and returns the CommonJS modules it loaded (paths below node_modules). */
+/**
+ * Runs the built mbake as plain modules and returns the CommonJS modules it loaded (paths
+ * below node_modules). The bundle the mbake command runs keeps these modules' order: each
+ * module in it starts when the module that imports it is imported, not before.
+ */
 async function loadedModules(
   args: string[],
   cwd: string,
@@ -16,6 +20,7 @@ async function loadedModules(
 ) {
   const list = join(mkdtempSync(join(tmpdir(), "mbake-loaded-")), "modules.txt");
   const run = await runMbake(args, {
+    bin: mbakeModules,
     cwd,
     env: {
       ...env,

@@ -79,6 +79,27 @@ describe("scheduler", () => {
     expect(events.at(-1)).toMatchObject({ type: "run-finished", outcome: "success" });
   });
 
+  it("runs a group of 30 targets at once on one endpoint without a listener-leak warning", async () => {
+    const names = Array.from({ length: 30 }, (_, i) => `t${i}`);
+    const plan = setup(Object.fromEntries(names.map((n) => [n, {}])), [
+      { ...amd, maxParallel: 32 },
+    ]);
+    const a = new FakeEndpoint("a", 32);
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on("warning", onWarning);
+    try {
+      const run = runPlan(plan, [a], { signal: new AbortController().signal, emit: () => {} });
+      await a.untilStarted(30);
+      for (const n of names) a.succeed(n);
+      expect((await run).outcome).toBe("success");
+      await tick();
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
   it("respects each endpoint's limit", async () => {
     const plan = setup({ t1: {}, t2: {}, t3: {} }, [{ ...amd, maxParallel: 1 }]);
     const a = new FakeEndpoint("a", 1);

@@ -79,6 +79,8 @@ export interface Capabilities {
   readonly subrequests?: boolean;
   /** A Docker Engine's image store. */
   readonly imageStore?: "containerd" | "graphdriver";
+  /** CPUs the daemon reports (a Docker Engine's /info NCPU): placement's idea of its capacity. */
+  readonly cpus?: number;
   /** What the daemon said that these capabilities come from, for `mbake endpoints inspect`. */
   readonly found?: readonly string[];
 }
