@@ -336,6 +336,11 @@ export function composeToBake(
       // The yaml library refuses alias "bombs" (aliases that expand exponentially).
       throw new ComposeError(`cannot read the file: ${(err as Error).message}`);
     }
+    const cycle = aliasCycle(data);
+    if (cycle !== undefined)
+      throw new ComposeError(
+        `cycle detected: the node at ${cycle} is an alias of a node that contains it`,
+      );
     const raw = interpolateAll(data, env, file.name);
     const services = isObj(raw) ? raw.services : undefined;
     if (!isObj(services) || Object.keys(services).length === 0)
@@ -363,6 +368,37 @@ export function composeToBake(
       throw new DiagnosticError(error(`${file.name}: ${err.message}`));
     throw err;
   }
+}
+
+/**
+ * The path of a value that contains itself (a YAML alias of one of its own ancestors, which
+ * the yaml library turns into a circular object), or undefined. Walks without recursion.
+ */
+export function aliasCycle(data: unknown): string | undefined {
+  type Frame = { value: object; path: string; keys: string[]; next: number };
+  if (data === null || typeof data !== "object") return undefined;
+  const open = new Set<object>();
+  const frames: Frame[] = [];
+  const enter = (value: object, path: string) => {
+    open.add(value);
+    frames.push({ value, path, keys: Object.keys(value), next: 0 });
+  };
+  enter(data, "");
+  while (frames.length > 0) {
+    const top = frames[frames.length - 1]!;
+    if (top.next === top.keys.length) {
+      open.delete(top.value);
+      frames.pop();
+      continue;
+    }
+    const key = top.keys[top.next++]!;
+    const child = (top.value as Record<string, unknown>)[key];
+    if (child === null || typeof child !== "object") continue;
+    const path = top.path === "" ? key : `${top.path}.${key}`;
+    if (open.has(child)) return path;
+    enter(child, path);
+  }
+  return undefined;
 }
 
 /** A .env file's KEY=VALUE lines (comments, `export`, single and double quotes). */

@@ -387,7 +387,8 @@ function missingContextTarget(
   return new DiagnosticError(
     error(
       `Target "${name}" uses context "${value}", but there is no target "${dep}"${didYouMean(dep, project.targets.keys())}.`,
-      at && range ? range[at] : project.targetRanges.get(name),
+      // A context set with --set or inherited has no place of its own here: the target has.
+      (at !== undefined ? range?.[at] : undefined) ?? project.targetRanges.get(name),
     ),
   );
 }

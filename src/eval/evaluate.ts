@@ -401,7 +401,13 @@ export function callFunction(expr: FunctionCallExpr, ctx: EvalContext, splatItem
   try {
     return fn.call(args, expr.range);
   } catch (err) {
-    if (err instanceof DiagnosticError) throw err;
+    if (err instanceof DiagnosticError) {
+      // A function's own check (a parameter of the wrong type) knows no position: the call has one.
+      if (err.diagnostics.every((d) => d.range)) throw err;
+      throw new DiagnosticError(
+        err.diagnostics.map((d) => (d.range ? d : { ...d, range: expr.range })),
+      );
+    }
     const message = err instanceof Error ? err.message : String(err);
     return fail(
       `Error in function call; Call to function "${expr.name}" failed: ${message}.`,

@@ -143,4 +143,11 @@ secrets:
       "compose.yaml: compose.yaml has no services",
     );
   });
+
+  it("refuses an alias of a node inside itself with the path, not a stack overflow (fuzz finding)", () => {
+    const text = "x-common: &c\n  builda: *c\n  b:\n    NaN<<: *c\n    imageage: b\n";
+    expect(() => composeToBake({ name: "compose.yaml", text }, {})).toThrowError(
+      "compose.yaml: cycle detected: the node at x-common.builda is an alias of a node that contains it",
+    );
+  });
 });

@@ -302,3 +302,18 @@ describe("several files", () => {
     });
   });
 });
+
+describe("a target: context that names no target", () => {
+  it("points at the target when the context came from --set (fuzz finding)", () => {
+    const text = 'target "base" {}\ntarget "api" {\n  contexts = { base = "target:base" }\n}\n';
+    let message = "";
+    try {
+      print(text, ["api"], ["a*.contexts.x+=target:a"]);
+    } catch (err) {
+      message = String((err as Error).message);
+    }
+    expect(message).toMatch(
+      /^docker-bake\.hcl:2:8: Target "api" uses context "target:a", but there is no target "a"/,
+    );
+  });
+});

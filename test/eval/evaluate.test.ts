@@ -223,3 +223,13 @@ describe("built-in functions", () => {
     expect(ev("convert([1, 1], set(string))")).toEqual(["1"]);
   });
 });
+
+describe("errors from a function's own checks", () => {
+  it("point at the call when the function knows no position (fuzz finding)", () => {
+    const err = evError("upper(format([]))");
+    const d = err.diagnostics[0]!;
+    expect(d.summary).toBe("Invalid value: a string is required, but a tuple was given.");
+    expect(d.range).toBeDefined();
+    expect(lineColumnAt(d.range!.file, d.range!.start)).toEqual({ line: 1, column: 7 });
+  });
+});

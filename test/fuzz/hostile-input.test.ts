@@ -50,6 +50,8 @@ const casesPerKind = Number(process.env.FUZZ_CASES ?? 150);
 const seed = Number(process.env.FUZZ_SEED ?? 20261202);
 /** Far above any case's time; only a hang or an unbounded evaluation reaches it. */
 const hangBoundMs = 20_000;
+/** Each kind's whole run: the default count fits the unit timeout; a long campaign needs more. */
+const kindTimeoutMs = Math.max(60_000, casesPerKind * 100);
 
 let tools: { bin: string; log: string };
 let savedPath: string | undefined;
@@ -172,7 +174,7 @@ function bakeArgs(rng: Rng, file: string): string[] {
   return ["-f", file, "--print", ...generatedFlags(rng)];
 }
 
-describe("fuzzing the CLI with hostile bake files and flags", () => {
+describe("fuzzing the CLI with hostile bake files and flags", { timeout: kindTimeoutMs }, () => {
   it("HCL: mutations of the project's bake files", async () => {
     const rng = rngFrom(seed);
     for (let i = 0; i < casesPerKind; i++) {
