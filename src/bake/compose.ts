@@ -4,7 +4,7 @@
  * equivalent docker-bake.json. Compose's `${VAR}` interpolation (with :-, -, :?, ?, :+,
  * + and $$) is applied first, from the environment given (the caller adds .env).
  */
-import { type Document, isMap, isScalar, parseDocument } from "yaml";
+import { type Document, isAlias, isMap, isPair, isScalar, isSeq, parseDocument } from "yaml";
 import { DiagnosticError, error } from "../diagnostics/diagnostic.js";
 import type { SourceFile } from "../diagnostics/source.js";
 import { envValue } from "../eval/value.js";
@@ -329,6 +329,13 @@ export function composeToBake(
   if (!isMap(root) && !(isScalar(root) && root.value === null))
     throw new DiagnosticError(error(`${file.name}: a compose file is a map with "services"`));
   try {
+    // An alias of its own ancestor (directly or through a `<<` merge) never ends: the yaml
+    // library would recurse until the stack overflows.
+    const cycle = aliasCycle(doc);
+    if (cycle !== undefined)
+      throw new ComposeError(
+        `cycle detected: the node at ${cycle} is an alias of a node that contains it`,
+      );
     let data: unknown;
     try {
       data = doc.toJS({ maxAliasCount: 1000 });
@@ -336,11 +343,6 @@ export function composeToBake(
       // The yaml library refuses alias "bombs" (aliases that expand exponentially).
       throw new ComposeError(`cannot read the file: ${(err as Error).message}`);
     }
-    const cycle = aliasCycle(data);
-    if (cycle !== undefined)
-      throw new ComposeError(
-        `cycle detected: the node at ${cycle} is an alias of a node that contains it`,
-      );
     const raw = interpolateAll(data, env, file.name);
     const services = isObj(raw) ? raw.services : undefined;
     if (!isObj(services) || Object.keys(services).length === 0)
@@ -371,32 +373,42 @@ export function composeToBake(
 }
 
 /**
- * The path of a value that contains itself (a YAML alias of one of its own ancestors, which
- * the yaml library turns into a circular object), or undefined. Walks without recursion.
+ * The path of an alias that names one of its own ancestors, or undefined. Walks the
+ * document's nodes without recursion, following each alias once to its anchored node.
  */
-export function aliasCycle(data: unknown): string | undefined {
-  type Frame = { value: object; path: string; keys: string[]; next: number };
-  if (data === null || typeof data !== "object") return undefined;
-  const open = new Set<object>();
+export function aliasCycle(doc: Document): string | undefined {
+  // A `<<` merge key is a symbol in the yaml library's nodes.
+  const keyText = (k: unknown) => (typeof k === "symbol" ? (k.description ?? "?") : String(k));
+  type Frame = { node: unknown; path: string; children: [unknown, string][]; next: number };
+  const open = new Set<unknown>();
   const frames: Frame[] = [];
-  const enter = (value: object, path: string) => {
-    open.add(value);
-    frames.push({ value, path, keys: Object.keys(value), next: 0 });
+  const childrenOf = (node: unknown, path: string): [unknown, string][] => {
+    const at = (key: string) => (path === "" ? key : `${path}.${key}`);
+    if (isMap(node))
+      return node.items
+        .filter(isPair)
+        .map((p) => [p.value, at(isScalar(p.key) ? keyText(p.key.value) : "?")]);
+    if (isSeq(node)) return node.items.map((item, i) => [item, at(String(i))]);
+    return [];
   };
-  enter(data, "");
+  const enter = (node: unknown, path: string) => {
+    open.add(node);
+    frames.push({ node, path, children: childrenOf(node, path), next: 0 });
+  };
+  enter(doc.contents, "");
   while (frames.length > 0) {
     const top = frames[frames.length - 1]!;
-    if (top.next === top.keys.length) {
-      open.delete(top.value);
+    if (top.next === top.children.length) {
+      open.delete(top.node);
       frames.pop();
       continue;
     }
-    const key = top.keys[top.next++]!;
-    const child = (top.value as Record<string, unknown>)[key];
-    if (child === null || typeof child !== "object") continue;
-    const path = top.path === "" ? key : `${top.path}.${key}`;
-    if (open.has(child)) return path;
-    enter(child, path);
+    const [child, path] = top.children[top.next++]!;
+    if (isAlias(child)) {
+      if (open.has(child.resolve(doc))) return path;
+      continue;
+    }
+    if (isMap(child) || isSeq(child)) enter(child, path);
   }
   return undefined;
 }

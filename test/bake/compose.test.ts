@@ -149,5 +149,10 @@ secrets:
     expect(() => composeToBake({ name: "compose.yaml", text }, {})).toThrowError(
       "compose.yaml: cycle detected: the node at x-common.builda is an alias of a node that contains it",
     );
+    // Through a << merge key the yaml library itself would recurse until the stack overflows.
+    const merged = "x-common: &c\n eritss:\n  a: 1\n  b:\n    <<: *c\n";
+    expect(() => composeToBake({ name: "compose.yaml", text: merged }, {})).toThrowError(
+      "compose.yaml: cycle detected: the node at x-common.eritss.b.<< is an alias of a node that contains it",
+    );
   });
 });
