@@ -71,7 +71,7 @@ describe("--call ...,format=json output", () => {
       bad: { name: "bad", context: "sub", call: "lint" },
       warn: { name: "warn", call: "lint" },
     };
-    const answers = new Map([
+    const answers = new Map<string, { call: string; answer: Record<string, string> }>([
       ["warn", { call: "lint", answer: { "result.json": warned, "result.statuscode": "3" } }],
       ["bad", { call: "lint", answer: { "result.json": failed } }],
     ]);
