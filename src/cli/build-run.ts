@@ -158,7 +158,10 @@ export async function runBuild(
       return plan.problems.length > 0 ? ExitCode.buildFailed : ExitCode.success;
 
     const masker = createMasker(secretValues(Object.values(resolution.targets), io.cwd, io.env));
-    const progress = await startProgress(o.progress, io, masker, several);
+    const progress = await startProgress(o.progress, io, masker, {
+      showEndpoint: several,
+      listDone: o.call === undefined,
+    });
     const warn = (message: string, target?: string) =>
       progress.emit({ type: "warning", time: Date.now(), message, ...(target ? { target } : {}) });
     for (const w of warnings) warn(w);

@@ -126,6 +126,7 @@ describe("--call ...,format=json on the modern Engine", () => {
       expect(theirs.stderr, shown).toBe("");
       expect(theirs.status, shown).toBe(status);
       expect(ours.code, `${shown}\n${ours.stderr}`).toBe(status);
+      expect(ours.stderr, shown).toBe("");
       expect(comparable(ours.stdout), shown).toBe(comparable(theirs.stdout));
       answers[args[1]] = ours.stdout;
     }
