@@ -7,15 +7,42 @@ import { compareStrings, record } from "../eval/value.js";
 import { attributes } from "./attributes.js";
 import type { Group, SshEntry, Target } from "./model.js";
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json } | OrderedObject;
+export type Json =
+  | null
+  | boolean
+  | number
+  | string
+  | Json[]
+  | { [k: string]: Json }
+  | OrderedObject
+  | RawJson;
 
 /** An object whose keys print in the given order (Go structs), not sorted (Go maps). */
-class OrderedObject {
+export class OrderedObject {
   constructor(readonly entries: [string, Json][]) {}
 }
 
-function goString(s: string): string {
-  return JSON.stringify(s)
+/**
+ * JSON text printed as Go prints a json.RawMessage inside MarshalIndent: whitespace dropped,
+ * HTML characters escaped, re-indented at its depth; keys and numbers stay as written.
+ * The text must be valid JSON (see rawJson).
+ */
+export class RawJson {
+  private constructor(readonly text: string) {}
+  /** The text as a RawJson, or undefined when it is not valid JSON. */
+  static of(text: string): RawJson | undefined {
+    try {
+      JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+    return new RawJson(text);
+  }
+}
+
+/** Go's HTML-safe escaping of the characters JSON.stringify leaves alone. */
+function escapeHtml(s: string): string {
+  return s
     .replace(/</g, "\\u003c")
     .replace(/>/g, "\\u003e")
     .replace(/&/g, "\\u0026")
@@ -23,8 +50,108 @@ function goString(s: string): string {
     .replace(/\u2029/g, "\\u2029");
 }
 
+function goString(s: string): string {
+  return escapeHtml(JSON.stringify(s));
+}
+
+/** Go's json.Compact (HTML-escaping) then json.Indent of valid JSON text, at `indent`. */
+function indentRaw(text: string, indent: string): string {
+  let out = "";
+  let depth = 0;
+  let needIndent = false;
+  let inString = false;
+  let escaped = false;
+  const newline = (d: number) => `\n${indent}${"  ".repeat(d)}`;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (inString) {
+      out += escapeHtml(ch);
+      if (escaped) escaped = false;
+      else if (ch === "\\") escaped = true;
+      else if (ch === '"') inString = false;
+      continue;
+    }
+    if (ch === " " || ch === "\t" || ch === "\n" || ch === "\r") continue;
+    if (needIndent && ch !== "]" && ch !== "}") {
+      needIndent = false;
+      depth++;
+      out += newline(depth);
+    }
+    if (ch === '"') inString = true;
+    if (ch === "{" || ch === "[") {
+      needIndent = true;
+      out += ch;
+    } else if (ch === ",") out += `,${newline(depth)}`;
+    else if (ch === ":") out += ": ";
+    else if (ch === "}" || ch === "]") {
+      if (needIndent) needIndent = false;
+      else {
+        depth--;
+        out += newline(depth);
+      }
+      out += ch;
+    } else out += ch;
+  }
+  return out;
+}
+
+/**
+ * The members of a JSON object's text, each value as its own text, as Go's json.Unmarshal
+ * into map[string]json.RawMessage gives them (a repeated key keeps its last value);
+ * undefined when the text is not a JSON object.
+ */
+export function rawMembers(text: string): Map<string, RawJson> | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return undefined;
+  const members = new Map<string, RawJson>();
+  let i = text.indexOf("{") + 1;
+  const skipSpace = () => {
+    while (/\s/.test(text[i] ?? "")) i++;
+  };
+  /** The end of the string starting at i (just past its closing quote). */
+  const stringEnd = (start: number) => {
+    let j = start + 1;
+    while (text[j] !== '"') j += text[j] === "\\" ? 2 : 1;
+    return j + 1;
+  };
+  for (;;) {
+    skipSpace();
+    if (text[i] === "}") break;
+    const keyEnd = stringEnd(i);
+    const key = JSON.parse(text.slice(i, keyEnd)) as string;
+    i = keyEnd;
+    skipSpace();
+    i++; // the colon
+    skipSpace();
+    const start = i;
+    let depth = 0;
+    while (i < text.length) {
+      const ch = text[i]!;
+      if (ch === '"') {
+        i = stringEnd(i);
+        continue;
+      }
+      if (depth === 0 && (ch === "," || ch === "}")) break;
+      if (ch === "{" || ch === "[") depth++;
+      else if (ch === "}" || ch === "]") depth--;
+      i++;
+    }
+    members.set(key, RawJson.of(text.slice(start, i).trim())!);
+    skipSpace();
+    if (text[i] === ",") i++;
+    else break;
+  }
+  return members;
+}
+
 function encode(v: Json, indent: string): string {
   if (v === null) return "null";
+  if (v instanceof RawJson) return indentRaw(v.text, indent);
   if (typeof v === "string") return goString(v);
   if (typeof v === "number" || typeof v === "boolean") return String(v);
   const inner = `${indent}  `;
@@ -98,7 +225,14 @@ export interface PrintInput {
   readonly targets: Readonly<Record<string, Target>>;
 }
 
-export function printBake(res: PrintInput): string {
+/**
+ * The resolved definition as a Go value: `group` (when any) and `target`, each target's entry
+ * made by `entry` from its printed attributes (by default those attributes themselves).
+ */
+export function definitionJson(
+  res: PrintInput,
+  entry: (name: string, attributes: Json) => Json = (_, a) => a,
+): Json {
   const groups = record<Json>();
   for (const [name, g] of Object.entries(res.groups)) {
     groups[name] = new OrderedObject([
@@ -107,12 +241,20 @@ export function printBake(res: PrintInput): string {
     ]);
   }
   const targets = record<Json>();
-  for (const [name, t] of Object.entries(res.targets)) targets[name] = targetJson(t);
-  const root = new OrderedObject([
+  for (const [name, t] of Object.entries(res.targets)) targets[name] = entry(name, targetJson(t));
+  return new OrderedObject([
     ...(Object.keys(groups).length > 0 ? [["group", groups] as [string, Json]] : []),
     ["target", targets],
   ]);
-  return encode(root, "");
+}
+
+/** A Go value as json.MarshalIndent(v, "", "  ") prints it (no final newline). */
+export function encodeGoJson(v: Json): string {
+  return encode(v, "");
+}
+
+export function printBake(res: PrintInput): string {
+  return encode(definitionJson(res), "");
 }
 
 /** Go's json.MarshalIndent of structs: objects keep their key order. Strings print as Go quotes them. */

@@ -35,7 +35,7 @@ interface SourceInfo {
   /** base64, as Go writes []byte in JSON. */
   readonly data?: string;
 }
-interface LintResults {
+export interface LintResults {
   readonly warnings?: readonly {
     readonly ruleName: string;
     readonly url?: string;
@@ -93,6 +93,12 @@ function excerptAt(results: LintResults, location: Location | undefined, filenam
   return sourceExcerpt(filename, text, location?.ranges ?? []);
 }
 
+/** The error buildx reports for a check that hit a build error: its message and the lines around it. */
+export function lintErrorText(results: LintResults, filename: string): string | undefined {
+  if (!results.buildError) return undefined;
+  return `${results.buildError.message}\n${excerptAt(results, results.buildError.location, filename)}`;
+}
+
 /** `--call check`: the warnings by file and line, then the build error if the frontend hit one. */
 function lintText(results: LintResults, filename: string): { text: string; error?: string } {
   const warnings = [...(results.warnings ?? [])].sort((a, b) => {
@@ -114,41 +120,71 @@ function lintText(results: LintResults, filename: string): { text: string; error
     text += `\nWARNING: ${w.ruleName}${w.url ? ` - ${w.url}` : ""}\n${w.detail ?? ""}\n`;
     text += excerptAt(results, w.location, filename);
   }
-  if (results.buildError) {
+  const error = lintErrorText(results, filename);
+  if (error !== undefined) {
     if (warnings.length > 0) text += "\n";
-    const error = `${results.buildError.message}\n${excerptAt(results, results.buildError.location, filename)}`;
     return { text, error };
   }
   if (warnings.length === 0) text += "Check complete, no warnings found.\n";
   return { text };
 }
 
-/** One target's answer as buildx prints it, and the exit status it asks for. */
+/** How `--call` prints: `ignorestatus=true` makes the frontend's status code count for nothing. */
+export interface CallPrinting {
+  readonly ignoreStatus?: boolean;
+}
+
+/**
+ * The check's results from the answer's result.json; a JSON text that does not parse is the
+ * error buildx reports for it.
+ */
+export function lintResultsOf(answer: CallAnswer): LintResults | { readonly unreadable: string } {
+  const json = answer["result.json"];
+  if (!json) return {};
+  try {
+    return JSON.parse(json) as LintResults;
+  } catch (e) {
+    return { unreadable: `the frontend's check results are not JSON: ${(e as Error).message}` };
+  }
+}
+
+/** One target's answer as buildx prints it, the exit status it asks for, and whether it failed. */
 export function callResultText(
   call: string,
   answer: CallAnswer,
   target: Target,
-): { text: string; status: number } {
+  printing: CallPrinting = {},
+): { text: string; status: number; failed?: boolean } {
   if (call === "lint") {
-    let results: LintResults = {};
-    if (answer["result.json"]) results = JSON.parse(answer["result.json"]) as LintResults;
+    const results = lintResultsOf(answer);
+    if ("unreadable" in results)
+      return { text: `error: ${results.unreadable}\n`, status: 1, failed: true };
     const { text, error } = lintText(results, dockerfileShownName(target));
-    if (error !== undefined) return { text: `${text}error: ${error}\n`, status: 1 };
-    return { text, status: statusOf(answer) };
+    if (error !== undefined) return { text: `${text}error: ${error}\n`, status: 1, failed: true };
+    return { text, status: statusOf(answer, printing) };
   }
   const text = answer["result.txt"] ?? "";
-  return { text, status: statusOf(answer) };
+  return { text, status: statusOf(answer, printing) };
 }
 
-function statusOf(answer: CallAnswer): number {
+/** The frontend's result.statuscode, 0 when absent or ignored. */
+export function statusOf(answer: CallAnswer, printing: CallPrinting = {}): number {
+  if (printing.ignoreStatus) return 0;
   const n = Number.parseInt(answer["result.statuscode"] ?? "0", 10);
   return Number.isNaN(n) ? 0 : n;
 }
 
-/** Every answered target's block, sorted by name, and the first non-zero status. */
+/** The run's status as buildx works it out: 1 once a target failed, else the first non-zero status. */
+export function combineStatus(status: number, one: { status: number; failed?: boolean }): number {
+  if (one.failed) return 1;
+  return status === 0 ? one.status : status;
+}
+
+/** Every answered target's block, sorted by name, and the status buildx exits with. */
 export function callOutput(
   answers: ReadonlyMap<string, { readonly call: string; readonly answer: CallAnswer }>,
   targets: Readonly<Record<string, Target>>,
+  printing: CallPrinting = {},
 ): { text: string; status: number } {
   let text = "";
   let status = 0;
@@ -160,9 +196,9 @@ export function callOutput(
     text += `${name}\n`;
     if (target.description) text += `${target.description}\n`;
     text += "\n";
-    const one = callResultText(call, answer, target);
+    const one = callResultText(call, answer, target, printing);
     text += one.text;
-    if (one.status !== 0 && status === 0) status = one.status;
+    status = combineStatus(status, one);
   }
   return { text, status };
 }

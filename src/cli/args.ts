@@ -16,6 +16,10 @@ export interface BakeOptions {
   readonly list?: string;
   /** `--call`/`--check`: the method every target is evaluated with (absent for "build"). */
   readonly call?: string;
+  /** `--call ...,format=json`: the answers as one JSON document (buildx's format). */
+  readonly callFormat?: string;
+  /** `--call ...,ignorestatus=true`: the answers' status codes do not set the exit status. */
+  readonly callIgnoreStatus?: boolean;
   readonly progress: ProgressMode;
   readonly push: boolean;
   readonly load: boolean;
@@ -278,11 +282,6 @@ function parseBake(argv: readonly string[]): Command {
   const list = raw.strings.get("list");
   if (list !== undefined) parseListFlag(list);
   const call = parseCallFlag(raw.bools.has("check") ? "check" : raw.strings.get("call"));
-  if (!raw.bools.has("print") && /(^|,)\s*format=json/.test(raw.strings.get("call") ?? ""))
-    throw new UsageError(
-      `--call ${raw.strings.get("call")}: mbake prints the answers as text (as buildx without format=json); format=json is not supported yet`,
-      "bake",
-    );
   const maxParallel = raw.strings.get("max-parallel");
   const endpointsFromFlag = raw.lists.get("endpoint") ?? [];
   return {
@@ -293,7 +292,9 @@ function parseBake(argv: readonly string[]): Command {
       set: raw.lists.get("set") ?? [],
       print: raw.bools.has("print"),
       ...(list !== undefined ? { list } : {}),
-      ...(call !== undefined ? { call } : {}),
+      ...(call?.name !== undefined ? { call: call.name } : {}),
+      ...(call?.format ? { callFormat: call.format } : {}),
+      ...(call?.ignoreStatus ? { callIgnoreStatus: true } : {}),
       progress,
       push: raw.bools.has("push"),
       load: raw.bools.has("load"),
@@ -468,14 +469,45 @@ export function parseListFlag(text: string): {
   return { type, format };
 }
 
-/** `--call check,format=json`: the method's name; "build" (the default) is no call at all. */
-function parseCallFlag(text: string | undefined): string | undefined {
+/**
+ * `--call check,format=json,ignorestatus=true`: the method's name ("build", the default, is no
+ * call at all: name is absent), the output format and whether status codes are ignored.
+ */
+function parseCallFlag(
+  text: string | undefined,
+): { name?: string; format?: string; ignoreStatus?: boolean } | undefined {
   if (text === undefined) return undefined;
-  const name = text
-    .split(",")
-    .find((f) => !f.includes("="))
-    ?.trim();
+  let name: string | undefined;
+  let format: string | undefined;
+  let ignoreStatus: boolean | undefined;
+  for (const field of text.split(",").map((f) => f.trim())) {
+    const eq = field.indexOf("=");
+    if (eq < 0) {
+      if (name !== undefined)
+        throw new UsageError(`invalid --call "${text}": one method only`, "bake");
+      name = field;
+      continue;
+    }
+    const key = field.slice(0, eq);
+    const value = field.slice(eq + 1);
+    if (key === "format") format = value;
+    else if (key === "ignorestatus") {
+      // Go's strconv.ParseBool, as buildx reads it.
+      if (["1", "t", "T", "TRUE", "true", "True"].includes(value)) ignoreStatus = true;
+      else if (["0", "f", "F", "FALSE", "false", "False"].includes(value)) ignoreStatus = false;
+      else throw new UsageError(`invalid --call "${text}": ignorestatus is true or false`, "bake");
+    } else
+      throw new UsageError(
+        `invalid --call "${text}": unexpected key "${key}" (use format= or ignorestatus=)`,
+        "bake",
+      );
+  }
   // buildx keeps "lint" as the name of what --check and --call=check ask for.
-  if (name === "check") return "lint";
-  return !name || name === "build" ? undefined : name;
+  if (name === "check") name = "lint";
+  if (!name || name === "build") return undefined;
+  return {
+    name,
+    ...(format !== undefined ? { format } : {}),
+    ...(ignoreStatus ? { ignoreStatus } : {}),
+  };
 }

@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import type { BakeResolution } from "../bake/resolve.js";
+import { callJsonOutput } from "../build/call-json.js";
 import { callName, callOutput } from "../build/call-output.js";
 import { type BuildRun, buildEndpoint, onceEach } from "../build/endpoint.js";
 import { checkMetadataFile, checkSecretFiles } from "../build/input-paths.js";
@@ -97,7 +98,14 @@ function exitCodeFor(outcome: RunResult["outcome"]): ExitCode {
 }
 
 /** `--call`: each answered target's result on stdout as buildx prints it; the status it asks for. */
-function printCallAnswers(result: RunResult, resolution: BakeResolution, io: CliIo): number {
+function printCallAnswers(
+  o: BakeOptions,
+  result: RunResult,
+  resolution: BakeResolution,
+  io: CliIo,
+): number {
+  // As buildx: a run that failed prints no answers, only its error.
+  if (result.outcome !== "success") return 0;
   const answers = new Map<string, { call: string; answer: Record<string, string> }>();
   for (const r of result.jobs) {
     const call = callName(resolution.targets[r.job.target]?.call);
@@ -105,7 +113,11 @@ function printCallAnswers(result: RunResult, resolution: BakeResolution, io: Cli
     answers.set(r.job.target, { call, answer: r.outcome.exporterResponse });
   }
   if (answers.size === 0) return 0;
-  const { text, status } = callOutput(answers, resolution.targets);
+  const printing = o.callIgnoreStatus ? { ignoreStatus: true } : {};
+  const { text, status } =
+    o.callFormat === "json"
+      ? callJsonOutput(answers, resolution, printing)
+      : callOutput(answers, resolution.targets, printing);
   io.stdout.write(text);
   return status;
 }
@@ -146,7 +158,10 @@ export async function runBuild(
       return plan.problems.length > 0 ? ExitCode.buildFailed : ExitCode.success;
 
     const masker = createMasker(secretValues(Object.values(resolution.targets), io.cwd, io.env));
-    const progress = await startProgress(o.progress, io, masker, several);
+    const progress = await startProgress(o.progress, io, masker, {
+      showEndpoint: several,
+      listDone: o.call === undefined,
+    });
     const warn = (message: string, target?: string) =>
       progress.emit({ type: "warning", time: Date.now(), message, ...(target ? { target } : {}) });
     for (const w of warnings) warn(w);
@@ -183,7 +198,7 @@ export async function runBuild(
     if (result.outcome !== "cancelled" && o.metadataFile)
       writeMetadata(resolve(io.cwd, o.metadataFile), result, progress.jobs());
     const code = exitCodeFor(result.outcome);
-    const called = printCallAnswers(result, resolution, io);
+    const called = printCallAnswers(o, result, resolution, io);
     return code === ExitCode.success && called !== 0 ? ExitCode.buildFailed : code;
   } finally {
     await Promise.all(connected.map((c) => c.client.close().catch(() => {})));

@@ -18,11 +18,18 @@ export interface ProgressOutput {
   readonly jobs: () => readonly JobView[];
 }
 
+/** How the run is shown: endpoint names beside targets; quiet's list of finished targets. */
+export interface ProgressShape {
+  readonly showEndpoint: boolean;
+  /** False for `--call` runs: nothing is built, the answers on stdout are the result (as buildx). */
+  readonly listDone?: boolean;
+}
+
 async function createRenderer(
   requested: ProgressMode,
   io: CliIo,
   masker: Masker,
-  showEndpoint: boolean,
+  { showEndpoint, listDone = true }: ProgressShape,
 ): Promise<Renderer> {
   const writeErr = (t: string) => io.stderr.write(t);
   const mode = chooseProgressMode(requested, io.stdout.isTTY === true, io.env);
@@ -37,7 +44,7 @@ async function createRenderer(
     case "rawjson":
       return createRawJsonRenderer((t) => io.stdout.write(t), masker);
     case "quiet":
-      return createQuietRenderer(writeErr, masker);
+      return createQuietRenderer(writeErr, masker, { listDone });
     case "plain":
       return createPlainRenderer(writeErr, { showEndpoint, masker });
   }
@@ -47,9 +54,9 @@ export async function startProgress(
   requested: ProgressMode,
   io: CliIo,
   masker: Masker,
-  showEndpoint: boolean,
+  shape: ProgressShape,
 ): Promise<ProgressOutput> {
-  const renderer = await createRenderer(requested, io, masker, showEndpoint);
+  const renderer = await createRenderer(requested, io, masker, shape);
   let state = initialState();
   return {
     emit(e) {

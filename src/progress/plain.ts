@@ -154,7 +154,11 @@ export function createRawJsonRenderer(write: (text: string) => void, masker?: Ma
 }
 
 /** Only failures and the final results. */
-export function createQuietRenderer(write: (text: string) => void, masker?: Masker): Renderer {
+export function createQuietRenderer(
+  write: (text: string) => void,
+  masker?: Masker,
+  { listDone = true }: { readonly listDone?: boolean } = {},
+): Renderer {
   const plain = createPlainRenderer(() => {}, {
     showEndpoint: true,
     ...(masker ? { masker } : {}),
@@ -172,6 +176,7 @@ export function createQuietRenderer(write: (text: string) => void, masker?: Mask
         write(`${mask(`WARNING: ${e.target ? `${e.target}: ` : ""}${e.message}`)}\n`);
     },
     async finish() {
+      if (!listDone) return;
       for (const j of state.jobs) {
         if (j.state === "done")
           write(

@@ -96,4 +96,22 @@ describe("parseArgs", () => {
     expect(() => parseArgs(["endpoints", "inspekt"])).toThrowError(/did you mean "inspect"/);
     expect(() => parseArgs(["completion", "tcsh"])).toThrowError(/bash, zsh or fish/);
   });
+
+  it("reads --call as buildx does: the method (check is lint), format= and ignorestatus=; --check is the check", () => {
+    expect(bake(["--call", "check,format=json"])).toMatchObject({
+      call: "lint",
+      callFormat: "json",
+    });
+    expect(bake(["--call=targets,format=json,ignorestatus=1"])).toMatchObject({
+      call: "targets",
+      callFormat: "json",
+      callIgnoreStatus: true,
+    });
+    expect(bake(["--call", "outline"]).callFormat).toBeUndefined();
+    expect(bake(["--check"]).call).toBe("lint");
+    expect(bake(["--call", "build,format=json"]).call).toBeUndefined();
+    expect(() => bake(["--call", "targets,foo=bar"])).toThrow(/unexpected key "foo"/);
+    expect(() => bake(["--call", "targets,outline"])).toThrow(/one method only/);
+    expect(() => bake(["--call", "targets,ignorestatus=maybe"])).toThrow(UsageError);
+  });
 });

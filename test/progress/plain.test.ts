@@ -60,6 +60,12 @@ describe("plain progress", () => {
     const quiet = await render((w) => createQuietRenderer(w));
     expect(quiet).toMatch(/^ERROR: failing: /m);
     expect(quiet).not.toMatch(/#\d+ /);
+    // A --call run lists no finished targets: its answers on stdout are the result.
+    const called = await render((w) => createQuietRenderer(w, undefined, { listDone: false }));
+    const done = quiet.split("\n").filter((l) => l !== "" && !/^(ERROR|WARNING): /.test(l));
+    expect(done.length).toBeGreaterThan(0);
+    expect(called.split("\n").filter((l) => done.includes(l))).toEqual([]);
+    expect(called).toMatch(/^ERROR: failing: /m);
   });
 
   it("chooses plain output in pipes and CI, the live view on a terminal", () => {
