@@ -31,7 +31,7 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-/** Where the longest end of `text` (from `from` on) that begins some secret starts; text.length if none. */
+/** Where the longest end of `text` (from `from` on) that begins a secret starts; text.length if none. */
 function holdFrom(text: string, from: number, texts: readonly string[]): number {
   const firsts = new Set(texts.map((t) => t[0]));
   for (let i = Math.max(from, text.length - (texts[0]?.length ?? 0) + 1); i < text.length; i++) {
@@ -69,9 +69,13 @@ export function createMasker(secrets: readonly string[] | SecretTexts): Masker {
   const split = (text: string): { shown: string; held: string } => {
     const r = pattern();
     if (!r) return { shown: text, held: "" };
-    let lastEnd = 0;
-    for (const m of text.matchAll(r)) lastEnd = (m.index ?? 0) + m[0].length;
-    const at = holdFrom(text, lastEnd, source.texts());
+    // The end that may begin a secret waits (even where a shorter secret matched already:
+    // "tok" may be the start of "token-2"), and so does a whole match that reaches into it.
+    let at = holdFrom(text, 0, source.texts());
+    for (const m of text.matchAll(r)) {
+      const start = m.index ?? 0;
+      if (start < at && start + m[0].length > at) at = start;
+    }
     return { shown: mask(text.slice(0, at)), held: text.slice(at) };
   };
   return {
