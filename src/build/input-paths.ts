@@ -7,6 +7,7 @@ import { dirname, resolve } from "node:path";
 import type { Target } from "../bake/model.js";
 import { readSecret } from "../buildkit/session/secrets.js";
 import { InputError } from "../diagnostics/error-kind.js";
+import { secretSpecOf } from "./secrets.js";
 
 export class InputPathError extends InputError {
   override name = "InputPathError";
@@ -20,11 +21,7 @@ export function checkSecretFiles(
 ): void {
   for (const [name, t] of Object.entries(targets)) {
     for (const e of t.secret ?? []) {
-      const spec = {
-        id: e.id ?? "",
-        ...(e.src !== undefined ? { src: e.src } : {}),
-        ...(e.env !== undefined ? { env: e.env } : {}),
-      };
+      const spec = secretSpecOf(e, cwd);
       if (spec.env !== undefined) continue;
       try {
         readSecret(spec, env, cwd);

@@ -3,8 +3,16 @@ import { cachedSteps, type JobView } from "../progress/model.js";
 import type { RunResult } from "../scheduler/scheduler.js";
 import { writeAtomically } from "./files.js";
 
-/** Writes the metadata file, with each target's cached and total steps as progress counted them. */
-export function writeMetadata(path: string, result: RunResult, jobs: readonly JobView[]): void {
+/**
+ * Writes the metadata file, with each target's cached and total steps as progress counted
+ * them; every text in it (an error a step's output ended up in) goes through `mask`.
+ */
+export function writeMetadata(
+  path: string,
+  result: RunResult,
+  jobs: readonly JobView[],
+  mask: (text: string) => string = (t) => t,
+): void {
   const metadata = metadataFor(result);
   for (const job of jobs) {
     const entry = metadata[job.target];
@@ -13,7 +21,9 @@ export function writeMetadata(path: string, result: RunResult, jobs: readonly Jo
     entry["mbake.cached_steps"] = Number(entry["mbake.cached_steps"] ?? 0) + cached;
     entry["mbake.total_steps"] = Number(entry["mbake.total_steps"] ?? 0) + total;
   }
-  writeAtomically(path, `${JSON.stringify(metadata, null, 2)}\n`);
+  const masked = (_key: string, value: unknown) =>
+    typeof value === "string" ? mask(value) : value;
+  writeAtomically(path, `${JSON.stringify(metadata, masked, 2)}\n`);
 }
 
 export function metadataFor(result: RunResult): Record<string, Record<string, unknown>> {

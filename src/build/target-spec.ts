@@ -12,6 +12,7 @@ import { InputError } from "../diagnostics/error-kind.js";
 import { sharedCacheFor } from "../plan/shared-cache.js";
 import type { DependencyOutput } from "../scheduler/scheduler.js";
 import { callName, subrequests } from "./call-output.js";
+import { secretSpecOf } from "./secrets.js";
 
 export class TargetSpecError extends InputError {
   override name = "TargetSpecError";
@@ -228,11 +229,7 @@ export function targetToSpec(t: Target, ctx: SpecContext): SpecResult {
   const namedContexts = namedContextsOf(t, ctx);
   const cache = cacheOf(t, ctx, output);
   const requested = entitlementsOf(t, ctx);
-  const secrets = (t.secret ?? []).map((s) => ({
-    id: s.id ?? "",
-    ...(s.src !== undefined ? { src: resolve(ctx.cwd, s.src) } : {}),
-    ...(s.env !== undefined ? { env: s.env } : {}),
-  }));
+  const secrets = (t.secret ?? []).map((s) => secretSpecOf(s, ctx.cwd));
   return {
     spec: {
       ...contextOf(t, ctx.cwd),

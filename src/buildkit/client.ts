@@ -13,6 +13,7 @@ import { parseReference, tagOf } from "../registry/reference.js";
 import { CancelledError, throwIfAborted, untilAborted, whenAborted } from "../support/abort.js";
 import { credentialsFor, readDockerConfig } from "../support/docker-config.js";
 import { readBoundedFile, readLimits } from "../support/read-file.js";
+import { processSecrets } from "../support/secret-texts.js";
 import { traceClock, traced, tracePhase } from "../support/trace.js";
 import { markWorkStarted } from "../support/work-started.js";
 import { type DaemonFacts, deriveCapabilities } from "./capabilities.js";
@@ -583,6 +584,7 @@ export class BuildkitClient {
       .toString("base64")
       .replace(/\+/g, "-")
       .replace(/\//g, "_");
+    if (creds) processSecrets.add(auth);
     let digest = "";
     let error = "";
     if (signal) throwIfAborted(signal);

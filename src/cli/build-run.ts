@@ -14,7 +14,7 @@ import { joinSplitImage } from "../build/join-images.js";
 import { writeMetadata } from "../build/metadata.js";
 import { checkOutputDests } from "../build/output-dests.js";
 import { planTargets } from "../build/plan-targets.js";
-import { secretValues } from "../build/secrets.js";
+import { readTargetSecrets } from "../build/secrets.js";
 import { readRunMemory, saveRunMemory } from "../build/state.js";
 import type { TargetGraph } from "../graph/graph.js";
 import { describePlan, planJobs } from "../plan/plan.js";
@@ -22,6 +22,7 @@ import { parseSharedCache } from "../plan/shared-cache.js";
 import { createMasker } from "../progress/mask.js";
 import { type RunResult, runPlan } from "../scheduler/scheduler.js";
 import { CancelledError, throwIfAborted, untilAborted } from "../support/abort.js";
+import { processSecrets } from "../support/secret-texts.js";
 import type { BakeOptions } from "./args.js";
 import { loadConfig } from "./config-file.js";
 import {
@@ -157,7 +158,9 @@ export async function runBuild(
     if (o.dryRun || plan.problems.length > 0)
       return plan.problems.length > 0 ? ExitCode.buildFailed : ExitCode.success;
 
-    const masker = createMasker(secretValues(Object.values(resolution.targets), io.cwd, io.env));
+    // Every secret is read (and so known to the masker) before any progress is written.
+    readTargetSecrets(Object.values(resolution.targets), io.cwd, io.env);
+    const masker = createMasker(processSecrets);
     const progress = await startProgress(o.progress, io, masker, {
       showEndpoint: several,
       listDone: o.call === undefined,
@@ -196,7 +199,7 @@ export async function runBuild(
     saveRunMemory(io.cwd, memory, result);
     // A cancelled run writes no metadata file: like its outputs, nothing partial is left.
     if (result.outcome !== "cancelled" && o.metadataFile)
-      writeMetadata(resolve(io.cwd, o.metadataFile), result, progress.jobs());
+      writeMetadata(resolve(io.cwd, o.metadataFile), result, progress.jobs(), masker.mask);
     const code = exitCodeFor(result.outcome);
     const called = printCallAnswers(o, result, resolution, io);
     return code === ExitCode.success && called !== 0 ? ExitCode.buildFailed : code;

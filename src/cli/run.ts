@@ -2,7 +2,9 @@
 import { DiagnosticError, renderDiagnostic } from "../diagnostics/diagnostic.js";
 import { didYouMean } from "../diagnostics/did-you-mean.js";
 import { type ErrorKind, kindOf } from "../diagnostics/error-kind.js";
+import { createMasker } from "../progress/mask.js";
 import { cancelledLine, untilAborted } from "../support/abort.js";
+import { processSecrets } from "../support/secret-texts.js";
 import { traced } from "../support/trace.js";
 import { type Command, parseArgs, UsageError } from "./args.js";
 import { completionScript } from "./completion.js";
@@ -98,9 +100,11 @@ export function reportError(err: unknown, io: CliIo): number {
   } else if (kind === "cancelled") {
     write(io.stderr, cancelledLine);
   } else {
-    write(io.stderr, `mbake: ${err instanceof Error ? err.message : String(err)}`);
+    // Any secret this run read or obtained is hidden here too (an error may quote one).
+    const { mask } = createMasker(processSecrets);
+    write(io.stderr, mask(`mbake: ${err instanceof Error ? err.message : String(err)}`));
     if (kind !== "input" && io.env.MBAKE_DEBUG && err instanceof Error && err.stack)
-      write(io.stderr, err.stack);
+      write(io.stderr, mask(err.stack));
   }
   return exitCodeFor(kind);
 }

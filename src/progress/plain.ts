@@ -4,7 +4,7 @@
  * log lines `#3 0.412 text`, then `#3 DONE 1.2s`, `#3 CACHED` or `#3 ERROR: ...`.
  */
 import type { JobRef, RunEvent } from "./events.js";
-import type { Masker } from "./mask.js";
+import type { Masker, StreamMasker } from "./mask.js";
 import {
   cleanLogLine,
   failingStep,
@@ -15,6 +15,7 @@ import {
   reduce,
 } from "./model.js";
 import type { Renderer } from "./renderer.js";
+import type { SolveStatus, VertexLog } from "./status.js";
 import { formatTable, summaryRows } from "./summary.js";
 
 interface VertexLine {
@@ -137,17 +138,74 @@ export function createPlainRenderer(
   };
 }
 
-/** One JSON object per event (log data as text). */
+/**
+ * One JSON object per event (log data as text). Every string is masked before it is
+ * encoded (a secret with a quote or a backslash is still found), and each step's log is
+ * masked as one stream: a secret split over two chunks is held back until it can be hidden.
+ */
 export function createRawJsonRenderer(write: (text: string) => void, masker?: Masker): Renderer {
   const mask = masker?.mask ?? ((t: string) => t);
+  const streams = new Map<
+    string,
+    { decoder: InstanceType<typeof TextDecoder>; masker?: StreamMasker }
+  >();
+  const streamOf = (job: JobRef, vertex: string) => {
+    const key = `${jobKey(job)} ${vertex}`;
+    let s = streams.get(key);
+    if (!s) {
+      s = { decoder: new TextDecoder(), ...(masker ? { masker: masker.stream() } : {}) };
+      streams.set(key, s);
+    }
+    return s;
+  };
+  /** The held-back end of a step's log, as a log entry, when the step (or its job) ends. */
+  const flush = (key: string, vertex: string): VertexLog[] => {
+    const s = streams.get(key);
+    if (!s) return [];
+    streams.delete(key);
+    const rest = s.decoder.decode();
+    const text = s.masker ? s.masker.push(rest) + s.masker.flush() : rest;
+    return text ? [{ vertex, stream: 1, data: Buffer.from(text) }] : [];
+  };
+  const logText = (e: RunEvent & { type: "job-status" }): SolveStatus => {
+    const logs: VertexLog[] = [];
+    for (const l of e.status.logs) {
+      const s = streamOf(e.job, l.vertex);
+      const text = s.decoder.decode(l.data, { stream: true });
+      const shown = s.masker ? s.masker.push(text) : text;
+      if (shown) logs.push({ ...l, data: Buffer.from(shown) });
+    }
+    for (const v of e.status.vertexes)
+      if (v.completed || v.error) logs.push(...flush(`${jobKey(e.job)} ${v.digest}`, v.digest));
+    return { ...e.status, logs };
+  };
+  const encode = (e: RunEvent) =>
+    JSON.stringify(e, (key, value: unknown) => {
+      if (key === "data" && value && typeof value === "object")
+        return Buffer.from(value as Uint8Array).toString("utf8");
+      if (typeof value === "string") return mask(value);
+      return value;
+    });
   return {
     onEvent(e: RunEvent) {
-      const json = JSON.stringify(e, (key, value: unknown) => {
-        if (key === "data" && value && typeof value === "object")
-          return Buffer.from(Object.values(value as Record<string, number>)).toString("utf8");
-        return value;
-      });
-      write(`${mask(json)}\n`);
+      if (e.type === "job-status") {
+        write(`${encode({ ...e, status: logText(e) })}\n`);
+        return;
+      }
+      if (e.type === "job-done" || e.type === "job-failed" || e.type === "job-retry") {
+        // What a step printed last, before the job's end is told.
+        const prefix = `${jobKey(e.job)} `;
+        const logs = [...streams.keys()]
+          .filter((k) => k.startsWith(prefix))
+          .flatMap((k) => flush(k, k.slice(prefix.length)));
+        if (logs.length > 0) {
+          const status: SolveStatus = { vertexes: [], statuses: [], logs, warnings: [] };
+          write(
+            `${encode({ type: "job-status", time: e.time, job: e.job, endpoint: e.type === "job-retry" ? e.fromEndpoint : (e.endpoint ?? ""), status })}\n`,
+          );
+        }
+      }
+      write(`${encode(e)}\n`);
     },
     async finish() {},
   };

@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { readBoundedText, readLimits } from "./read-file.js";
+import { processSecrets } from "./secret-texts.js";
 
 export interface RegistryCredentials {
   readonly username: string;
@@ -38,13 +39,35 @@ export function dockerConfigPath(env: Readonly<Record<string, string | undefined
 export function readDockerConfig(env: Readonly<Record<string, string | undefined>>): DockerConfig {
   const path = dockerConfigPath(env);
   if (!existsSync(path)) return {};
+  const text = readBoundedText(path, readLimits.dockerConfig, "Docker config");
+  let config: DockerConfig;
   try {
-    return JSON.parse(
-      readBoundedText(path, readLimits.dockerConfig, "Docker config"),
-    ) as DockerConfig;
-  } catch (err) {
-    throw new Error(`cannot read the Docker config ${path}: ${(err as Error).message}`);
+    config = JSON.parse(text) as DockerConfig;
+  } catch {
+    // Not JSON.parse's message: it quotes the text, which holds credentials.
+    throw new Error(
+      `cannot read the Docker config ${path}: it is not valid JSON; fix or remove it`,
+    );
   }
+  for (const entry of Object.values(config.auths ?? {})) {
+    if (!entry || typeof entry !== "object") continue;
+    for (const v of [entry.auth, entry.password, entry.identitytoken])
+      if (typeof v === "string") processSecrets.add(v);
+    if (typeof entry.auth === "string") {
+      const decoded = Buffer.from(entry.auth, "base64").toString("utf8");
+      processSecrets.add(decoded.slice(decoded.indexOf(":") + 1));
+    }
+  }
+  return config;
+}
+
+/** Credentials found are secrets: hidden in every output, as given and in the Basic form. */
+function remembered(creds: RegistryCredentials | undefined): RegistryCredentials | undefined {
+  if (creds?.secret) {
+    processSecrets.add(creds.secret);
+    processSecrets.add(Buffer.from(`${creds.username}:${creds.secret}`).toString("base64"));
+  }
+  return creds;
 }
 
 /** The names a host may have in the config (docker.io has several). */
@@ -75,6 +98,10 @@ export function credentialsFor(
   config: DockerConfig,
   host: string,
 ): RegistryCredentials | undefined {
+  return remembered(findCredentials(config, host));
+}
+
+function findCredentials(config: DockerConfig, host: string): RegistryCredentials | undefined {
   const aliases = hostAliases(host);
   const helper = aliases.map((a) => config.credHelpers?.[a]).find(Boolean);
   if (helper) return fromHelper(helper, host);

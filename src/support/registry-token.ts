@@ -6,6 +6,7 @@
  * served; without credentials, an anonymous GET. The secret never leaves this machine.
  */
 import type { RegistryCredentials } from "./docker-config.js";
+import { processSecrets } from "./secret-texts.js";
 
 export interface TokenRequest {
   readonly host: string;
@@ -94,6 +95,7 @@ export async function fetchRegistryToken(
         throw new RegistryTokenError(
           `${req.realm} answered the token request for ${req.host} without access_token`,
         );
+      processSecrets.add(token);
       return {
         token,
         expiresIn: Number(body.expires_in) > 0 ? Number(body.expires_in) : defaultExpiry,
@@ -130,6 +132,7 @@ export async function fetchRegistryToken(
     throw new RegistryTokenError(
       `${req.realm} answered the token request for ${req.host} without a token`,
     );
+  processSecrets.add(token);
   return {
     token,
     expiresIn: Number(body.expires_in) > 0 ? Number(body.expires_in) : defaultExpiry,

@@ -27,7 +27,8 @@ export interface LayoutOptions {
   readonly width: number;
   readonly now: number;
   readonly color: boolean;
-  readonly mask: (text: string) => string;
+  /** Hides secrets; `partial`: the text may go on (a log line still being written). */
+  readonly mask: (text: string, partial?: boolean) => string;
   /** Rows available; unbounded when absent (the final frame). */
   readonly height?: number;
 }
@@ -78,11 +79,9 @@ function header(job: JobView, o: LayoutOptions): Row {
           ? `  (${job.reason ?? ""})`
           : "";
   return {
-    text: o.mask(
-      clip(
-        `${stateIcon[job.state]} ${job.target}${platforms}${where}  ${job.state}${extra}`,
-        o.width,
-      ),
+    text: clip(
+      o.mask(`${stateIcon[job.state]} ${job.target}${platforms}${where}  ${job.state}${extra}`),
+      o.width,
     ),
     ...(o.color ? { color: stateColor[job.state] } : {}),
     ...(job.state === "failed" ? { bold: true } : {}),
@@ -93,7 +92,13 @@ function header(job: JobView, o: LayoutOptions): Row {
 function details(job: JobView, o: LayoutOptions): Row[] {
   const rows: Row[] = [];
   const line = (text: string, extra: Omit<Row, "text"> = {}): Row => ({
-    text: o.mask(clip(text, o.width)),
+    text: clip(o.mask(text), o.width),
+    ...extra,
+  });
+  // Masked before it is clipped, so no part of a secret shows; a line still being written
+  // is cut where a secret might begin.
+  const logLine = (indent: string, l: string, extra: Omit<Row, "text">): Row => ({
+    text: clip(`${indent}${o.mask(cleanLogLine(l), l.endsWith("\u0000"))}`, o.width),
     ...extra,
   });
   if (job.state === "running") {
@@ -104,8 +109,7 @@ function details(job: JobView, o: LayoutOptions): Row[] {
           ? `  ${Math.round((100 * s.progress.current) / s.progress.total)}%`
           : "";
       rows.push(line(`    ${s.name}  ${formatDuration(o.now - (s.started ?? o.now))}${pct}`));
-      for (const l of s.logs.slice(-logsPerStep))
-        rows.push(line(`      ${cleanLogLine(l)}`, { dim: true }));
+      for (const l of s.logs.slice(-logsPerStep)) rows.push(logLine(`      `, l, { dim: true }));
     }
   }
   if (job.state === "failed") {
@@ -115,7 +119,7 @@ function details(job: JobView, o: LayoutOptions): Row[] {
     for (const l of (job.error ?? "").split("\n").slice(0, 3)) rows.push(line(`    ${l}`));
     const logs = o.height === undefined ? failedLogsFinal : failedLogsLive;
     for (const l of (failed?.logs ?? []).slice(-logs))
-      rows.push(line(`    > ${cleanLogLine(l)}`, { dim: true }));
+      rows.push(logLine(`    > `, l, { dim: true }));
   }
   return rows;
 }
@@ -139,7 +143,7 @@ function footer(state: RunState, o: LayoutOptions): Row {
 
 function warningRows(state: RunState, o: LayoutOptions, room: number): Row[] {
   const yellow = o.color ? { color: "yellow" } : {};
-  const row = (w: string): Row => ({ text: o.mask(clip(`! ${w}`, o.width)), ...yellow });
+  const row = (w: string): Row => ({ text: clip(o.mask(`! ${w}`), o.width), ...yellow });
   const all = state.warnings;
   if (o.height === undefined) return all.map(row);
   const max = Math.min(warningsLive, room);
@@ -160,7 +164,7 @@ function collapsed(jobs: readonly JobView[], o: LayoutOptions): Row {
     j.platforms.length > 0 ? `${j.target} ${j.platforms.join(",")}` : j.target,
   );
   return {
-    text: o.mask(clip(`✔ ${jobs.length} finished: ${names.join(", ")}`, o.width)),
+    text: clip(o.mask(`✔ ${jobs.length} finished: ${names.join(", ")}`), o.width),
     ...(o.color ? { color: "green" } : {}),
   };
 }

@@ -18,7 +18,7 @@ export interface RunViewProps {
   readonly height?: number;
   readonly now: number;
   readonly color: boolean;
-  readonly mask: (text: string) => string;
+  readonly mask: (text: string, partial?: boolean) => string;
   readonly final?: boolean;
 }
 
@@ -49,7 +49,12 @@ export function RunView(props: RunViewProps): ReactElement {
           {r.text}
         </Text>
       ))}
-      {props.final ? <Text>{mask(`\n${formatTable(summaryRows(state), width)}`)}</Text> : null}
+      {props.final ? (
+        <Text>{`\n${formatTable(
+          summaryRows(state).map((row) => row.map((cell) => mask(cell))),
+          width,
+        )}`}</Text>
+      ) : null}
     </Box>
   );
 }

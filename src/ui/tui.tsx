@@ -19,7 +19,9 @@ export interface TuiOptions {
 
 export function createTuiRenderer(options: TuiOptions): Renderer {
   let state: RunState = initialState();
-  const mask = options.masker?.mask ?? ((t: string) => t);
+  const masker = options.masker;
+  const mask = (t: string, partial?: boolean) =>
+    masker ? (partial ? masker.maskPartial(t) : masker.mask(t)) : t;
   const width = () => Math.max(20, (options.stdout.columns ?? 80) - 1);
   const view = (final = false) => (
     <RunView

@@ -2,6 +2,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import * as grpc from "@grpc/grpc-js";
+import { processSecrets } from "../../support/secret-texts.js";
 import { secretsDefinition } from "../api/services.js";
 import type { SessionService } from "./service.js";
 
@@ -11,6 +12,8 @@ export interface SecretSpec {
   readonly id: string;
   readonly src?: string;
   readonly env?: string;
+  /** For `id=X` alone: the file X, resolved where the user runs mbake (used when $X is not set). */
+  readonly idFile?: string;
 }
 
 export class SecretError extends Error {
@@ -35,11 +38,24 @@ export function secretSource(
   if (s.env !== undefined) return { kind: "env", name: s.env };
   if (s.src !== undefined) return { kind: "file", path: resolve(cwd, s.src) };
   if (env[s.id] !== undefined) return { kind: "env", name: s.id };
-  return { kind: "file", path: resolve(cwd, s.id) };
+  return { kind: "file", path: s.idFile ?? resolve(cwd, s.id) };
 }
 
-/** A secret's value; the one rule that both the session and the masker follow. */
+/**
+ * A secret's value: the one rule the session follows. Every value read is added to the
+ * process's secret texts, which every output's masker hides.
+ */
 export function readSecret(
+  s: SecretSpec,
+  env: Readonly<Record<string, string | undefined>>,
+  cwd: string,
+): Buffer {
+  const value = readSecretValue(s, env, cwd);
+  processSecrets.add(value);
+  return value;
+}
+
+function readSecretValue(
   s: SecretSpec,
   env: Readonly<Record<string, string | undefined>>,
   cwd: string,
@@ -86,30 +102,6 @@ export function loadSecrets(
   const values = new Map<string, Buffer>();
   for (const s of specs) values.set(s.id, readSecret(s, env, cwd));
   return values;
-}
-
-/**
- * The texts to hide in every output for these secrets: each value, trimmed and whole, and
- * each of its longer lines (a multi-line secret is printed line by line). Secrets that
- * cannot be read are skipped here; the build reports them.
- */
-export function secretTextsToMask(
-  specs: readonly SecretSpec[],
-  env: Readonly<Record<string, string | undefined>>,
-  cwd: string,
-): string[] {
-  const texts: string[] = [];
-  for (const s of specs) {
-    let value: string;
-    try {
-      value = readSecret(s, env, cwd).toString("utf8");
-    } catch {
-      continue;
-    }
-    texts.push(value, value.trim());
-    for (const line of value.split(/\r?\n/)) if (line.trim().length >= 6) texts.push(line.trim());
-  }
-  return texts.filter((t) => t !== "");
 }
 
 export function secretsService(values: ReadonlyMap<string, Buffer>): SessionService {

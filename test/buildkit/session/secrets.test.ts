@@ -2,12 +2,11 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import {
-  loadSecrets,
-  readSecret,
-  secretTextsToMask,
-} from "../../../src/buildkit/session/secrets.js";
+import type { Target } from "../../../src/bake/model.js";
+import { readTargetSecrets, secretSpecOf } from "../../../src/build/secrets.js";
+import { loadSecrets, readSecret } from "../../../src/buildkit/session/secrets.js";
 import { createMasker } from "../../../src/progress/mask.js";
+import { processSecrets } from "../../../src/support/secret-texts.js";
 
 describe("one rule decides a secret's value, for the build and for masking", () => {
   const cwd = mkdtempSync(join(tmpdir(), "mbake-secrets-"));
@@ -26,14 +25,18 @@ describe("one rule decides a secret's value, for the build and for masking", () 
   });
 
   it("masks exactly the values the build would send, for every source", () => {
-    const specs = [
+    const entries: Record<string, string>[] = [
       { id: "a", env: "OTHER" },
       { id: "b", src: "token.txt" },
       { id: "TOK" },
       { id: "BYFILE" },
     ];
-    const sent = loadSecrets(specs, env, cwd);
-    const masker = createMasker(secretTextsToMask(specs, env, cwd));
+    // What runBuild does before any output: read every target's secrets into the one set.
+    readTargetSecrets([{ name: "t", secret: entries } satisfies Target], cwd, env);
+    const masker = createMasker(processSecrets);
+    // What the session sends, read elsewhere (another folder) from the same specs.
+    const specs = entries.map((e) => secretSpecOf(e, cwd));
+    const sent = loadSecrets(specs, env, tmpdir());
     for (const value of sent.values()) {
       const text = `log: ${value.toString().trim()} end`;
       expect(masker.mask(text)).toBe("log: **** end");
