@@ -151,10 +151,14 @@ function namedContexts(m: Record<string, string | null>): Record<string, string>
   return out;
 }
 
+/**
+ * Build ulimits. buildx formats each one from its soft and hard limits only, so the
+ * short form (`nproc: 65535`, a single value) comes out as `nproc=0:0`: kept as buildx does.
+ */
 function ulimits(v: Json | undefined, where: string): string[] {
   if (!isObj(v)) return [];
   return Object.entries(v).map(([name, x]) => {
-    if (typeof x === "number") return `${name}=${x}:${x}`;
+    if (typeof x === "number") return `${name}=0:0`;
     if (isObj(x))
       return `${name}=${str(x.soft, `${where}.${name}.soft`)}:${str(x.hard, `${where}.${name}.hard`)}`;
     throw new ComposeError(`${where}.${name} must be a number or {soft, hard}`);

@@ -99,6 +99,13 @@ secrets:
     expect(out.target.app.args).toEqual({ LITERAL: "${NOT_A_VAR}" });
   });
 
+  it("prints a ulimit in its short form as name=0:0, as buildx does (it reads soft and hard only)", () => {
+    const out = printed(
+      "services:\n  app:\n    build:\n      context: .\n      ulimits:\n        nproc: 65535\n        nofile:\n          soft: 10\n          hard: 20\n",
+    );
+    expect(out.target.app.ulimits).toEqual(["nproc=0:0", "nofile=10:20"]);
+  });
+
   it("lets a bake file override a compose service, as buildx merges them", () => {
     const out = printed("services:\n  app:\n    build: .\n", {}, [
       { name: "docker-bake.hcl", text: 'target "app" {\n  tags = ["app:from-hcl"]\n}\n' },
