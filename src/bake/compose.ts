@@ -284,7 +284,9 @@ function checkService(
   partOfMany: boolean,
 ): void {
   const missing = (v: Json | undefined) => v === undefined || v === null;
-  if (!partOfMany && missing(service.image) && missing(service.build))
+  // An image that interpolates to "" (`image: "${UNSET}"`) counts as none, as in compose.
+  const noImage = missing(service.image) || service.image === "";
+  if (!partOfMany && noImage && missing(service.build))
     throw new ComposeError(
       `service "${name}" has neither an image nor a build context specified: invalid compose project`,
     );

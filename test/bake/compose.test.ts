@@ -106,6 +106,21 @@ secrets:
     expect(out.target.app.ulimits).toEqual(["nproc=0:0", "nofile=10:20"]);
   });
 
+  it("refuses a service whose image interpolates to empty and that has no build", () => {
+    const load = (env: Record<string, string>) =>
+      composeToBake(
+        {
+          name: "compose.yaml",
+          text: 'services:\n  app:\n    build: .\n  db:\n    image: "${DB_IMAGE}"\n',
+        },
+        env,
+      );
+    expect(() => load({})).toThrowError(
+      'compose.yaml: service "db" has neither an image nor a build context specified: invalid compose project',
+    );
+    expect(() => load({ DB_IMAGE: "postgres" })).not.toThrow();
+  });
+
   it("lets a bake file override a compose service, as buildx merges them", () => {
     const out = printed("services:\n  app:\n    build: .\n", {}, [
       { name: "docker-bake.hcl", text: 'target "app" {\n  tags = ["app:from-hcl"]\n}\n' },
