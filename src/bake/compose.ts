@@ -276,6 +276,52 @@ function serviceTarget(
   return t;
 }
 
+/**
+ * Compose's reading of a volume in its short syntax (`source:target:options`), kept only
+ * for the errors it raises: buildx refuses the file when one fails. A one-letter section
+ * followed by ":" is a Windows drive and stays part of the path; specs of one or two bytes
+ * are taken whole.
+ */
+export function volumeSpecError(spec: string): string | undefined {
+  const bytes = Buffer.byteLength(spec, "utf8");
+  if (bytes === 0) return "invalid empty volume spec";
+  if (bytes <= 2) return undefined;
+  let source: string | undefined;
+  let target: string | undefined;
+  let buffer: string[] = [];
+  const chars = [...Array.from(spec), null];
+  for (const c of chars) {
+    if (c === ":" && buffer.length === 1 && /^\p{L}$/u.test(buffer[0]!)) {
+      buffer.push(c);
+      continue;
+    }
+    if (c !== ":" && c !== null) {
+      buffer.push(c);
+      continue;
+    }
+    const section = buffer.join("");
+    buffer = [];
+    if (section === "") return "empty section between colons";
+    if (source === undefined && c === null) target = section;
+    else if (source === undefined) source = section;
+    else if (target === undefined) target = section;
+    else if (c === ":") return "too many colons";
+  }
+  return undefined;
+}
+
+/** The short-syntax volumes of every service, checked as compose checks them on load. */
+function checkVolumes(services: { [k: string]: Json }): void {
+  for (const s of Object.values(services)) {
+    if (!isObj(s) || !Array.isArray(s.volumes)) continue;
+    for (const v of s.volumes) {
+      if (typeof v !== "string") continue;
+      const problem = volumeSpecError(v);
+      if (problem) throw new ComposeError(`invalid spec: ${v}: ${problem}`);
+    }
+  }
+}
+
 /** What compose checks of every service when it loads the project. */
 function checkService(
   name: string,
@@ -352,6 +398,7 @@ export function composeToBake(
     if (!isObj(services) || Object.keys(services).length === 0)
       throw new ComposeError(`${file.name} has no services`);
     const topSecrets = isObj(raw) && isObj(raw.secrets) ? raw.secrets : {};
+    checkVolumes(services);
     const targets: { [k: string]: Json } = Object.create(null);
     for (const [name, s] of Object.entries(services)) {
       const service = isObj(s) ? s : {};

@@ -1,6 +1,11 @@
 /* biome-ignore-all lint/suspicious/noTemplateCurlyInString: compose and bake text use ${} */
 import { describe, expect, it } from "vitest";
-import { composeToBake, interpolate, parseDotEnv } from "../../src/bake/compose.js";
+import {
+  composeToBake,
+  interpolate,
+  parseDotEnv,
+  volumeSpecError,
+} from "../../src/bake/compose.js";
 import { printBake, resolveBake } from "../../src/bake/index.js";
 import { DiagnosticError } from "../../src/diagnostics/diagnostic.js";
 
@@ -119,6 +124,41 @@ secrets:
       'compose.yaml: service "db" has neither an image nor a build context specified: invalid compose project',
     );
     expect(() => load({ DB_IMAGE: "postgres" })).not.toThrow();
+  });
+
+  it("checks short-syntax volumes of every service as compose does", () => {
+    const errors = {
+      ":/x": "empty section between colons",
+      "name::": "empty section between colons",
+      "/a::/b": "empty section between colons",
+      "1::/x": "empty section between colons",
+      "/a:/b:ro:": "too many colons",
+    };
+    for (const [spec, problem] of Object.entries(errors)) {
+      expect(volumeSpecError(spec), spec).toBe(problem);
+      expect(() =>
+        composeToBake(
+          {
+            name: "compose.yaml",
+            text: `services:\n  app:\n    build: .\n  db:\n    image: pg\n    volumes:\n      - "${spec}"\n`,
+          },
+          {},
+        ),
+      ).toThrowError(`compose.yaml: invalid spec: ${spec}: ${problem}`);
+    }
+    // Windows drives ("c:", any one letter), specs of two bytes, options and long syntax pass.
+    for (const spec of ["::", ":", "a:", "c:/x:/y", "é::/x", "/a:/b:c:d", "x:/y:z:w", "./d:/d:ro"])
+      expect(volumeSpecError(spec), spec).toBeUndefined();
+    expect(volumeSpecError("")).toBe("invalid empty volume spec");
+    expect(() =>
+      composeToBake(
+        {
+          name: "compose.yaml",
+          text: "services:\n  app:\n    build: .\n    volumes:\n      - type: bind\n        source: ''\n        target: /x\n",
+        },
+        {},
+      ),
+    ).not.toThrow();
   });
 
   it("lets a bake file override a compose service, as buildx merges them", () => {
