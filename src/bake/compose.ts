@@ -273,6 +273,10 @@ function serviceTarget(
   const image = str(service.image, `${where}: image`);
   if (tags.length === 0 && image) tags = [image];
   set("tags", tags);
+  // buildx escapes "${" and "%{" in these three once more than elsewhere (to "$${" and
+  // "%%{"), so they print, and build, escaped: kept as buildx does.
+  for (const key of ["dockerfile-inline", "args", "labels"])
+    if (t[key] !== undefined) t[key] = escapeTemplates(t[key]!);
   return t;
 }
 

@@ -97,11 +97,34 @@ secrets:
 
   it("uses the image as the tag when there are no tags, and keeps literal ${ from $$", () => {
     const out = printed(
-      "services:\n  app:\n    image: app:${TAG}\n    build:\n      context: .\n      args:\n        LITERAL: $${NOT_A_VAR}\n",
+      "services:\n  app:\n    image: app:${TAG}\n    build:\n      context: .\n      target: t$${NOT_A_VAR}\n",
       { TAG: "3" },
     );
     expect(out.target.app.tags).toEqual(["app:3"]);
-    expect(out.target.app.args).toEqual({ LITERAL: "${NOT_A_VAR}" });
+    expect(out.target.app.target).toBe("t${NOT_A_VAR}");
+  });
+
+  it('escapes "${" and "%{" once more in args, labels and dockerfile_inline, as buildx prints them', () => {
+    const out = printed(
+      `services:
+  app:
+    build:
+      context: .
+      dockerfile_inline: "FROM x\\nRUN echo $\${X} %{Y} $$Z"
+      args:
+        A: "$\${A} %%{a}"
+        FROM_ENV:
+      labels:
+        l: "$\${L}"
+      target: "t$\${T}"
+    environment:
+      FROM_ENV: "%{e}"
+`,
+    );
+    expect(out.target.app["dockerfile-inline"]).toBe("FROM x\nRUN echo $${X} %%{Y} $Z");
+    expect(out.target.app.args).toEqual({ A: "$${A} %%%{a}", FROM_ENV: "%%{e}" });
+    expect(out.target.app.labels).toEqual({ l: "$${L}" });
+    expect(out.target.app.target).toBe("t${T}");
   });
 
   it("prints a ulimit in its short form as name=0:0, as buildx does (it reads soft and hard only)", () => {
