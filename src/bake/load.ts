@@ -446,7 +446,10 @@ class Loader {
 
   /** Every variable with its final value, for --list variables. */
   variables(): VariableInfo[] {
-    return this.ofType("variable").map((b) => {
+    // A variable block named like a built-in (BAKE_LOCAL_PLATFORM, ...) takes the built-in's
+    // value, and buildx leaves it out of --list=variables.
+    const declared = this.ofType("variable").filter((b) => !(b.name in this.builtinVariables));
+    return declared.map((b) => {
       const desc = attributeOf(b.blocks, "description");
       const { text, type } = this.variableType(b);
       return {

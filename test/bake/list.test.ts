@@ -69,6 +69,13 @@ describe("--list as buildx prints it", () => {
     ]);
   });
 
+  it("leaves variables named like the built-in ones out, as buildx does", () => {
+    const p = project(
+      'variable "BAKE_LOCAL_PLATFORM" {\n  default = "x"\n}\nvariable "BAKE_CMD_CONTEXT" {\n  default = "y"\n}\nvariable "Z" {\n  default = "z"\n}\n',
+    );
+    expect(listVariables(p)).toBe("VARIABLE\tTYPE\tVALUE\tDESCRIPTION\nZ\t\t\tz\t\n");
+  });
+
   it("shows variables with cty's type names, <null> for null and JSON for typed values", () => {
     const p = project(`
       variable "TAGS" {
