@@ -22,6 +22,7 @@ import {
   parseSecret,
   parseSsh,
   splitCsv,
+  swapDedupeEntries,
 } from "./entries.js";
 import type { Entry, SshEntry, Target } from "./model.js";
 
@@ -199,12 +200,12 @@ export function mergeTarget(into: MutableTarget, child: Target): void {
       case "append":
         next = [...((current as unknown[] | undefined) ?? []), ...(value as unknown[])];
         break;
-      case "entriesMerge":
-        next = dedupeEntries([
-          ...((current as unknown[] | undefined) ?? []),
-          ...(value as unknown[]),
-        ]);
+      case "entriesMerge": {
+        const merged = [...((current as unknown[] | undefined) ?? []), ...(value as unknown[])];
+        // Cache entries are deduplicated as buildx does on every merge (entries can move).
+        next = spec.kind === "caches" ? swapDedupeEntries(merged) : dedupeEntries(merged);
         break;
+      }
       case "mapSkipNull":
       case "mapAll": {
         const m = Object.assign(

@@ -151,10 +151,14 @@ function namedContexts(m: Record<string, string | null>): Record<string, string>
   return out;
 }
 
+/**
+ * Build ulimits. buildx formats each one from its soft and hard limits only, so the
+ * short form (`nproc: 65535`, a single value) comes out as `nproc=0:0`: kept as buildx does.
+ */
 function ulimits(v: Json | undefined, where: string): string[] {
   if (!isObj(v)) return [];
   return Object.entries(v).map(([name, x]) => {
-    if (typeof x === "number") return `${name}=${x}:${x}`;
+    if (typeof x === "number") return `${name}=0:0`;
     if (isObj(x))
       return `${name}=${str(x.soft, `${where}.${name}.soft`)}:${str(x.hard, `${where}.${name}.hard`)}`;
     throw new ComposeError(`${where}.${name} must be a number or {soft, hard}`);
@@ -269,7 +273,57 @@ function serviceTarget(
   const image = str(service.image, `${where}: image`);
   if (tags.length === 0 && image) tags = [image];
   set("tags", tags);
+  // buildx escapes "${" and "%{" in these three once more than elsewhere (to "$${" and
+  // "%%{"), so they print, and build, escaped: kept as buildx does.
+  for (const key of ["dockerfile-inline", "args", "labels"])
+    if (t[key] !== undefined) t[key] = escapeTemplates(t[key]!);
   return t;
+}
+
+/**
+ * Compose's reading of a volume in its short syntax (`source:target:options`), kept only
+ * for the errors it raises: buildx refuses the file when one fails. A one-letter section
+ * followed by ":" is a Windows drive and stays part of the path; specs of one or two bytes
+ * are taken whole.
+ */
+export function volumeSpecError(spec: string): string | undefined {
+  const bytes = Buffer.byteLength(spec, "utf8");
+  if (bytes === 0) return "invalid empty volume spec";
+  if (bytes <= 2) return undefined;
+  let source: string | undefined;
+  let target: string | undefined;
+  let buffer: string[] = [];
+  const chars = [...Array.from(spec), null];
+  for (const c of chars) {
+    if (c === ":" && buffer.length === 1 && /^\p{L}$/u.test(buffer[0]!)) {
+      buffer.push(c);
+      continue;
+    }
+    if (c !== ":" && c !== null) {
+      buffer.push(c);
+      continue;
+    }
+    const section = buffer.join("");
+    buffer = [];
+    if (section === "") return "empty section between colons";
+    if (source === undefined && c === null) target = section;
+    else if (source === undefined) source = section;
+    else if (target === undefined) target = section;
+    else if (c === ":") return "too many colons";
+  }
+  return undefined;
+}
+
+/** The short-syntax volumes of every service, checked as compose checks them on load. */
+function checkVolumes(services: { [k: string]: Json }): void {
+  for (const s of Object.values(services)) {
+    if (!isObj(s) || !Array.isArray(s.volumes)) continue;
+    for (const v of s.volumes) {
+      if (typeof v !== "string") continue;
+      const problem = volumeSpecError(v);
+      if (problem) throw new ComposeError(`invalid spec: ${v}: ${problem}`);
+    }
+  }
 }
 
 /** What compose checks of every service when it loads the project. */
@@ -280,7 +334,9 @@ function checkService(
   partOfMany: boolean,
 ): void {
   const missing = (v: Json | undefined) => v === undefined || v === null;
-  if (!partOfMany && missing(service.image) && missing(service.build))
+  // An image that interpolates to "" (`image: "${UNSET}"`) counts as none, as in compose.
+  const noImage = missing(service.image) || service.image === "";
+  if (!partOfMany && noImage && missing(service.build))
     throw new ComposeError(
       `service "${name}" has neither an image nor a build context specified: invalid compose project`,
     );
@@ -348,6 +404,7 @@ export function composeToBake(
     if (!isObj(services) || Object.keys(services).length === 0)
       throw new ComposeError(`${file.name} has no services`);
     const topSecrets = isObj(raw) && isObj(raw.secrets) ? raw.secrets : {};
+    checkVolumes(services);
     const targets: { [k: string]: Json } = Object.create(null);
     for (const [name, s] of Object.entries(services)) {
       const service = isObj(s) ? s : {};

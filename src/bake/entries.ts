@@ -108,6 +108,29 @@ export function dedupeEntries<T>(entries: readonly T[]): T[] {
   });
 }
 
+/**
+ * buildx's removeDupes for cache and output entries: walking back from the second-last
+ * entry, a later duplicate of the current one is swapped with the last entry and dropped.
+ * Entries can change places (`[a, b, c, a, d]` becomes `[a, b, c, d]` but
+ * `[a, b, a, c, d]` becomes `[a, b, d, c]`), and buildx prints them in that order.
+ */
+export function swapDedupeEntries<T>(entries: readonly T[]): T[] {
+  const s = [...entries];
+  const keys = s.map((e) => JSON.stringify(Object.entries(e as object).sort()));
+  let len = s.length;
+  for (let i = len - 2; i >= 0; i--) {
+    for (let j = i + 1; j < len; j++) {
+      if (keys[i] !== keys[j]) continue;
+      const last = len - 1;
+      [s[j], s[last]] = [s[last]!, s[j]!];
+      [keys[j], keys[last]] = [keys[last]!, keys[j]!];
+      len--;
+      break;
+    }
+  }
+  return s.slice(0, len);
+}
+
 export function dedupeStrings(items: readonly string[]): string[] {
   return [...new Set(items)];
 }

@@ -33,7 +33,10 @@ export function listTargets(project: BakeProject, format: ListFormat = "table"):
   const entries: { name: string; description?: string; group?: true }[] = [];
   const all = [
     ...[...project.targets.values()].map((t) => ({ name: t.name, target: t })),
-    ...[...project.groups.values()].map((g) => ({ name: g.name, group: g })),
+    ...[...project.groups.values(), ...(project.shadowedGroups ?? [])].map((g) => ({
+      name: g.name,
+      group: g,
+    })),
   ].sort((a, b) => compareStrings(a.name, b.name));
   for (const item of all) {
     if (item.name.startsWith("_")) continue; // a private target, by convention

@@ -61,6 +61,11 @@ export interface BakeProject {
   readonly targets: ReadonlyMap<string, Target>;
   /** Groups, including the groups that matrix targets form. */
   readonly groups: ReadonlyMap<string, Group>;
+  /**
+   * Groups a matrix target formed that a group block of the same name replaced: buildx
+   * keeps both and --list shows both (the block's first).
+   */
+  readonly shadowedGroups?: readonly Group[];
   readonly targetRanges: ReadonlyMap<string, SourceRange>;
   readonly contextRanges: ReadonlyMap<string, Record<string, SourceRange>>;
   readonly variables: () => VariableInfo[];
@@ -441,7 +446,10 @@ class Loader {
 
   /** Every variable with its final value, for --list variables. */
   variables(): VariableInfo[] {
-    return this.ofType("variable").map((b) => {
+    // A variable block named like a built-in (BAKE_LOCAL_PLATFORM, ...) takes the built-in's
+    // value, and buildx leaves it out of --list=variables.
+    const declared = this.ofType("variable").filter((b) => !(b.name in this.builtinVariables));
+    return declared.map((b) => {
       const desc = attributeOf(b.blocks, "description");
       const { text, type } = this.variableType(b);
       return {
@@ -556,7 +564,10 @@ class Loader {
       if (expanded.length > 0 && !(expanded.length === 1 && expanded[0] === tb.name))
         groups.set(tb.name, { name: tb.name, targets: expanded });
     }
+    const shadowedGroups: Group[] = [];
     for (const gb of this.ofType("group")) {
+      const fromMatrix = groups.get(gb.name);
+      if (fromMatrix) shadowedGroups.push(fromMatrix);
       const attrs = attributesOf(gb.blocks);
       const groupLabel = gb.blocks[0]!.labelRanges[0] ?? gb.blocks[0]!.range;
       if (attrs.has("name")) fail("Invalid name; name is not supported for groups", groupLabel);
@@ -581,7 +592,14 @@ class Loader {
           : {}),
       });
     }
-    return { targets, groups, targetRanges, contextRanges, variables: () => this.variables() };
+    return {
+      targets,
+      groups,
+      shadowedGroups,
+      targetRanges,
+      contextRanges,
+      variables: () => this.variables(),
+    };
   }
 
   /** All combinations of a matrix, keys sorted; the last key varies slowest (buildx's loop). */

@@ -14,6 +14,7 @@ import {
   parseSecret,
   parseSsh,
   splitCsv,
+  swapDedupeEntries,
 } from "./entries.js";
 import type { Entry, Target } from "./model.js";
 
@@ -233,10 +234,10 @@ export function applyOverrides(target: Target, overrides: readonly Override[]): 
         t.platforms = [...before<string>(), ...acc.flatMap((v) => v.split(","))];
         break;
       case "cache-from":
-        t.cacheFrom = dedupeEntries([...before<Entry>(), ...cacheEntries(acc, o.key)]);
+        t.cacheFrom = swapDedupeEntries([...before<Entry>(), ...cacheEntries(acc, o.key)]);
         break;
       case "cache-to":
-        t.cacheTo = dedupeEntries([...before<Entry>(), ...cacheEntries(acc, o.key)]);
+        t.cacheTo = swapDedupeEntries([...before<Entry>(), ...cacheEntries(acc, o.key)]);
         break;
       case "target":
         t.target = o.value;
@@ -254,7 +255,7 @@ export function applyOverrides(target: Target, overrides: readonly Override[]): 
         ]);
         break;
       case "output":
-        t.output = dedupeEntries([...before<Entry>(), ...entries(acc, parseOutput, o.key)]);
+        t.output = swapDedupeEntries([...before<Entry>(), ...entries(acc, parseOutput, o.key)]);
         break;
       case "entitlements":
         t.entitlements = [...(t.entitlements ?? []), o.value];

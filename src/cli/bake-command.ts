@@ -71,6 +71,18 @@ async function bake(o: BakeOptions, io: CliIo): Promise<number> {
           throw new UsageError(
             `target "${t.name}": secret "${s.id}" reads ${s.src}, which does not exist`,
           );
+        // Neither src nor env: BuildKit's rule reads the variable named by the id when it
+        // is set, else the file of that name, which buildx checks before printing.
+        if (
+          !s.src &&
+          !s.env &&
+          s.id &&
+          io.env[s.id] === undefined &&
+          !existsSync(resolve(io.cwd, s.id))
+        )
+          throw new UsageError(
+            `target "${t.name}": secret "${s.id}" has neither src= nor env=, no environment variable ${s.id} is set, and there is no file ${s.id}`,
+          );
       }
       // buildkit's ssh agent provider, as buildx sets it up before printing: an entry with
       // no paths uses SSH_AUTH_SOCK, every path must exist, ids are unique.

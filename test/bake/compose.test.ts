@@ -1,6 +1,11 @@
 /* biome-ignore-all lint/suspicious/noTemplateCurlyInString: compose and bake text use ${} */
 import { describe, expect, it } from "vitest";
-import { composeToBake, interpolate, parseDotEnv } from "../../src/bake/compose.js";
+import {
+  composeToBake,
+  interpolate,
+  parseDotEnv,
+  volumeSpecError,
+} from "../../src/bake/compose.js";
 import { printBake, resolveBake } from "../../src/bake/index.js";
 import { DiagnosticError } from "../../src/diagnostics/diagnostic.js";
 
@@ -92,11 +97,91 @@ secrets:
 
   it("uses the image as the tag when there are no tags, and keeps literal ${ from $$", () => {
     const out = printed(
-      "services:\n  app:\n    image: app:${TAG}\n    build:\n      context: .\n      args:\n        LITERAL: $${NOT_A_VAR}\n",
+      "services:\n  app:\n    image: app:${TAG}\n    build:\n      context: .\n      target: t$${NOT_A_VAR}\n",
       { TAG: "3" },
     );
     expect(out.target.app.tags).toEqual(["app:3"]);
-    expect(out.target.app.args).toEqual({ LITERAL: "${NOT_A_VAR}" });
+    expect(out.target.app.target).toBe("t${NOT_A_VAR}");
+  });
+
+  it('escapes "${" and "%{" once more in args, labels and dockerfile_inline, as buildx prints them', () => {
+    const out = printed(
+      `services:
+  app:
+    build:
+      context: .
+      dockerfile_inline: "FROM x\\nRUN echo $\${X} %{Y} $$Z"
+      args:
+        A: "$\${A} %%{a}"
+        FROM_ENV:
+      labels:
+        l: "$\${L}"
+      target: "t$\${T}"
+    environment:
+      FROM_ENV: "%{e}"
+`,
+    );
+    expect(out.target.app["dockerfile-inline"]).toBe("FROM x\nRUN echo $${X} %%{Y} $Z");
+    expect(out.target.app.args).toEqual({ A: "$${A} %%%{a}", FROM_ENV: "%%{e}" });
+    expect(out.target.app.labels).toEqual({ l: "$${L}" });
+    expect(out.target.app.target).toBe("t${T}");
+  });
+
+  it("prints a ulimit in its short form as name=0:0, as buildx does (it reads soft and hard only)", () => {
+    const out = printed(
+      "services:\n  app:\n    build:\n      context: .\n      ulimits:\n        nproc: 65535\n        nofile:\n          soft: 10\n          hard: 20\n",
+    );
+    expect(out.target.app.ulimits).toEqual(["nproc=0:0", "nofile=10:20"]);
+  });
+
+  it("refuses a service whose image interpolates to empty and that has no build", () => {
+    const load = (env: Record<string, string>) =>
+      composeToBake(
+        {
+          name: "compose.yaml",
+          text: 'services:\n  app:\n    build: .\n  db:\n    image: "${DB_IMAGE}"\n',
+        },
+        env,
+      );
+    expect(() => load({})).toThrowError(
+      'compose.yaml: service "db" has neither an image nor a build context specified: invalid compose project',
+    );
+    expect(() => load({ DB_IMAGE: "postgres" })).not.toThrow();
+  });
+
+  it("checks short-syntax volumes of every service as compose does", () => {
+    const errors = {
+      ":/x": "empty section between colons",
+      "name::": "empty section between colons",
+      "/a::/b": "empty section between colons",
+      "1::/x": "empty section between colons",
+      "/a:/b:ro:": "too many colons",
+    };
+    for (const [spec, problem] of Object.entries(errors)) {
+      expect(volumeSpecError(spec), spec).toBe(problem);
+      expect(() =>
+        composeToBake(
+          {
+            name: "compose.yaml",
+            text: `services:\n  app:\n    build: .\n  db:\n    image: pg\n    volumes:\n      - "${spec}"\n`,
+          },
+          {},
+        ),
+      ).toThrowError(`compose.yaml: invalid spec: ${spec}: ${problem}`);
+    }
+    // Windows drives ("c:", any one letter), specs of two bytes, options and long syntax pass.
+    for (const spec of ["::", ":", "a:", "c:/x:/y", "é::/x", "/a:/b:c:d", "x:/y:z:w", "./d:/d:ro"])
+      expect(volumeSpecError(spec), spec).toBeUndefined();
+    expect(volumeSpecError("")).toBe("invalid empty volume spec");
+    expect(() =>
+      composeToBake(
+        {
+          name: "compose.yaml",
+          text: "services:\n  app:\n    build: .\n    volumes:\n      - type: bind\n        source: ''\n        target: /x\n",
+        },
+        {},
+      ),
+    ).not.toThrow();
   });
 
   it("lets a bake file override a compose service, as buildx merges them", () => {

@@ -1,4 +1,6 @@
+/* biome-ignore-all lint/suspicious/noTemplateCurlyInString: bake text uses ${} */
 import { describe, expect, it } from "vitest";
+import { composeToBake } from "../../src/bake/compose.js";
 import { listTargets, listVariables, table } from "../../src/bake/list.js";
 import { loadBake } from "../../src/bake/load.js";
 import { printedContext } from "../../src/bake/print.js";
@@ -35,6 +37,43 @@ describe("--list as buildx prints it", () => {
       { name: "api", description: "the API" },
       { name: "web" },
     ]);
+  });
+
+  it("lists both a group block and the group a matrix target of the same name forms", () => {
+    const hcl =
+      'target "x" {}\ntarget "foo" {\n  name = "f-${v}"\n  matrix = { v = ["a", "b"] }\n}\ngroup "foo" {\n  targets = ["x"]\n}\n';
+    expect(listTargets(project(hcl))).toBe(
+      "TARGET\tDESCRIPTION\nf-a\t\nf-b\t\nfoo\tx\nfoo\tf-a, f-b\nx\t\n",
+    );
+    // A compose file's default group beside a matrix target named "default".
+    const compose = composeToBake(
+      { name: "compose.yaml", text: "services:\n  svc:\n    build: .\n" },
+      {},
+    );
+    const p = loadBake({
+      files: [
+        compose,
+        {
+          name: "docker-bake.hcl",
+          text: 'target "default" {\n  name = "d-${v}"\n  matrix = { v = ["a", "b"] }\n}\n',
+        },
+      ],
+      env: {},
+    });
+    expect(JSON.parse(listTargets(p, "json"))).toEqual([
+      { name: "d-a" },
+      { name: "d-b" },
+      { name: "default", description: "svc", group: true },
+      { name: "default", description: "d-a, d-b", group: true },
+      { name: "svc" },
+    ]);
+  });
+
+  it("leaves variables named like the built-in ones out, as buildx does", () => {
+    const p = project(
+      'variable "BAKE_LOCAL_PLATFORM" {\n  default = "x"\n}\nvariable "BAKE_CMD_CONTEXT" {\n  default = "y"\n}\nvariable "Z" {\n  default = "z"\n}\n',
+    );
+    expect(listVariables(p)).toBe("VARIABLE\tTYPE\tVALUE\tDESCRIPTION\nZ\t\t\tz\t\n");
   });
 
   it("shows variables with cty's type names, <null> for null and JSON for typed values", () => {

@@ -301,6 +301,34 @@ describe("several files", () => {
       platforms: ["linux/arm64"],
     });
   });
+
+  it("drops duplicate cache and output entries as buildx does, by swapping with the last", () => {
+    const hcl = `
+target "p" {
+  cache-from = ["a", "b", "a", "c", "d"]
+  output = ["type=local,dest=o1", "type=local,dest=o2", "type=local,dest=o1", "type=local,dest=o3", "type=local,dest=o4"]
+}
+target "c" {
+  inherits = ["p"]
+  cache-from = ["e", "b", "f", "a", "g"]
+}
+`;
+    const refs = (t: { "cache-from": { ref: string }[] }) => t["cache-from"].map((c) => c.ref);
+    const out = JSON.parse(print(hcl, ["c", "p"]));
+    // Values as buildx v0.29 prints them.
+    expect(refs(out.target.p)).toEqual(["a", "b", "d", "c"]);
+    expect(out.target.p.output.map((o: { dest: string }) => o.dest)).toEqual([
+      "o1",
+      "o2",
+      "o4",
+      "o3",
+    ]);
+    expect(refs(out.target.c)).toEqual(["a", "b", "d", "c", "e", "g", "f"]);
+    const set = JSON.parse(
+      print(hcl, ["c"], ["c.cache-from+=b", "c.cache-from+=h", "c.cache-from+=e"]),
+    );
+    expect(refs(set.target.c)).toEqual(["a", "b", "d", "c", "e", "g", "f", "h"]);
+  });
 });
 
 describe("a target: context that names no target", () => {
