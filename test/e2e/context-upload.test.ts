@@ -1,6 +1,6 @@
 /* biome-ignore-all lint/suspicious/noTemplateCurlyInString: Dockerfile text uses ${} */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -63,5 +63,23 @@ describe("context upload across builds", () => {
     const third = await transferred(ctx, `${salt}-3`);
     expect(third).toBeLessThan(64 * 1024);
     expect(third).toBeGreaterThan(0);
+  });
+
+  it("builds each Dockerfile's own text when two of the same size come from one folder", async () => {
+    // The daemon keeps what a folder's sessions sent; a Dockerfile made in memory once had
+    // a fixed mtime, so the second one (same name, same size) was taken as unchanged and the
+    // first one's steps were built. Each build here writes what its own Dockerfile says.
+    const ctx = mkdtempSync(join(tmpdir(), "mbake-same-size-"));
+    const salt = Date.now().toString(36);
+    for (const which of ["aa", "bb"]) {
+      const out = join(ctx, `out-${which}`);
+      await client.build(
+        buildSpec(ctx, `ARG BASE\nFROM \${BASE}\nRUN echo ${which}-${salt} > /id\n`, {
+          output: { type: "local", dest: out },
+        }),
+        { signal: new AbortController().signal, onStatus: () => {}, env: {} },
+      );
+      expect(readFileSync(join(out, "id"), "utf8")).toBe(`${which}-${salt}\n`);
+    }
   });
 });

@@ -3,6 +3,7 @@
  * to the daemon with fsutil's packet protocol. Every entry's STAT goes first, in
  * fsutil's walk order; then files are streamed in chunks when the daemon asks (REQ).
  */
+import { createHash } from "node:crypto";
 import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync } from "node:fs";
 import { join, posix } from "node:path";
 import * as grpc from "@grpc/grpc-js";
@@ -69,6 +70,18 @@ export function followPaths(root: string, paths: readonly string[]): string[] {
   return [...out];
 }
 
+/**
+ * A file made in memory (the Dockerfile) has no mtime of its own; the daemon keeps what a
+ * session sent under the session's shared key and, like fsutil, skips a file whose size and
+ * mtime it already holds. A fixed mtime made a Dockerfile of the same size as the last one
+ * sent from this folder build with the last one's text: the mtime comes from the content.
+ */
+function contentTime(data: Uint8Array): string {
+  const digest = createHash("sha256").update(data).digest();
+  // 48 bits of the digest as nanoseconds: positive, within Go's int64, distinct per content.
+  return String(digest.readUIntBE(0, 6));
+}
+
 /** The entries to send, in fsutil's order: each directory's names sorted, depth first. */
 export function listEntries(
   dir: SyncDir,
@@ -89,7 +102,7 @@ export function listEntries(
           uid: 0,
           gid: 0,
           size: String(f.data.length),
-          modTime: "0",
+          modTime: contentTime(f.data),
           linkname: "",
           devmajor: "0",
           devminor: "0",

@@ -21,3 +21,17 @@ describe("FileSync followpaths", () => {
     expect(followPaths(dir, ["outside"])).toEqual(["outside", "etc/passwd"]);
   });
 });
+
+describe("files made in memory (the Dockerfile)", () => {
+  it("carry an mtime that changes with their content, so the daemon never keeps a stale one", () => {
+    const mtime = (text: string) =>
+      listEntries(
+        { kind: "memory", files: { Dockerfile: { data: Buffer.from(text) } } },
+        [],
+        [],
+      )[0]!.stat.modTime;
+    expect(mtime("RUN echo aa\n")).not.toBe(mtime("RUN echo bb\n"));
+    expect(mtime("RUN echo aa\n")).toBe(mtime("RUN echo aa\n"));
+    expect(BigInt(String(mtime("x")))).toBeGreaterThan(0n);
+  });
+});
