@@ -361,7 +361,8 @@ export function composeToBake(
       targets[targetName] = serviceTarget(name, service, topSecrets, env);
     }
     const bake: { [k: string]: Json } = {
-      group: { default: { targets: Object.keys(targets) } },
+      // No buildable service: buildx's default group holds a nil list (printed as null).
+      group: { default: { targets: Object.keys(targets).length > 0 ? Object.keys(targets) : null } },
       target: escapeTemplates(targets),
     };
     return { name: `${file.name}.json`, text: `${JSON.stringify(bake, null, 2)}\n` };

@@ -561,6 +561,13 @@ class Loader {
       const groupLabel = gb.blocks[0]!.labelRanges[0] ?? gb.blocks[0]!.range;
       if (attrs.has("name")) fail("Invalid name; name is not supported for groups", groupLabel);
       if (attrs.has("matrix")) fail("Invalid name; matrix is not supported for groups", groupLabel);
+      for (const block of gb.blocks) {
+        if (!block.body.attributes.some((a) => a.name === "targets"))
+          fail(
+            'Missing required argument; The argument "targets" is required, but no definition was found.',
+            openBrace(block),
+          );
+      }
       const t = attrs.get("targets");
       const v = t ? evaluate(t.expr, this.globals) : [];
       const list =
@@ -576,6 +583,7 @@ class Loader {
       groups.set(gb.name, {
         name: gb.name,
         targets: list.map((x) => valueToString(x, t!.expr.range, "group target")),
+        ...(v === null ? { nullTargets: true } : {}),
         ...(desc
           ? { description: valueToString(evaluate(desc.expr, this.globals), desc.expr.range) }
           : {}),

@@ -237,7 +237,7 @@ export function definitionJson(
   for (const [name, g] of Object.entries(res.groups)) {
     groups[name] = new OrderedObject([
       ...(g.description ? [["description", g.description] as [string, Json]] : []),
-      ["targets", [...g.targets]],
+      ["targets", g.nullTargets && g.targets.length === 0 ? null : [...g.targets]],
     ]);
   }
   const targets = record<Json>();

@@ -320,7 +320,8 @@ export function resolveProject(
   for (const name of names) {
     if (name === "default" && groupMap.has("default")) continue;
     const def = groups.default ?? { name: "default", targets: [] };
-    groups.default = { ...def, targets: [...def.targets, name] };
+    groups.default = { name: "default", targets: [...def.targets, name] };
+    if (def.description !== undefined) groups.default.description = def.description;
   }
   if (groups.default) {
     groups.default = {
