@@ -362,7 +362,9 @@ export function composeToBake(
     }
     const bake: { [k: string]: Json } = {
       // No buildable service: buildx's default group holds a nil list (printed as null).
-      group: { default: { targets: Object.keys(targets).length > 0 ? Object.keys(targets) : null } },
+      group: {
+        default: { targets: Object.keys(targets).length > 0 ? Object.keys(targets) : null },
+      },
       target: escapeTemplates(targets),
     };
     return { name: `${file.name}.json`, text: `${JSON.stringify(bake, null, 2)}\n` };
