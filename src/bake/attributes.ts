@@ -15,6 +15,7 @@ import {
 } from "../eval/value.js";
 import {
   dedupeEntries,
+  attestFromObject,
   EntryError,
   parseAttest,
   parseCache,
@@ -174,7 +175,7 @@ export function convertAttribute(spec: AttributeSpec, v: Value, range: SourceRan
     case "secrets":
       return entriesOf(v, range, what, parseSecret, (o) => o as Entry);
     case "attest":
-      return entriesOf(v, range, what, parseAttest, (o) => o as Entry);
+      return entriesOf(v, range, what, parseAttest, attestFromObject);
     case "ssh":
       return entriesOf<SshEntry>(v, range, what, parseSsh, (o) => ({
         id: o.id ?? "default",

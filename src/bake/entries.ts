@@ -90,11 +90,53 @@ export function parseSsh(text: string): SshEntry {
   };
 }
 
-/** An attestation: `type=sbom`, `type=provenance,mode=max`. */
+/** Go's strconv.ParseBool. */
+export function goParseBool(text: string): boolean | undefined {
+  if (/^(1|t|T|TRUE|true|True)$/.test(text)) return true;
+  if (/^(0|f|F|FALSE|false|False)$/.test(text)) return false;
+  return undefined;
+}
+
+/**
+ * An attestation as buildx's Attest holds it: a type, `disabled` only when true (a
+ * boolean, kept here as "true"), and the other keys as written.
+ */
+function attestEntry(type: string, disabled: string | undefined, rest: [string, string][]): Entry {
+  const out: Record<string, string> = {};
+  for (const [k, v] of rest) out[k] = v;
+  out.type = type;
+  if (disabled !== undefined) {
+    const b = goParseBool(disabled);
+    if (b === undefined)
+      throw new EntryError(`invalid value disabled=${disabled}: it must be true or false`);
+    if (b) out.disabled = "true";
+  }
+  return out;
+}
+
+/** An attestation: `type=sbom`, `type=provenance,mode=max`, `type=sbom,disabled=true`. */
 export function parseAttest(text: string): Entry {
-  const kv = keyValues(text, "attest");
-  if (!kv.type) throw new EntryError(`invalid attest "${text}": type is required`);
-  return kv;
+  let type = "";
+  let disabled: string | undefined;
+  const rest: [string, string][] = [];
+  for (const field of splitCsv(text)) {
+    const eq = field.indexOf("=");
+    if (eq < 0) throw new EntryError(`invalid attest "${text}": "${field}" is not key=value`);
+    const key = field.slice(0, eq);
+    const value = field.slice(eq + 1);
+    const known = key.trim().toLowerCase();
+    if (known === "type") type = value;
+    else if (known === "disabled") disabled = value;
+    else rest.push([key, value]);
+  }
+  if (type === "") throw new EntryError(`invalid attest "${text}": type is required`);
+  return attestEntry(type, disabled, rest);
+}
+
+/** An attestation written as an object (`{ type = "sbom", disabled = true }`): no key is required. */
+export function attestFromObject(o: Readonly<Record<string, string>>): Entry {
+  const rest = Object.entries(o).filter(([k]) => k !== "type" && k !== "disabled");
+  return attestEntry(o.type ?? "", o.disabled, rest);
 }
 
 /** Removes duplicate entries (same keys and values), keeping the first. */

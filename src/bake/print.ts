@@ -183,6 +183,13 @@ function secretJson(e: Readonly<Record<string, string>>): Json {
   );
 }
 
+/** buildx's Attest as JSON: its keys sorted, `disabled` a boolean (present only when true). */
+function attestJson(e: Readonly<Record<string, string>>): Json {
+  const out: Record<string, Json> = {};
+  for (const [k, v] of Object.entries(e)) out[k] = k === "disabled" ? v === "true" : v;
+  return out;
+}
+
 /** Go's path.Clean. */
 function cleanPath(p: string): string {
   if (p === "") return ".";
@@ -214,6 +221,7 @@ export function targetJson(t: Target): Json {
     let json: Json;
     if (spec.kind === "ssh") json = (v as SshEntry[]).map(sshJson);
     else if (spec.kind === "secrets") json = (v as Record<string, string>[]).map(secretJson);
+    else if (spec.kind === "attest") json = (v as Record<string, string>[]).map(attestJson);
     else json = v as Json;
     out.push([spec.name, json]);
   }
