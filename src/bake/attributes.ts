@@ -14,8 +14,8 @@ import {
   valueToString,
 } from "../eval/value.js";
 import {
-  dedupeEntries,
   attestFromObject,
+  dedupeEntries,
   EntryError,
   parseAttest,
   parseCache,

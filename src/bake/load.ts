@@ -41,6 +41,12 @@ export const bakeJsonSchema = {
   function: { labels: 1 },
 } as const;
 
+/** One target a target block stands for: its name and the matrix values it is evaluated with. */
+interface Expansion {
+  readonly name: string;
+  readonly combo: Map<string, Value>;
+}
+
 /** One named block, possibly defined in several places (later attributes win). */
 interface MergedBlock {
   readonly type: string;
@@ -139,6 +145,12 @@ class Loader {
   readonly builtinVariables: Record<string, Value>;
   /** Top-level attributes of every file (`FOO = "x"`), later files winning: variables too. */
   readonly topAttributes = new Map<string, Attribute>();
+  /** Every target block in file order, with its label. */
+  readonly targetBlocks: { label: string; block: Block }[] = [];
+  /** The names (and matrix values) each target block stands for, once worked out. */
+  private readonly expanded = new Map<Block, Expansion[]>();
+  /** Targets the blocks worked out so far stand for, every matrix combination counted. */
+  private plannedTargets = 0;
 
   constructor(readonly options: LoadOptions) {
     this.builtinVariables = {
@@ -190,6 +202,7 @@ class Loader {
     // A variable defined again replaces the earlier definition (buildx keeps the last block).
     if (block.type === "variable") merged.blocks.length = 0;
     merged.blocks.push(block);
+    if (block.type === "target") this.targetBlocks.push({ label: name, block });
   }
 
   ofType(type: string): MergedBlock[] {
@@ -252,24 +265,81 @@ class Loader {
     }
   }
 
+  /**
+   * The targets a block stands for: its label, or with a matrix one name per combination
+   * (its `name` evaluated with the matrix values). Checked as buildx checks names.
+   */
+  expansions(block: Block, label: string): Expansion[] {
+    const done = this.expanded.get(block);
+    if (done) return done;
+    const attrs = attributesOf([block]);
+    const matrix = attrs.get("matrix");
+    const nameAttr = attrs.get("name");
+    const labelAt = block.labelRanges[0] ?? block.range; // buildx's "Invalid name" errors point here
+    if (nameAttr && !matrix)
+      fail(`Invalid name; target "${label}": "name" requires a matrix.`, labelAt);
+    const combos: Map<string, Value>[] = matrix
+      ? this.matrixCombos(matrix.expr, labelAt, matrix.range, label, this.plannedTargets)
+      : [new Map()];
+    this.plannedTargets += combos.length;
+    if (this.plannedTargets > evalLimits.targets) {
+      fail(
+        `Too many targets; these files define more than ${evalLimits.targets.toLocaleString("en-US")} targets (the limit), counting every matrix combination.`,
+        matrix?.range ?? labelAt,
+      );
+    }
+    const out: Expansion[] = [];
+    const names = new Set<string>();
+    for (const combo of combos) {
+      const ctx = withLocals(this.globals, combo);
+      const name = nameAttr
+        ? valueToString(evaluate(nameAttr.expr, ctx), nameAttr.expr.range, "target name")
+        : label;
+      if (!/^[a-zA-Z0-9_-]+$/.test(name)) {
+        fail(
+          `Invalid target name "${name}"; target names may only contain letters, digits, "_" and "-".`,
+          labelAt,
+        );
+      }
+      if (names.has(name) && matrix)
+        fail(`Invalid name; duplicate name "${name}" from the matrix of "${label}".`, labelAt);
+      names.add(name);
+      out.push({ name, combo });
+    }
+    this.expanded.set(block, out);
+    return out;
+  }
+
   private targetRefs: Value | undefined;
   private readonly attributeValues = new Map<string, Value>();
   private readonly attributeStack: { key: string; range: SourceRange }[] = [];
 
   /**
-   * `target.NAME.ATTR`: another target's attribute as written in its block (matrix
-   * targets excluded), evaluated on demand. A cycle through such references is an error.
+   * `target.NAME.ATTR`: another target's attribute as written in its block, evaluated on
+   * demand. NAME is a target's final name (a matrix's names included); as in buildx, the
+   * last block of that name answers (an attribute it does not set is null). A cycle
+   * through such references is an error.
    */
   targetReferences(): Value {
     if (this.targetRefs) return this.targetRefs;
-    const blocks = new Map(this.ofType("target").map((b) => [b.name, b]));
+    let byName: Map<string, { block: Block; combo: Map<string, Value> }> | undefined;
+    const names = () => {
+      if (!byName) {
+        byName = new Map();
+        for (const { label, block } of this.targetBlocks) {
+          for (const e of this.expansions(block, label))
+            byName.set(e.name, { block, combo: e.combo });
+        }
+      }
+      return byName;
+    };
     // The names are worked out once, on first use, and looked up in a Set: a matrix of
     // thousands of targets reading target.x.y must not scan every block each time.
-    const objectOf = (names: () => string[], get: (key: string) => Value) => {
+    const objectOf = (listNames: () => string[], get: (key: string) => Value) => {
       let known: { list: string[]; set: Set<string> } | undefined;
       const entries = () => {
         if (!known) {
-          const list = names();
+          const list = listNames();
           known = { list, set: new Set(list) };
         }
         return known;
@@ -287,18 +357,19 @@ class Loader {
       });
     };
     this.targetRefs = objectOf(
-      () => [...blocks.keys()].filter((n) => !attributesOf(blocks.get(n)!.blocks).has("matrix")),
+      () => [...names().keys()],
       (targetName) => {
-        const attrs = attributesOf(blocks.get(targetName)!.blocks);
+        const { block, combo } = names().get(targetName)!;
+        const attrs = attributesOf([block]);
         // As buildx's cty object of a target: its name, and every known attribute (null
         // when the block does not set it).
-        const names = () => [
+        const attrNames = () => [
           "name",
           ...[...new Set([...attrs.keys(), ...attributesByName.keys()])].filter(
             (a) => a !== "name" && a !== "matrix",
           ),
         ];
-        return objectOf(names, (attr) => {
+        return objectOf(attrNames, (attr) => {
           if (attr === "name") return targetName;
           const key = `target.${targetName}.${attr}`;
           const cached = this.attributeValues.get(key);
@@ -319,7 +390,9 @@ class Loader {
           }
           this.attributeStack.push({ key, range });
           try {
-            const value = this.budget.nested(range, key, () => evaluate(expr, this.globals));
+            const value = this.budget.nested(range, key, () =>
+              evaluate(expr, withLocals(this.globals, combo)),
+            );
             this.attributeValues.set(key, value);
             return value;
           } finally {
@@ -465,41 +538,17 @@ class Loader {
     const groups = new Map<string, Group>();
     const targetRanges = new Map<string, SourceRange>();
     const contextRanges = new Map<string, Record<string, SourceRange>>();
-    // buildx decodes every block on its own (its matrix and name included) and merges
-    // blocks that end up with the same name.
-    let planned = 0;
+    // buildx works out every block's names (matrices and `name` evaluated) before it
+    // decodes any, then decodes every block on its own and merges blocks that end up
+    // with the same name.
+    for (const { label, block } of this.targetBlocks) this.expansions(block, label);
     for (const tb of this.ofType("target")) {
       const expanded: string[] = [];
       const inExpanded = new Set<string>();
       for (const block of tb.blocks) {
         const attrs = attributesOf([block]);
-        const fromBlock = new Set<string>();
-        const matrix = attrs.get("matrix");
-        const nameAttr = attrs.get("name");
-        const labelAt = block.labelRanges[0] ?? block.range; // buildx's "Invalid name" errors point here
-        const combos: Map<string, Value>[] = matrix
-          ? this.matrixCombos(matrix.expr, labelAt, matrix.range, tb.name, planned)
-          : [new Map()];
-        planned += combos.length;
-        if (planned > evalLimits.targets) {
-          fail(
-            `Too many targets; these files define more than ${evalLimits.targets.toLocaleString("en-US")} targets (the limit), counting every matrix combination.`,
-            matrix?.range ?? labelAt,
-          );
-        }
-        if (nameAttr && !matrix)
-          fail(`Invalid name; target "${tb.name}": "name" requires a matrix.`, labelAt);
-        for (const combo of combos) {
+        for (const { name, combo } of this.expansions(block, tb.name)) {
           const ctx = withLocals(this.globals, combo);
-          const name = nameAttr
-            ? valueToString(evaluate(nameAttr.expr, ctx), nameAttr.expr.range, "target name")
-            : tb.name;
-          if (!/^[a-zA-Z0-9_-]+$/.test(name)) {
-            fail(
-              `Invalid target name "${name}"; target names may only contain letters, digits, "_" and "-".`,
-              labelAt,
-            );
-          }
           const target: Record<string, unknown> = { name };
           for (const [attrName, { expr, range }] of attrs) {
             if (attrName === "matrix" || attrName === "name") continue;
@@ -527,12 +576,6 @@ class Loader {
             }
             void range;
           }
-          if (fromBlock.has(name) && matrix)
-            fail(
-              `Invalid name; duplicate name "${name}" from the matrix of "${tb.name}".`,
-              labelAt,
-            );
-          fromBlock.add(name);
           const existing = targets.get(name);
           if (existing) {
             const inherits = [
