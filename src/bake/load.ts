@@ -139,7 +139,8 @@ class Loader {
   readonly order: MergedBlock[] = [];
   readonly functions = new Map<string, HclFunction>(builtinFunctions());
   readonly variableValues = new Map<string, Value>();
-  readonly evaluating: { name: string; range: SourceRange }[] = [];
+  /** Variables being evaluated: each one's name and where the one before it uses it. */
+  readonly evaluating: { name: string; usedAt: SourceRange }[] = [];
   readonly budget = new EvalBudget();
   readonly globals: EvalContext;
   readonly builtinVariables: Record<string, Value>;
@@ -219,7 +220,7 @@ class Loader {
     const block = this.variableBlock(name);
     const attr = this.topAttributes.get(name);
     if (!block && attr) {
-      this.evaluating.push({ name, range: attr.range });
+      this.evaluating.push({ name, usedAt: range });
       try {
         const value = this.budget.nested(range, `variable "${name}"`, () =>
           this.computeVariable(undefined, name),
@@ -248,12 +249,15 @@ class Loader {
         severity: "error",
         summary: `Variable cycle: ${shortChain(chain)}; a variable cannot depend on itself.`,
         range,
-        related: this.evaluating
-          .slice(cycleAt)
-          .map((e) => ({ message: `${e.name} is defined here`, range: e.range })),
+        // The uses along the cycle (the first ten): buildx reports the one where its
+        // (unordered) walk came back, which may be any of them.
+        related: this.evaluating.slice(cycleAt + 1, cycleAt + 11).map((e, i) => ({
+          message: `${chain[i]} uses ${e.name} here`,
+          range: e.usedAt,
+        })),
       });
     }
-    this.evaluating.push({ name, range: block.blocks[0]!.range });
+    this.evaluating.push({ name, usedAt: range });
     try {
       const value = this.budget.nested(range, `variable "${name}"`, () =>
         this.computeVariable(block, name),
