@@ -213,7 +213,8 @@ export function targetJson(t: Target): Json {
     let v = t[spec.field] as unknown;
     if (spec.field === "context" && typeof v === "string") v = printedContext(v);
     if (v === undefined) continue;
-    if (spec.kind === "string" && v === "") continue;
+    // buildx's Target holds most strings as pointers: set to "" they still print.
+    if (spec.field === "description" && v === "") continue;
     if (Array.isArray(v) && v.length === 0) continue;
     if (spec.kind === "stringMap" || spec.kind === "nullableMap") {
       if (Object.keys(v as object).length === 0) continue;

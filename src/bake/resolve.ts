@@ -245,7 +245,7 @@ export function resolveProject(
     ...options.overrides,
     ...(flags.push ? ["*.push=true"] : []),
     ...(flags.load ? ["*.load=true"] : []),
-    ...(flags.call ? [`*.call=${flags.call}`] : []),
+    ...(flags.call !== undefined ? [`*.call=${flags.call}`] : []),
     ...(flags.noCache ? ["*.no-cache=true"] : []),
     ...(flags.pull ? ["*.pull=true"] : []),
   ];
