@@ -9,6 +9,7 @@ import type { SourceFile, SourceRange } from "../diagnostics/source.js";
 import { evalLimits } from "../eval/limits.js";
 import { compareStrings, record } from "../eval/value.js";
 import { mergeTarget } from "./attributes.js";
+import { checkBuildOptions } from "./build-options.js";
 import { dedupeEntries, dedupeStrings } from "./entries.js";
 import { type BakeProject, loadBake } from "./load.js";
 import type { Group, Target } from "./model.js";
@@ -313,6 +314,7 @@ export function resolveProject(
     targets[name] = { ...targets[name]! };
     linkTarget(name, targets[name] as MutableTarget, []);
   }
+  for (const name of Object.keys(targets).sort(compareStrings)) checkBuildOptions(targets[name]!);
   // buildx lists the names asked for in a "default" group (sorted), apart from "default"
   // itself when that is a group.
   const groups = record<Group>();
