@@ -25,6 +25,7 @@ import {
 import type { Attribute, Block, Body, Expression } from "../hcl/ast.js";
 import { parseHclJson } from "../hcl/json.js";
 import { parseHcl } from "../hcl/parse.js";
+import { functionCalls } from "../hcl/walk.js";
 import {
   attributesByName,
   controlAttributes,
@@ -538,6 +539,8 @@ class Loader {
   evaluateAll(): BakeProject {
     // buildx evaluates (and validates) every variable, used or not.
     for (const vb of this.ofType("variable")) this.variable(vb.name, vb.blocks[0]!.range);
+    for (const fb of this.ofType("function"))
+      this.checkFunctionCalls(fb.blocks[fb.blocks.length - 1]!);
     const targets = new Map<string, Target>();
     const groups = new Map<string, Group>();
     const targetRanges = new Map<string, SourceRange>();
@@ -637,6 +640,27 @@ class Loader {
       });
     }
     return { targets, groups, targetRanges, contextRanges, variables: () => this.variables() };
+  }
+
+  /**
+   * buildx resolves every function block up front: a call in its result to a function
+   * that does not exist is an error there, even in a branch never taken. buildx names
+   * the whole result expression.
+   */
+  checkFunctionCalls(block: Block): void {
+    const result = block.body.attributes.find((a) => a.name === "result");
+    if (!result) return;
+    for (const call of functionCalls(result.expr)) {
+      if (this.functions.has(call.name)) continue;
+      throw new DiagnosticError({
+        severity: "error",
+        summary: `Call to unknown function; There is no function named "${call.name}"${didYouMean(call.name, this.functions.keys())}.`,
+        range: call.nameRange,
+        related: [
+          { message: `in the result of function "${block.labels[0]}"`, range: result.expr.range },
+        ],
+      });
+    }
   }
 
   /** All combinations of a matrix, keys sorted; the last key varies slowest (buildx's loop). */
