@@ -161,6 +161,34 @@ function ulimits(v: Json | undefined, where: string): string[] {
   });
 }
 
+/** The keys the compose specification allows under a service's `build` (and x-* extensions). */
+const buildKeys = new Set([
+  "context",
+  "dockerfile",
+  "dockerfile_inline",
+  "entitlements",
+  "args",
+  "ssh",
+  "labels",
+  "cache_from",
+  "cache_to",
+  "no_cache",
+  "additional_contexts",
+  "network",
+  "provenance",
+  "sbom",
+  "pull",
+  "target",
+  "shm_size",
+  "extra_hosts",
+  "isolation",
+  "privileged",
+  "secrets",
+  "tags",
+  "ulimits",
+  "platforms",
+]);
+
 function serviceTarget(
   name: string,
   service: { [k: string]: Json },
@@ -170,6 +198,12 @@ function serviceTarget(
   const where = `service "${name}"`;
   const b = typeof service.build === "string" ? { context: service.build } : service.build;
   if (!isObj(b)) throw new ComposeError(`${where}: build must be a path or a map`);
+  for (const key of Object.keys(b)) {
+    if (!buildKeys.has(key) && !key.startsWith("x-"))
+      throw new ComposeError(
+        `services.${name}.build additional properties '${key}' not allowed (the compose specification's build keys: ${[...buildKeys].join(", ")})`,
+      );
+  }
   const t: { [k: string]: Json } = Object.create(null);
   const set = (key: string, v: Json | undefined) => {
     if (v === undefined || v === null) return;
