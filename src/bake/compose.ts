@@ -11,7 +11,16 @@ import type { SourceFile } from "../diagnostics/source.js";
 import { envValue } from "../eval/value.js";
 
 export function isComposeFile(file: SourceFile): boolean {
-  return /\.ya?ml$/i.test(file.name);
+  if (/\.ya?ml$/i.test(file.name)) return true;
+  if (/\.(hcl|json)$/i.test(file.name) || file.name === "-") return false;
+  // buildx tries a file of another name as compose first: a YAML map with services is one.
+  if (!/^(services|include)\s*:/m.test(file.text)) return false;
+  try {
+    const doc = parseDocument(file.text, { prettyErrors: false });
+    return doc.errors.length === 0 && isMap(doc.contents) && doc.contents.has("services");
+  } catch {
+    return false;
+  }
 }
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -502,7 +502,12 @@ class Loader {
   validate(name: string, block: Block): void {
     const cond = block.body.attributes.find((a) => a.name === "condition");
     const message = block.body.attributes.find((a) => a.name === "error_message");
-    if (!cond) fail(`Missing condition in the validation of variable "${name}".`, block.range);
+    // buildx evaluates a missing condition as null, at the block's brace.
+    if (!cond)
+      fail(
+        `Invalid condition result; the validation of variable "${name}" has no condition (it must return true or false, not null).`,
+        openBrace(block),
+      );
     const ok = evaluate(cond.expr, this.globals);
     if (!valueToBool(ok, cond.expr.range, "validation condition")) {
       const text = message

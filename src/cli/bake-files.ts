@@ -61,7 +61,10 @@ export async function readBakeFiles(
     );
   }
   // The compose reader brings the YAML parser (about 200 ms to load): only YAML files pay.
-  if (!files.some((f) => /\.ya?ml$/i.test(f.name))) return files;
+  const mayBeCompose = (f: SourceFile) =>
+    /\.ya?ml$/i.test(f.name) ||
+    (!/\.(hcl|json)$/i.test(f.name) && /^(services|include)\s*:/m.test(f.text));
+  if (!files.some(mayBeCompose)) return files;
   const compose = await import("../bake/compose.js");
   const exists = (p: string) => existsSync(resolve(cwd, p));
   // buildx loads every compose file of a run as one project, where the first one is.
