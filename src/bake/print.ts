@@ -207,6 +207,30 @@ export function printedContext(context: string): string {
   return isRemoteUrl(context) ? context : cleanPath(context);
 }
 
+/**
+ * Attributes buildx prints with template markers escaped again (`${` as `$${`, `%{` as
+ * `%%{`), so that the printed definition reads back as the same values.
+ */
+const escapedFields: ReadonlySet<string> = new Set([
+  "annotations",
+  "dockerfileInline",
+  "labels",
+  "args",
+  "extraHosts",
+]);
+
+function escapeTemplates(v: unknown): unknown {
+  const esc = (s: string) => s.replaceAll("${", () => "$${").replaceAll("%{", () => "%%{");
+  if (typeof v === "string") return esc(v);
+  if (Array.isArray(v)) return v.map((x) => (typeof x === "string" ? esc(x) : x));
+  if (v !== null && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = typeof x === "string" ? esc(x) : x;
+    return out;
+  }
+  return v;
+}
+
 export function targetJson(t: Target): Json {
   const out: [string, Json][] = [];
   for (const spec of attributes) {
@@ -219,6 +243,7 @@ export function targetJson(t: Target): Json {
     if (spec.kind === "stringMap" || spec.kind === "nullableMap") {
       if (Object.keys(v as object).length === 0) continue;
     }
+    if (escapedFields.has(spec.field)) v = escapeTemplates(v);
     let json: Json;
     if (spec.kind === "ssh") json = (v as SshEntry[]).map(sshJson);
     else if (spec.kind === "secrets") json = (v as Record<string, string>[]).map(secretJson);
