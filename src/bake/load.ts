@@ -396,7 +396,7 @@ class Loader {
           this.attributeStack.push({ key, range });
           try {
             const value = this.budget.nested(range, key, () =>
-              evaluate(expr, withLocals(this.globals, combo)),
+              decodedEntries(attr, evaluate(expr, withLocals(this.globals, combo)), range),
             );
             this.attributeValues.set(key, value);
             return value;
@@ -714,6 +714,30 @@ function shortChain(chain: readonly string[]): string {
   return [...chain.slice(0, 5), `... (${chain.length - 10} more) ...`, ...chain.slice(-5)].join(
     " -> ",
   );
+}
+
+/**
+ * `target.NAME.ATTR` of an entry list (outputs, caches, secrets, ssh, attest) as buildx
+ * holds it: every entry parsed, as a map (a type and its attributes; an output's dest, a
+ * secret's id/src/env, an ssh key's id/paths always present).
+ */
+function decodedEntries(attr: string, value: Value, range: SourceRange): Value {
+  const spec = attributesByName.get(attr);
+  if (!spec || value === null) return value;
+  const kinds = ["outputs", "caches", "secrets", "ssh", "attest"];
+  if (!kinds.includes(spec.kind)) return value;
+  const entries = convertAttribute(spec, value, range) as Record<string, unknown>[] | undefined;
+  return (entries ?? []).map((e): Value => {
+    const out: Record<string, Value> = {};
+    for (const [k, v] of Object.entries(e)) out[k] = v as Value;
+    if (spec.kind === "outputs") out.dest = (e.dest as string | undefined) ?? "";
+    if (spec.kind === "secrets") {
+      out.src = (e.src as string | undefined) ?? "";
+      out.env = (e.env as string | undefined) ?? "";
+    }
+    if (spec.kind === "ssh") out.paths = [...((e.paths as string[] | undefined) ?? [])];
+    return out;
+  });
 }
 
 /** Where a block's body opens (`{`): buildx reports variable errors there. */
