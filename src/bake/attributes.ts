@@ -22,6 +22,7 @@ import {
   parseOutput,
   parseSecret,
   parseSsh,
+  removeDupesSwapping,
   splitCsv,
 } from "./entries.js";
 import type { Entry, SshEntry, Target } from "./model.js";
@@ -201,10 +202,9 @@ export function mergeTarget(into: MutableTarget, child: Target): void {
         next = [...((current as unknown[] | undefined) ?? []), ...(value as unknown[])];
         break;
       case "entriesMerge":
-        next = dedupeEntries([
-          ...((current as unknown[] | undefined) ?? []),
-          ...(value as unknown[]),
-        ]);
+        next = (
+          spec.kind === "caches" || spec.kind === "outputs" ? removeDupesSwapping : dedupeEntries
+        )([...((current as unknown[] | undefined) ?? []), ...(value as unknown[])]);
         break;
       case "mapSkipNull":
       case "mapAll": {

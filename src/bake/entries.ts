@@ -139,6 +139,28 @@ export function attestFromObject(o: Readonly<Record<string, string>>): Entry {
   return attestEntry(o.type ?? "", o.disabled, rest);
 }
 
+/**
+ * buildx's removeDupes for cache and output entries: from the second-to-last entry
+ * back to the first, an entry that repeats a later one sends that later one's place
+ * to the last entry, and the list loses its end. Entries may change order.
+ */
+export function removeDupesSwapping<T>(entries: readonly T[]): T[] {
+  const s = [...entries];
+  const keyOf = (e: T) => JSON.stringify(Object.entries(e as object).sort());
+  let n = s.length;
+  for (let i = n - 2; i >= 0; i--) {
+    const k = keyOf(s[i]!);
+    for (let j = i + 1; j < n; j++) {
+      if (keyOf(s[j]!) === k) {
+        s[j] = s[n - 1]!;
+        n--;
+        break;
+      }
+    }
+  }
+  return s.slice(0, n);
+}
+
 /** Removes duplicate entries (same keys and values), keeping the first. */
 export function dedupeEntries<T>(entries: readonly T[]): T[] {
   const seen = new Set<string>();

@@ -10,7 +10,7 @@ import { evalLimits } from "../eval/limits.js";
 import { compareStrings, record } from "../eval/value.js";
 import { mergeTarget } from "./attributes.js";
 import { checkBuildOptions } from "./build-options.js";
-import { dedupeEntries, dedupeStrings } from "./entries.js";
+import { dedupeStrings, removeDupesSwapping } from "./entries.js";
 import { type BakeProject, loadBake } from "./load.js";
 import type { Group, Target } from "./model.js";
 import { applyOverrides, type Override, OverrideError, parseOverride } from "./overrides.js";
@@ -76,7 +76,7 @@ function normalize(t: MutableTarget): void {
   if (t.noCacheFilter) t.noCacheFilter = removeDupes(t.noCacheFilter);
   if (t.ulimits) t.ulimits = removeDupes(t.ulimits);
   for (const k of ["cacheFrom", "cacheTo", "output"] as const) {
-    if (t[k]) t[k] = dedupeEntries(t[k]!);
+    if (t[k]) t[k] = removeDupesSwapping(t[k]!);
   }
   // Secrets and ssh keys are one per id, attestations one per type: a later entry takes
   // the place of the first (buildx's removeSecretDupes, removeSSHDupes, removeAttestDupes).
