@@ -323,10 +323,20 @@ function checkService(
   fileExists: (path: string) => boolean,
 ): void {
   const missing = (v: Json | undefined) => v === undefined || v === null;
-  if (missing(service.image) && missing(service.build))
+  // An image that interpolates to "" (an unset variable) is no image, as compose sees it.
+  if ((missing(service.image) || service.image === "") && missing(service.build))
     throw new ComposeError(
       `service "${name}" has neither an image nor a build context specified: invalid compose project`,
     );
+  // Short volume specs (SRC:DST[:MODE]) are parsed when compose loads the project.
+  const volumes = Array.isArray(service.volumes) ? service.volumes : [];
+  for (const v of volumes) {
+    if (typeof v !== "string") continue;
+    if (v.trim() === "")
+      throw new ComposeError(`services.${name}.volumes: invalid empty volume spec`);
+    if (v.split(":").some((part) => part === ""))
+      throw new ComposeError(`invalid spec: ${v}: empty section between colons`);
+  }
   const envFiles = service.env_file;
   const list = Array.isArray(envFiles) ? envFiles : missing(envFiles) ? [] : [envFiles!];
   for (const [i, f] of list.entries()) {
