@@ -163,12 +163,17 @@ function namedContexts(m: Record<string, string | null>): Record<string, string>
 
 function ulimits(v: Json | undefined, where: string): string[] {
   if (!isObj(v)) return [];
-  return Object.entries(v).map(([name, x]) => {
-    if (typeof x === "number") return `${name}=${x}:${x}`;
-    if (isObj(x))
-      return `${name}=${str(x.soft, `${where}.${name}.soft`)}:${str(x.hard, `${where}.${name}.hard`)}`;
-    throw new ComposeError(`${where}.${name} must be a number or {soft, hard}`);
-  });
+  // buildx lists them by name, and reads only soft and hard: the short form (a single
+  // number) comes out as NAME=0:0.
+  return Object.keys(v)
+    .sort()
+    .map((name) => {
+      const x = v[name]!;
+      if (typeof x === "number") return `${name}=0:0`;
+      if (isObj(x))
+        return `${name}=${str(x.soft, `${where}.${name}.soft`)}:${str(x.hard, `${where}.${name}.hard`)}`;
+      throw new ComposeError(`${where}.${name} must be a number or {soft, hard}`);
+    });
 }
 
 /** The keys the compose specification allows under a service's `build` (and x-* extensions). */
