@@ -102,7 +102,7 @@ export function goParseBool(text: string): boolean | undefined {
  * boolean, kept here as "true"), and the other keys as written.
  */
 function attestEntry(type: string, disabled: string | undefined, rest: [string, string][]): Entry {
-  const out: Record<string, string> = {};
+  const out = record<string>();
   for (const [k, v] of rest) out[k] = v;
   out.type = type;
   if (disabled !== undefined) {

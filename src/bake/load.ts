@@ -250,10 +250,10 @@ class Loader {
         severity: "error",
         summary: `Variable cycle: ${shortChain(chain)}; a variable cannot depend on itself.`,
         range,
-        // The uses along the cycle (the first ten): buildx reports the one where its
-        // (unordered) walk came back, which may be any of them.
-        related: this.evaluating.slice(cycleAt + 1, cycleAt + 11).map((e, i) => ({
-          message: `${chain[i]} uses ${e.name} here`,
+        // The uses along the cycle: buildx reports the one where its (unordered) walk
+        // came back, which may be any of them.
+        related: this.evaluating.slice(cycleAt).map((e, i) => ({
+          message: i === 0 ? `${e.name} is used here` : `${chain[i - 1]} uses ${e.name} here`,
           range: e.usedAt,
         })),
       });
@@ -728,7 +728,7 @@ function decodedEntries(attr: string, value: Value, range: SourceRange): Value {
   if (!kinds.includes(spec.kind)) return value;
   const entries = convertAttribute(spec, value, range) as Record<string, unknown>[] | undefined;
   return (entries ?? []).map((e): Value => {
-    const out: Record<string, Value> = {};
+    const out = record<Value>();
     for (const [k, v] of Object.entries(e)) out[k] = v as Value;
     if (spec.kind === "outputs") out.dest = (e.dest as string | undefined) ?? "";
     if (spec.kind === "secrets") {

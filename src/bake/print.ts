@@ -185,7 +185,7 @@ function secretJson(e: Readonly<Record<string, string>>): Json {
 
 /** buildx's Attest as JSON: its keys sorted, `disabled` a boolean (present only when true). */
 function attestJson(e: Readonly<Record<string, string>>): Json {
-  const out: Record<string, Json> = {};
+  const out = record<Json>();
   for (const [k, v] of Object.entries(e)) out[k] = k === "disabled" ? v === "true" : v;
   return out;
 }
@@ -224,7 +224,7 @@ function escapeTemplates(v: unknown): unknown {
   if (typeof v === "string") return esc(v);
   if (Array.isArray(v)) return v.map((x) => (typeof x === "string" ? esc(x) : x));
   if (v !== null && typeof v === "object") {
-    const out: Record<string, unknown> = {};
+    const out = record<unknown>();
     for (const [k, x] of Object.entries(v)) out[k] = typeof x === "string" ? esc(x) : x;
     return out;
   }
