@@ -14,6 +14,7 @@ import {
   valueToString,
 } from "../eval/value.js";
 import {
+  attestFromObject,
   dedupeEntries,
   EntryError,
   parseAttest,
@@ -21,8 +22,8 @@ import {
   parseOutput,
   parseSecret,
   parseSsh,
+  removeDupesSwapping,
   splitCsv,
-  swapDedupeEntries,
 } from "./entries.js";
 import type { Entry, SshEntry, Target } from "./model.js";
 
@@ -175,7 +176,7 @@ export function convertAttribute(spec: AttributeSpec, v: Value, range: SourceRan
     case "secrets":
       return entriesOf(v, range, what, parseSecret, (o) => o as Entry);
     case "attest":
-      return entriesOf(v, range, what, parseAttest, (o) => o as Entry);
+      return entriesOf(v, range, what, parseAttest, attestFromObject);
     case "ssh":
       return entriesOf<SshEntry>(v, range, what, parseSsh, (o) => ({
         id: o.id ?? "default",
@@ -200,12 +201,11 @@ export function mergeTarget(into: MutableTarget, child: Target): void {
       case "append":
         next = [...((current as unknown[] | undefined) ?? []), ...(value as unknown[])];
         break;
-      case "entriesMerge": {
-        const merged = [...((current as unknown[] | undefined) ?? []), ...(value as unknown[])];
-        // Cache entries are deduplicated as buildx does on every merge (entries can move).
-        next = spec.kind === "caches" ? swapDedupeEntries(merged) : dedupeEntries(merged);
+      case "entriesMerge":
+        next = (
+          spec.kind === "caches" || spec.kind === "outputs" ? removeDupesSwapping : dedupeEntries
+        )([...((current as unknown[] | undefined) ?? []), ...(value as unknown[])]);
         break;
-      }
       case "mapSkipNull":
       case "mapAll": {
         const m = Object.assign(

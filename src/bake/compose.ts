@@ -4,13 +4,23 @@
  * equivalent docker-bake.json. Compose's `${VAR}` interpolation (with :-, -, :?, ?, :+,
  * + and $$) is applied first, from the environment given (the caller adds .env).
  */
+import { posix } from "node:path";
 import { type Document, isAlias, isMap, isPair, isScalar, isSeq, parseDocument } from "yaml";
 import { DiagnosticError, error } from "../diagnostics/diagnostic.js";
 import type { SourceFile } from "../diagnostics/source.js";
 import { envValue } from "../eval/value.js";
 
 export function isComposeFile(file: SourceFile): boolean {
-  return /\.ya?ml$/i.test(file.name);
+  if (/\.ya?ml$/i.test(file.name)) return true;
+  if (/\.(hcl|json)$/i.test(file.name) || file.name === "-") return false;
+  // buildx tries a file of another name as compose first: a YAML map with services is one.
+  if (!/^(services|include)\s*:/m.test(file.text)) return false;
+  try {
+    const doc = parseDocument(file.text, { prettyErrors: false });
+    return doc.errors.length === 0 && isMap(doc.contents) && doc.contents.has("services");
+  } catch {
+    return false;
+  }
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -157,6 +167,9 @@ function namedContexts(m: Record<string, string | null>): Record<string, string>
  */
 function ulimits(v: Json | undefined, where: string): string[] {
   if (!isObj(v)) return [];
+  // buildx reads only soft and hard: the short form (a single number) comes out as NAME=0:0.
+  // It lists them in Go's map order, which changes between runs; the file's order is the
+  // one it prints most often.
   return Object.entries(v).map(([name, x]) => {
     if (typeof x === "number") return `${name}=0:0`;
     if (isObj(x))
@@ -164,6 +177,34 @@ function ulimits(v: Json | undefined, where: string): string[] {
     throw new ComposeError(`${where}.${name} must be a number or {soft, hard}`);
   });
 }
+
+/** The keys the compose specification allows under a service's `build` (and x-* extensions). */
+const buildKeys = new Set([
+  "context",
+  "dockerfile",
+  "dockerfile_inline",
+  "entitlements",
+  "args",
+  "ssh",
+  "labels",
+  "cache_from",
+  "cache_to",
+  "no_cache",
+  "additional_contexts",
+  "network",
+  "provenance",
+  "sbom",
+  "pull",
+  "target",
+  "shm_size",
+  "extra_hosts",
+  "isolation",
+  "privileged",
+  "secrets",
+  "tags",
+  "ulimits",
+  "platforms",
+]);
 
 function serviceTarget(
   name: string,
@@ -174,6 +215,12 @@ function serviceTarget(
   const where = `service "${name}"`;
   const b = typeof service.build === "string" ? { context: service.build } : service.build;
   if (!isObj(b)) throw new ComposeError(`${where}: build must be a path or a map`);
+  for (const key of Object.keys(b)) {
+    if (!buildKeys.has(key) && !key.startsWith("x-"))
+      throw new ComposeError(
+        `services.${name}.build additional properties '${key}' not allowed (the compose specification's build keys: ${[...buildKeys].join(", ")})`,
+      );
+  }
   const t: { [k: string]: Json } = Object.create(null);
   const set = (key: string, v: Json | undefined) => {
     if (v === undefined || v === null) return;
@@ -273,10 +320,6 @@ function serviceTarget(
   const image = str(service.image, `${where}: image`);
   if (tags.length === 0 && image) tags = [image];
   set("tags", tags);
-  // buildx escapes "${" and "%{" in these three once more than elsewhere (to "$${" and
-  // "%%{"), so they print, and build, escaped: kept as buildx does.
-  for (const key of ["dockerfile-inline", "args", "labels"])
-    if (t[key] !== undefined) t[key] = escapeTemplates(t[key]!);
   return t;
 }
 
@@ -331,12 +374,10 @@ function checkService(
   name: string,
   service: { [k: string]: Json },
   fileExists: (path: string) => boolean,
-  partOfMany: boolean,
 ): void {
   const missing = (v: Json | undefined) => v === undefined || v === null;
-  // An image that interpolates to "" (`image: "${UNSET}"`) counts as none, as in compose.
-  const noImage = missing(service.image) || service.image === "";
-  if (!partOfMany && noImage && missing(service.build))
+  // An image that interpolates to "" (an unset variable) is no image, as compose sees it.
+  if ((missing(service.image) || service.image === "") && missing(service.build))
     throw new ComposeError(
       `service "${name}" has neither an image nor a build context specified: invalid compose project`,
     );
@@ -371,60 +412,133 @@ function yamlError(file: SourceFile, doc: Document.Parsed): never {
   );
 }
 
-/** The compose file as the equivalent docker-bake.json. */
-export function composeToBake(
-  file: SourceFile,
-  env: Env,
-  fileExists: (path: string) => boolean = () => true,
-  /** Several compose files form one project: a service may get its image or build from another. */
-  partOfMany = false,
-): SourceFile {
+/** A compose file read and interpolated: its top-level map. */
+function readCompose(file: SourceFile, env: Env): { [k: string]: Json } {
   const doc = parseDocument(file.text, { prettyErrors: false, uniqueKeys: true, merge: true });
   if (doc.errors.length > 0) yamlError(file, doc);
   const root = doc.contents;
   if (!isMap(root) && !(isScalar(root) && root.value === null))
     throw new DiagnosticError(error(`${file.name}: a compose file is a map with "services"`));
+  // An alias of its own ancestor (directly or through a `<<` merge) never ends: the yaml
+  // library would recurse until the stack overflows.
+  const cycle = aliasCycle(doc);
+  if (cycle !== undefined)
+    throw new DiagnosticError(
+      error(
+        `${file.name}: cycle detected: the node at ${cycle} is an alias of a node that contains it`,
+      ),
+    );
+  let data: unknown;
   try {
-    // An alias of its own ancestor (directly or through a `<<` merge) never ends: the yaml
-    // library would recurse until the stack overflows.
-    const cycle = aliasCycle(doc);
-    if (cycle !== undefined)
-      throw new ComposeError(
-        `cycle detected: the node at ${cycle} is an alias of a node that contains it`,
-      );
-    let data: unknown;
-    try {
-      data = doc.toJS({ maxAliasCount: 1000 });
-    } catch (err) {
-      // The yaml library refuses alias "bombs" (aliases that expand exponentially).
-      throw new ComposeError(`cannot read the file: ${(err as Error).message}`);
+    data = doc.toJS({ maxAliasCount: 1000 });
+  } catch (err) {
+    // The yaml library refuses alias "bombs" (aliases that expand exponentially).
+    throw new DiagnosticError(
+      error(`${file.name}: cannot read the file: ${(err as Error).message}`),
+    );
+  }
+  const raw = interpolateAll(data, env, file.name);
+  return isObj(raw) ? raw : {};
+}
+
+/** A service's build as a map (`build: ./dir` is `build: { context: ./dir }`). */
+function buildMap(v: Json | undefined): Json | undefined {
+  return typeof v === "string" ? { context: v } : v;
+}
+
+/**
+ * One value over another as compose merges project files: maps key by key, lists
+ * joined without repeats, anything else replaced.
+ */
+function mergeCompose(base: Json | undefined, over: Json): Json {
+  if (isObj(base) && isObj(over)) {
+    const out: { [k: string]: Json } = Object.create(null);
+    for (const [k, v] of Object.entries(base)) out[k] = v;
+    for (const [k, v] of Object.entries(over)) {
+      const b = k === "build" ? buildMap(out[k]) : out[k];
+      out[k] = mergeCompose(b, k === "build" ? buildMap(v)! : v);
     }
-    const raw = interpolateAll(data, env, file.name);
-    const services = isObj(raw) ? raw.services : undefined;
-    if (!isObj(services) || Object.keys(services).length === 0)
-      throw new ComposeError(`${file.name} has no services`);
-    const topSecrets = isObj(raw) && isObj(raw.secrets) ? raw.secrets : {};
-    checkVolumes(services);
+    return out;
+  }
+  if (Array.isArray(base) && Array.isArray(over)) {
+    const seen = new Set<string>();
+    return [...base, ...over].filter((x) => {
+      const key = JSON.stringify(x);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  }
+  return over;
+}
+
+/**
+ * Compose files as the equivalent docker-bake.json: several files form one project
+ * (a later file adds services or keys to earlier ones), as buildx loads them.
+ */
+export function composeFilesToBake(
+  files: readonly SourceFile[],
+  env: Env,
+  fileExists: (path: string) => boolean = () => true,
+  /** Reads a file that a compose file includes (undefined when it does not exist). */
+  readFile: (path: string) => string | undefined = () => undefined,
+): SourceFile {
+  const first = files[0]!;
+  let where = first.name;
+  try {
+    let project: { [k: string]: Json } = {};
+    const reading: string[] = [];
+    const load = (file: SourceFile, included: boolean): void => {
+      if (reading.includes(file.name) || reading.length > 16)
+        throw new ComposeError(`include cycle: ${[...reading, file.name].join(" -> ")}`);
+      reading.push(file.name);
+      where = file.name;
+      const raw = readCompose(file, env);
+      // `include:` brings in other compose files first (their paths relative to this one).
+      for (const path of includePaths(raw.include, file.name)) {
+        const text = readFile(path);
+        if (text === undefined) throw new ComposeError(`open ${path}: no such file or directory`);
+        load({ name: path, text }, true);
+      }
+      where = file.name;
+      if (!included && (!isObj(raw.services) || Object.keys(raw.services).length === 0))
+        throw new ComposeError(`${file.name} has no services`);
+      if (included) rebaseContexts(raw.services, file.name);
+      const { include: _include, ...rest } = raw;
+      project = mergeCompose(project, rest) as { [k: string]: Json };
+      reading.pop();
+    };
+    for (const file of files) load(file, false);
+    where = first.name;
+    const services = project.services as { [k: string]: Json };
+    const topSecrets = isObj(project.secrets) ? project.secrets : {};
     const targets: { [k: string]: Json } = Object.create(null);
+    // Short volume specs (SRC:DST[:MODE]) of every service are parsed when compose loads the project.
+    checkVolumes(services);
     for (const [name, s] of Object.entries(services)) {
       const service = isObj(s) ? s : {};
-      checkService(name, service, fileExists, partOfMany);
+      checkService(name, service, fileExists);
       if (service.build === undefined || service.build === null) continue;
       const targetName = sanitizeTargetName(name);
       if (!/^[a-zA-Z0-9_-]+$/.test(targetName))
         throw new ComposeError(
           `invalid service name "${name}": use letters, digits, "_", "-" and "."`,
         );
-      targets[targetName] = serviceTarget(name, service, topSecrets, env);
+      // Services whose names differ only by "." and "_" become one target, merged.
+      const target = serviceTarget(name, service, topSecrets, env);
+      targets[targetName] =
+        targetName in targets ? mergeCompose(targets[targetName], target) : target;
     }
     const bake: { [k: string]: Json } = {
-      group: { default: { targets: Object.keys(targets) } },
+      // No buildable service: buildx's default group holds a nil list (printed as null).
+      group: {
+        default: { targets: Object.keys(targets).length > 0 ? Object.keys(targets) : null },
+      },
       target: escapeTemplates(targets),
     };
-    return { name: `${file.name}.json`, text: `${JSON.stringify(bake, null, 2)}\n` };
+    return { name: `${first.name}.json`, text: `${JSON.stringify(bake, null, 2)}\n` };
   } catch (err) {
-    if (err instanceof ComposeError)
-      throw new DiagnosticError(error(`${file.name}: ${err.message}`));
+    if (err instanceof ComposeError) throw new DiagnosticError(error(`${where}: ${err.message}`));
     throw err;
   }
 }
@@ -468,6 +582,45 @@ export function aliasCycle(doc: Document): string | undefined {
     if (isMap(child) || isSeq(child)) enter(child, path);
   }
   return undefined;
+}
+
+/** An included file's build contexts are relative to its own folder. */
+function rebaseContexts(services: Json | undefined, from: string): void {
+  const dir = posix.dirname(from);
+  if (!isObj(services) || dir === ".") return;
+  for (const s of Object.values(services)) {
+    if (!isObj(s) || s.build === undefined || s.build === null) continue;
+    const build = buildMap(s.build);
+    if (!isObj(build)) continue;
+    const context = typeof build.context === "string" ? build.context : ".";
+    if (!context.startsWith("/") && !/^[a-z][a-z0-9+.-]*:\/\/|^git@/i.test(context))
+      build.context = posix.normalize(posix.join(dir, context));
+    s.build = build;
+  }
+}
+
+/** The files an `include:` list names: strings, or maps with a path (one or a list). */
+function includePaths(include: Json | undefined, from: string): string[] {
+  if (include === undefined || include === null) return [];
+  if (!Array.isArray(include)) throw new ComposeError("include must be a list");
+  const dir = from.includes("/") ? from.slice(0, from.lastIndexOf("/") + 1) : "";
+  return include.flatMap((entry, i) => {
+    const path = isObj(entry) ? entry.path : entry;
+    const paths = Array.isArray(path) ? path : [path];
+    return paths.map((p) => {
+      if (typeof p !== "string") throw new ComposeError(`include.${i} must name a file`);
+      return p.startsWith("/") ? p : `${dir}${p}`;
+    });
+  });
+}
+
+/** One compose file as the equivalent docker-bake.json. */
+export function composeToBake(
+  file: SourceFile,
+  env: Env,
+  fileExists: (path: string) => boolean = () => true,
+): SourceFile {
+  return composeFilesToBake([file], env, fileExists);
 }
 
 /** A .env file's KEY=VALUE lines (comments, `export`, single and double quotes). */

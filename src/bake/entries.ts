@@ -90,11 +90,75 @@ export function parseSsh(text: string): SshEntry {
   };
 }
 
-/** An attestation: `type=sbom`, `type=provenance,mode=max`. */
+/** Go's strconv.ParseBool. */
+export function goParseBool(text: string): boolean | undefined {
+  if (/^(1|t|T|TRUE|true|True)$/.test(text)) return true;
+  if (/^(0|f|F|FALSE|false|False)$/.test(text)) return false;
+  return undefined;
+}
+
+/**
+ * An attestation as buildx's Attest holds it: a type, `disabled` only when true (a
+ * boolean, kept here as "true"), and the other keys as written.
+ */
+function attestEntry(type: string, disabled: string | undefined, rest: [string, string][]): Entry {
+  const out = record<string>();
+  for (const [k, v] of rest) out[k] = v;
+  out.type = type;
+  if (disabled !== undefined) {
+    const b = goParseBool(disabled);
+    if (b === undefined)
+      throw new EntryError(`invalid value disabled=${disabled}: it must be true or false`);
+    if (b) out.disabled = "true";
+  }
+  return out;
+}
+
+/** An attestation: `type=sbom`, `type=provenance,mode=max`, `type=sbom,disabled=true`. */
 export function parseAttest(text: string): Entry {
-  const kv = keyValues(text, "attest");
-  if (!kv.type) throw new EntryError(`invalid attest "${text}": type is required`);
-  return kv;
+  let type = "";
+  let disabled: string | undefined;
+  const rest: [string, string][] = [];
+  for (const field of splitCsv(text)) {
+    const eq = field.indexOf("=");
+    if (eq < 0) throw new EntryError(`invalid attest "${text}": "${field}" is not key=value`);
+    const key = field.slice(0, eq);
+    const value = field.slice(eq + 1);
+    const known = key.trim().toLowerCase();
+    if (known === "type") type = value;
+    else if (known === "disabled") disabled = value;
+    else rest.push([key, value]);
+  }
+  if (type === "") throw new EntryError(`invalid attest "${text}": type is required`);
+  return attestEntry(type, disabled, rest);
+}
+
+/** An attestation written as an object (`{ type = "sbom", disabled = true }`): no key is required. */
+export function attestFromObject(o: Readonly<Record<string, string>>): Entry {
+  const rest = Object.entries(o).filter(([k]) => k !== "type" && k !== "disabled");
+  return attestEntry(o.type ?? "", o.disabled, rest);
+}
+
+/**
+ * buildx's removeDupes for cache and output entries: from the second-to-last entry
+ * back to the first, an entry that repeats a later one sends that later one's place
+ * to the last entry, and the list loses its end. Entries may change order.
+ */
+export function removeDupesSwapping<T>(entries: readonly T[]): T[] {
+  const s = [...entries];
+  const keyOf = (e: T) => JSON.stringify(Object.entries(e as object).sort());
+  let n = s.length;
+  for (let i = n - 2; i >= 0; i--) {
+    const k = keyOf(s[i]!);
+    for (let j = i + 1; j < n; j++) {
+      if (keyOf(s[j]!) === k) {
+        s[j] = s[n - 1]!;
+        n--;
+        break;
+      }
+    }
+  }
+  return s.slice(0, n);
 }
 
 /** Removes duplicate entries (same keys and values), keeping the first. */
@@ -106,29 +170,6 @@ export function dedupeEntries<T>(entries: readonly T[]): T[] {
     seen.add(key);
     return true;
   });
-}
-
-/**
- * buildx's removeDupes for cache and output entries: walking back from the second-last
- * entry, a later duplicate of the current one is swapped with the last entry and dropped.
- * Entries can change places (`[a, b, c, a, d]` becomes `[a, b, c, d]` but
- * `[a, b, a, c, d]` becomes `[a, b, d, c]`), and buildx prints them in that order.
- */
-export function swapDedupeEntries<T>(entries: readonly T[]): T[] {
-  const s = [...entries];
-  const keys = s.map((e) => JSON.stringify(Object.entries(e as object).sort()));
-  let len = s.length;
-  for (let i = len - 2; i >= 0; i--) {
-    for (let j = i + 1; j < len; j++) {
-      if (keys[i] !== keys[j]) continue;
-      const last = len - 1;
-      [s[j], s[last]] = [s[last]!, s[j]!];
-      [keys[j], keys[last]] = [keys[last]!, keys[j]!];
-      len--;
-      break;
-    }
-  }
-  return s.slice(0, len);
 }
 
 export function dedupeStrings(items: readonly string[]): string[] {

@@ -25,6 +25,7 @@ import {
 import type { Attribute, Block, Body, Expression } from "../hcl/ast.js";
 import { parseHclJson } from "../hcl/json.js";
 import { parseHcl } from "../hcl/parse.js";
+import { functionCalls } from "../hcl/walk.js";
 import {
   attributesByName,
   controlAttributes,
@@ -40,6 +41,12 @@ export const bakeJsonSchema = {
   group: { labels: 1 },
   function: { labels: 1 },
 } as const;
+
+/** One target a target block stands for: its name and the matrix values it is evaluated with. */
+interface Expansion {
+  readonly name: string;
+  readonly combo: Map<string, Value>;
+}
 
 /** One named block, possibly defined in several places (later attributes win). */
 interface MergedBlock {
@@ -138,12 +145,19 @@ class Loader {
   readonly order: MergedBlock[] = [];
   readonly functions = new Map<string, HclFunction>(builtinFunctions());
   readonly variableValues = new Map<string, Value>();
-  readonly evaluating: { name: string; range: SourceRange }[] = [];
+  /** Variables being evaluated: each one's name and where the one before it uses it. */
+  readonly evaluating: { name: string; usedAt: SourceRange }[] = [];
   readonly budget = new EvalBudget();
   readonly globals: EvalContext;
   readonly builtinVariables: Record<string, Value>;
   /** Top-level attributes of every file (`FOO = "x"`), later files winning: variables too. */
   readonly topAttributes = new Map<string, Attribute>();
+  /** Every target block in file order, with its label. */
+  readonly targetBlocks: { label: string; block: Block }[] = [];
+  /** The names (and matrix values) each target block stands for, once worked out. */
+  private readonly expanded = new Map<Block, Expansion[]>();
+  /** Targets the blocks worked out so far stand for, every matrix combination counted. */
+  private plannedTargets = 0;
 
   constructor(readonly options: LoadOptions) {
     this.builtinVariables = {
@@ -195,6 +209,7 @@ class Loader {
     // A variable defined again replaces the earlier definition (buildx keeps the last block).
     if (block.type === "variable") merged.blocks.length = 0;
     merged.blocks.push(block);
+    if (block.type === "target") this.targetBlocks.push({ label: name, block });
   }
 
   ofType(type: string): MergedBlock[] {
@@ -211,7 +226,7 @@ class Loader {
     const block = this.variableBlock(name);
     const attr = this.topAttributes.get(name);
     if (!block && attr) {
-      this.evaluating.push({ name, range: attr.range });
+      this.evaluating.push({ name, usedAt: range });
       try {
         const value = this.budget.nested(range, `variable "${name}"`, () =>
           this.computeVariable(undefined, name),
@@ -240,12 +255,15 @@ class Loader {
         severity: "error",
         summary: `Variable cycle: ${shortChain(chain)}; a variable cannot depend on itself.`,
         range,
-        related: this.evaluating
-          .slice(cycleAt)
-          .map((e) => ({ message: `${e.name} is defined here`, range: e.range })),
+        // The uses along the cycle: buildx reports the one where its (unordered) walk
+        // came back, which may be any of them.
+        related: this.evaluating.slice(cycleAt).map((e, i) => ({
+          message: i === 0 ? `${e.name} is used here` : `${chain[i - 1]} uses ${e.name} here`,
+          range: e.usedAt,
+        })),
       });
     }
-    this.evaluating.push({ name, range: block.blocks[0]!.range });
+    this.evaluating.push({ name, usedAt: range });
     try {
       const value = this.budget.nested(range, `variable "${name}"`, () =>
         this.computeVariable(block, name),
@@ -257,24 +275,81 @@ class Loader {
     }
   }
 
+  /**
+   * The targets a block stands for: its label, or with a matrix one name per combination
+   * (its `name` evaluated with the matrix values). Checked as buildx checks names.
+   */
+  expansions(block: Block, label: string): Expansion[] {
+    const done = this.expanded.get(block);
+    if (done) return done;
+    const attrs = attributesOf([block]);
+    const matrix = attrs.get("matrix");
+    const nameAttr = attrs.get("name");
+    const labelAt = block.labelRanges[0] ?? block.range; // buildx's "Invalid name" errors point here
+    if (nameAttr && !matrix)
+      fail(`Invalid name; target "${label}": "name" requires a matrix.`, labelAt);
+    const combos: Map<string, Value>[] = matrix
+      ? this.matrixCombos(matrix.expr, labelAt, matrix.range, label, this.plannedTargets)
+      : [new Map()];
+    this.plannedTargets += combos.length;
+    if (this.plannedTargets > evalLimits.targets) {
+      fail(
+        `Too many targets; these files define more than ${evalLimits.targets.toLocaleString("en-US")} targets (the limit), counting every matrix combination.`,
+        matrix?.range ?? labelAt,
+      );
+    }
+    const out: Expansion[] = [];
+    const names = new Set<string>();
+    for (const combo of combos) {
+      const ctx = withLocals(this.globals, combo);
+      const name = nameAttr
+        ? valueToString(evaluate(nameAttr.expr, ctx), nameAttr.expr.range, "target name")
+        : label;
+      if (!/^[a-zA-Z0-9_-]+$/.test(name)) {
+        fail(
+          `Invalid target name "${name}"; target names may only contain letters, digits, "_" and "-".`,
+          labelAt,
+        );
+      }
+      if (names.has(name) && matrix)
+        fail(`Invalid name; duplicate name "${name}" from the matrix of "${label}".`, labelAt);
+      names.add(name);
+      out.push({ name, combo });
+    }
+    this.expanded.set(block, out);
+    return out;
+  }
+
   private targetRefs: Value | undefined;
   private readonly attributeValues = new Map<string, Value>();
   private readonly attributeStack: { key: string; range: SourceRange }[] = [];
 
   /**
-   * `target.NAME.ATTR`: another target's attribute as written in its block (matrix
-   * targets excluded), evaluated on demand. A cycle through such references is an error.
+   * `target.NAME.ATTR`: another target's attribute as written in its block, evaluated on
+   * demand. NAME is a target's final name (a matrix's names included); as in buildx, the
+   * last block of that name answers (an attribute it does not set is null). A cycle
+   * through such references is an error.
    */
   targetReferences(): Value {
     if (this.targetRefs) return this.targetRefs;
-    const blocks = new Map(this.ofType("target").map((b) => [b.name, b]));
+    let byName: Map<string, { block: Block; combo: Map<string, Value> }> | undefined;
+    const names = () => {
+      if (!byName) {
+        byName = new Map();
+        for (const { label, block } of this.targetBlocks) {
+          for (const e of this.expansions(block, label))
+            byName.set(e.name, { block, combo: e.combo });
+        }
+      }
+      return byName;
+    };
     // The names are worked out once, on first use, and looked up in a Set: a matrix of
     // thousands of targets reading target.x.y must not scan every block each time.
-    const objectOf = (names: () => string[], get: (key: string) => Value) => {
+    const objectOf = (listNames: () => string[], get: (key: string) => Value) => {
       let known: { list: string[]; set: Set<string> } | undefined;
       const entries = () => {
         if (!known) {
-          const list = names();
+          const list = listNames();
           known = { list, set: new Set(list) };
         }
         return known;
@@ -292,18 +367,19 @@ class Loader {
       });
     };
     this.targetRefs = objectOf(
-      () => [...blocks.keys()].filter((n) => !attributesOf(blocks.get(n)!.blocks).has("matrix")),
+      () => [...names().keys()],
       (targetName) => {
-        const attrs = attributesOf(blocks.get(targetName)!.blocks);
+        const { block, combo } = names().get(targetName)!;
+        const attrs = attributesOf([block]);
         // As buildx's cty object of a target: its name, and every known attribute (null
         // when the block does not set it).
-        const names = () => [
+        const attrNames = () => [
           "name",
           ...[...new Set([...attrs.keys(), ...attributesByName.keys()])].filter(
             (a) => a !== "name" && a !== "matrix",
           ),
         ];
-        return objectOf(names, (attr) => {
+        return objectOf(attrNames, (attr) => {
           if (attr === "name") return targetName;
           const key = `target.${targetName}.${attr}`;
           const cached = this.attributeValues.get(key);
@@ -324,7 +400,9 @@ class Loader {
           }
           this.attributeStack.push({ key, range });
           try {
-            const value = this.budget.nested(range, key, () => evaluate(expr, this.globals));
+            const value = this.budget.nested(range, key, () =>
+              decodedEntries(attr, evaluate(expr, withLocals(this.globals, combo)), range),
+            );
             this.attributeValues.set(key, value);
             return value;
           } finally {
@@ -429,7 +507,12 @@ class Loader {
   validate(name: string, block: Block): void {
     const cond = block.body.attributes.find((a) => a.name === "condition");
     const message = block.body.attributes.find((a) => a.name === "error_message");
-    if (!cond) fail(`Missing condition in the validation of variable "${name}".`, block.range);
+    // buildx evaluates a missing condition as null, at the block's brace.
+    if (!cond)
+      fail(
+        `Invalid condition result; the validation of variable "${name}" has no condition (it must return true or false, not null).`,
+        openBrace(block),
+      );
     const ok = evaluate(cond.expr, this.globals);
     if (!valueToBool(ok, cond.expr.range, "validation condition")) {
       const text = message
@@ -469,45 +552,23 @@ class Loader {
   evaluateAll(): BakeProject {
     // buildx evaluates (and validates) every variable, used or not.
     for (const vb of this.ofType("variable")) this.variable(vb.name, vb.blocks[0]!.range);
+    for (const fb of this.ofType("function"))
+      this.checkFunctionCalls(fb.blocks[fb.blocks.length - 1]!);
     const targets = new Map<string, Target>();
     const groups = new Map<string, Group>();
     const targetRanges = new Map<string, SourceRange>();
     const contextRanges = new Map<string, Record<string, SourceRange>>();
-    // buildx decodes every block on its own (its matrix and name included) and merges
-    // blocks that end up with the same name.
-    let planned = 0;
+    // buildx works out every block's names (matrices and `name` evaluated) before it
+    // decodes any, then decodes every block on its own and merges blocks that end up
+    // with the same name.
+    for (const { label, block } of this.targetBlocks) this.expansions(block, label);
     for (const tb of this.ofType("target")) {
       const expanded: string[] = [];
       const inExpanded = new Set<string>();
       for (const block of tb.blocks) {
         const attrs = attributesOf([block]);
-        const fromBlock = new Set<string>();
-        const matrix = attrs.get("matrix");
-        const nameAttr = attrs.get("name");
-        const labelAt = block.labelRanges[0] ?? block.range; // buildx's "Invalid name" errors point here
-        const combos: Map<string, Value>[] = matrix
-          ? this.matrixCombos(matrix.expr, labelAt, matrix.range, tb.name, planned)
-          : [new Map()];
-        planned += combos.length;
-        if (planned > evalLimits.targets) {
-          fail(
-            `Too many targets; these files define more than ${evalLimits.targets.toLocaleString("en-US")} targets (the limit), counting every matrix combination.`,
-            matrix?.range ?? labelAt,
-          );
-        }
-        if (nameAttr && !matrix)
-          fail(`Invalid name; target "${tb.name}": "name" requires a matrix.`, labelAt);
-        for (const combo of combos) {
+        for (const { name, combo } of this.expansions(block, tb.name)) {
           const ctx = withLocals(this.globals, combo);
-          const name = nameAttr
-            ? valueToString(evaluate(nameAttr.expr, ctx), nameAttr.expr.range, "target name")
-            : tb.name;
-          if (!/^[a-zA-Z0-9_-]+$/.test(name)) {
-            fail(
-              `Invalid target name "${name}"; target names may only contain letters, digits, "_" and "-".`,
-              labelAt,
-            );
-          }
           const target: Record<string, unknown> = { name };
           for (const [attrName, { expr, range }] of attrs) {
             if (attrName === "matrix" || attrName === "name") continue;
@@ -535,12 +596,6 @@ class Loader {
             }
             void range;
           }
-          if (fromBlock.has(name) && matrix)
-            fail(
-              `Invalid name; duplicate name "${name}" from the matrix of "${tb.name}".`,
-              labelAt,
-            );
-          fromBlock.add(name);
           const existing = targets.get(name);
           if (existing) {
             const inherits = [
@@ -572,6 +627,13 @@ class Loader {
       const groupLabel = gb.blocks[0]!.labelRanges[0] ?? gb.blocks[0]!.range;
       if (attrs.has("name")) fail("Invalid name; name is not supported for groups", groupLabel);
       if (attrs.has("matrix")) fail("Invalid name; matrix is not supported for groups", groupLabel);
+      for (const block of gb.blocks) {
+        if (!block.body.attributes.some((a) => a.name === "targets"))
+          fail(
+            'Missing required argument; The argument "targets" is required, but no definition was found.',
+            openBrace(block),
+          );
+      }
       const t = attrs.get("targets");
       const v = t ? evaluate(t.expr, this.globals) : [];
       const list =
@@ -587,6 +649,7 @@ class Loader {
       groups.set(gb.name, {
         name: gb.name,
         targets: list.map((x) => valueToString(x, t!.expr.range, "group target")),
+        ...(v === null ? { nullTargets: true } : {}),
         ...(desc
           ? { description: valueToString(evaluate(desc.expr, this.globals), desc.expr.range) }
           : {}),
@@ -600,6 +663,27 @@ class Loader {
       contextRanges,
       variables: () => this.variables(),
     };
+  }
+
+  /**
+   * buildx resolves every function block up front: a call in its result to a function
+   * that does not exist is an error there, even in a branch never taken. buildx names
+   * the whole result expression.
+   */
+  checkFunctionCalls(block: Block): void {
+    const result = block.body.attributes.find((a) => a.name === "result");
+    if (!result) return;
+    for (const call of functionCalls(result.expr)) {
+      if (this.functions.has(call.name)) continue;
+      throw new DiagnosticError({
+        severity: "error",
+        summary: `Call to unknown function; There is no function named "${call.name}"${didYouMean(call.name, this.functions.keys())}.`,
+        range: call.nameRange,
+        related: [
+          { message: `in the result of function "${block.labels[0]}"`, range: result.expr.range },
+        ],
+      });
+    }
   }
 
   /** All combinations of a matrix, keys sorted; the last key varies slowest (buildx's loop). */
@@ -648,6 +732,30 @@ function shortChain(chain: readonly string[]): string {
   return [...chain.slice(0, 5), `... (${chain.length - 10} more) ...`, ...chain.slice(-5)].join(
     " -> ",
   );
+}
+
+/**
+ * `target.NAME.ATTR` of an entry list (outputs, caches, secrets, ssh, attest) as buildx
+ * holds it: every entry parsed, as a map (a type and its attributes; an output's dest, a
+ * secret's id/src/env, an ssh key's id/paths always present).
+ */
+function decodedEntries(attr: string, value: Value, range: SourceRange): Value {
+  const spec = attributesByName.get(attr);
+  if (!spec || value === null) return value;
+  const kinds = ["outputs", "caches", "secrets", "ssh", "attest"];
+  if (!kinds.includes(spec.kind)) return value;
+  const entries = convertAttribute(spec, value, range) as Record<string, unknown>[] | undefined;
+  return (entries ?? []).map((e): Value => {
+    const out = record<Value>();
+    for (const [k, v] of Object.entries(e)) out[k] = v as Value;
+    if (spec.kind === "outputs") out.dest = (e.dest as string | undefined) ?? "";
+    if (spec.kind === "secrets") {
+      out.src = (e.src as string | undefined) ?? "";
+      out.env = (e.env as string | undefined) ?? "";
+    }
+    if (spec.kind === "ssh") out.paths = [...((e.paths as string[] | undefined) ?? [])];
+    return out;
+  });
 }
 
 /** Where a block's body opens (`{`): buildx reports variable errors there. */

@@ -47,5 +47,7 @@ export interface Target {
 export interface Group {
   readonly name: string;
   targets: string[];
+  /** The group's `targets` was null (buildx's nil slice, printed as null). */
+  nullTargets?: boolean;
   description?: string;
 }

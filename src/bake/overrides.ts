@@ -14,7 +14,7 @@ import {
   parseSecret,
   parseSsh,
   splitCsv,
-  swapDedupeEntries,
+  removeDupesSwapping,
 } from "./entries.js";
 import type { Entry, Target } from "./model.js";
 
@@ -234,10 +234,10 @@ export function applyOverrides(target: Target, overrides: readonly Override[]): 
         t.platforms = [...before<string>(), ...acc.flatMap((v) => v.split(","))];
         break;
       case "cache-from":
-        t.cacheFrom = swapDedupeEntries([...before<Entry>(), ...cacheEntries(acc, o.key)]);
+        t.cacheFrom = removeDupesSwapping([...before<Entry>(), ...cacheEntries(acc, o.key)]);
         break;
       case "cache-to":
-        t.cacheTo = swapDedupeEntries([...before<Entry>(), ...cacheEntries(acc, o.key)]);
+        t.cacheTo = removeDupesSwapping([...before<Entry>(), ...cacheEntries(acc, o.key)]);
         break;
       case "target":
         t.target = o.value;
@@ -255,7 +255,7 @@ export function applyOverrides(target: Target, overrides: readonly Override[]): 
         ]);
         break;
       case "output":
-        t.output = swapDedupeEntries([...before<Entry>(), ...entries(acc, parseOutput, o.key)]);
+        t.output = removeDupesSwapping([...before<Entry>(), ...entries(acc, parseOutput, o.key)]);
         break;
       case "entitlements":
         t.entitlements = [...(t.entitlements ?? []), o.value];

@@ -183,6 +183,13 @@ function secretJson(e: Readonly<Record<string, string>>): Json {
   );
 }
 
+/** buildx's Attest as JSON: its keys sorted, `disabled` a boolean (present only when true). */
+function attestJson(e: Readonly<Record<string, string>>): Json {
+  const out = record<Json>();
+  for (const [k, v] of Object.entries(e)) out[k] = k === "disabled" ? v === "true" : v;
+  return out;
+}
+
 /** Go's path.Clean. */
 function cleanPath(p: string): string {
   if (p === "") return ".";
@@ -200,20 +207,47 @@ export function printedContext(context: string): string {
   return isRemoteUrl(context) ? context : cleanPath(context);
 }
 
+/**
+ * Attributes buildx prints with template markers escaped again (`${` as `$${`, `%{` as
+ * `%%{`), so that the printed definition reads back as the same values.
+ */
+const escapedFields: ReadonlySet<string> = new Set([
+  "annotations",
+  "dockerfileInline",
+  "labels",
+  "args",
+  "extraHosts",
+]);
+
+function escapeTemplates(v: unknown): unknown {
+  const esc = (s: string) => s.replaceAll("${", () => "$${").replaceAll("%{", () => "%%{");
+  if (typeof v === "string") return esc(v);
+  if (Array.isArray(v)) return v.map((x) => (typeof x === "string" ? esc(x) : x));
+  if (v !== null && typeof v === "object") {
+    const out = record<unknown>();
+    for (const [k, x] of Object.entries(v)) out[k] = typeof x === "string" ? esc(x) : x;
+    return out;
+  }
+  return v;
+}
+
 export function targetJson(t: Target): Json {
   const out: [string, Json][] = [];
   for (const spec of attributes) {
     let v = t[spec.field] as unknown;
     if (spec.field === "context" && typeof v === "string") v = printedContext(v);
     if (v === undefined) continue;
-    if (spec.kind === "string" && v === "") continue;
+    // buildx's Target holds most strings as pointers: set to "" they still print.
+    if (spec.field === "description" && v === "") continue;
     if (Array.isArray(v) && v.length === 0) continue;
     if (spec.kind === "stringMap" || spec.kind === "nullableMap") {
       if (Object.keys(v as object).length === 0) continue;
     }
+    if (escapedFields.has(spec.field)) v = escapeTemplates(v);
     let json: Json;
     if (spec.kind === "ssh") json = (v as SshEntry[]).map(sshJson);
     else if (spec.kind === "secrets") json = (v as Record<string, string>[]).map(secretJson);
+    else if (spec.kind === "attest") json = (v as Record<string, string>[]).map(attestJson);
     else json = v as Json;
     out.push([spec.name, json]);
   }
@@ -237,7 +271,7 @@ export function definitionJson(
   for (const [name, g] of Object.entries(res.groups)) {
     groups[name] = new OrderedObject([
       ...(g.description ? [["description", g.description] as [string, Json]] : []),
-      ["targets", [...g.targets]],
+      ["targets", g.nullTargets && g.targets.length === 0 ? null : [...g.targets]],
     ]);
   }
   const targets = record<Json>();

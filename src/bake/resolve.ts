@@ -9,7 +9,8 @@ import type { SourceFile, SourceRange } from "../diagnostics/source.js";
 import { evalLimits } from "../eval/limits.js";
 import { compareStrings, record } from "../eval/value.js";
 import { mergeTarget } from "./attributes.js";
-import { dedupeStrings, swapDedupeEntries } from "./entries.js";
+import { checkBuildOptions } from "./build-options.js";
+import { dedupeStrings, removeDupesSwapping } from "./entries.js";
 import { type BakeProject, loadBake } from "./load.js";
 import type { Group, Target } from "./model.js";
 import { applyOverrides, type Override, OverrideError, parseOverride } from "./overrides.js";
@@ -75,7 +76,7 @@ function normalize(t: MutableTarget): void {
   if (t.noCacheFilter) t.noCacheFilter = removeDupes(t.noCacheFilter);
   if (t.ulimits) t.ulimits = removeDupes(t.ulimits);
   for (const k of ["cacheFrom", "cacheTo", "output"] as const) {
-    if (t[k]) t[k] = swapDedupeEntries(t[k]!);
+    if (t[k]) t[k] = removeDupesSwapping(t[k]!);
   }
   // Secrets and ssh keys are one per id, attestations one per type: a later entry takes
   // the place of the first (buildx's removeSecretDupes, removeSSHDupes, removeAttestDupes).
@@ -245,7 +246,7 @@ export function resolveProject(
     ...options.overrides,
     ...(flags.push ? ["*.push=true"] : []),
     ...(flags.load ? ["*.load=true"] : []),
-    ...(flags.call ? [`*.call=${flags.call}`] : []),
+    ...(flags.call !== undefined ? [`*.call=${flags.call}`] : []),
     ...(flags.noCache ? ["*.no-cache=true"] : []),
     ...(flags.pull ? ["*.pull=true"] : []),
   ];
@@ -313,6 +314,7 @@ export function resolveProject(
     targets[name] = { ...targets[name]! };
     linkTarget(name, targets[name] as MutableTarget, []);
   }
+  for (const name of Object.keys(targets).sort(compareStrings)) checkBuildOptions(targets[name]!);
   // buildx lists the names asked for in a "default" group (sorted), apart from "default"
   // itself when that is a group.
   const groups = record<Group>();
@@ -320,7 +322,8 @@ export function resolveProject(
   for (const name of names) {
     if (name === "default" && groupMap.has("default")) continue;
     const def = groups.default ?? { name: "default", targets: [] };
-    groups.default = { ...def, targets: [...def.targets, name] };
+    groups.default = { name: "default", targets: [...def.targets, name] };
+    if (def.description !== undefined) groups.default.description = def.description;
   }
   if (groups.default) {
     groups.default = {

@@ -2,6 +2,7 @@
  * The command line as data: a pure parser from argv to a Command, with
  * usage errors that name the flag and suggest the closest one.
  */
+import { goParseBool, splitCsv } from "../bake/entries.js";
 import { didYouMean } from "../diagnostics/did-you-mean.js";
 import { InputError } from "../diagnostics/error-kind.js";
 import { type ProgressMode, progressModes } from "../progress/renderer.js";
@@ -81,6 +82,8 @@ interface FlagSpec {
   readonly kind: FlagKind;
   readonly help: string;
   readonly value?: string;
+  /** A bool flag that stands for another flag's value (`--check` is `--call=check`). */
+  readonly sets?: { readonly flag: string; readonly value: string };
 }
 
 /** The flags of the bake command, in the order --help lists them. */
@@ -115,7 +118,12 @@ export const bakeFlags = [
     value: "METHOD",
     help: 'Set method for evaluating build ("build", "check", "outline", "targets")',
   },
-  { name: "check", kind: "bool", help: 'Shorthand for "--call=check"' },
+  {
+    name: "check",
+    kind: "bool",
+    help: 'Shorthand for "--call=check"',
+    sets: { flag: "call", value: "check" },
+  },
   {
     name: "progress",
     kind: "string",
@@ -237,6 +245,8 @@ function scanFlags<const F extends readonly FlagSpec[]>(
       }
       if (inline === "false") raw.bools.delete(spec.name);
       else raw.bools.add(spec.name);
+      // The later of `--check` and `--call=...` wins, as with one flag given twice.
+      if (spec.sets && inline !== "false") raw.strings.set(spec.sets.flag, spec.sets.value);
       continue;
     }
     let value = inline;
@@ -281,7 +291,7 @@ function parseBake(argv: readonly string[]): Command {
   }
   const list = raw.strings.get("list");
   if (list !== undefined) parseListFlag(list);
-  const call = parseCallFlag(raw.bools.has("check") ? "check" : raw.strings.get("call"));
+  const call = parseCallFlag(raw.strings.get("call"));
   const maxParallel = raw.strings.get("max-parallel");
   const endpointsFromFlag = raw.lists.get("endpoint") ?? [];
   return {
@@ -470,21 +480,22 @@ export function parseListFlag(text: string): {
 }
 
 /**
- * `--call check,format=json,ignorestatus=true`: the method's name ("build", the default, is no
- * call at all: name is absent), the output format and whether status codes are ignored.
+ * `--call check,format=json,ignorestatus=true`, by buildx's ParseCallFunc (CSV fields: one
+ * method, format=..., ignorestatus=BOOL): the method's name ("build", the default, and an
+ * empty flag are no call at all; an empty name with other fields sets call to ""), the
+ * output format and whether status codes are ignored.
  */
 function parseCallFlag(
   text: string | undefined,
 ): { name?: string; format?: string; ignoreStatus?: boolean } | undefined {
-  if (text === undefined) return undefined;
+  if (text === undefined || text === "") return undefined;
   let name: string | undefined;
   let format: string | undefined;
   let ignoreStatus: boolean | undefined;
-  for (const field of text.split(",").map((f) => f.trim())) {
+  for (const field of splitCsv(text)) {
     const eq = field.indexOf("=");
     if (eq < 0) {
-      if (name !== undefined)
-        throw new UsageError(`invalid --call "${text}": one method only`, "bake");
+      if (name) throw new UsageError(`invalid --call "${text}": one method only`, "bake");
       name = field;
       continue;
     }
@@ -492,10 +503,12 @@ function parseCallFlag(
     const value = field.slice(eq + 1);
     if (key === "format") format = value;
     else if (key === "ignorestatus") {
-      // Go's strconv.ParseBool, as buildx reads it.
-      if (["1", "t", "T", "TRUE", "true", "True"].includes(value)) ignoreStatus = true;
-      else if (["0", "f", "F", "FALSE", "false", "False"].includes(value)) ignoreStatus = false;
-      else throw new UsageError(`invalid --call "${text}": ignorestatus is true or false`, "bake");
+      ignoreStatus = goParseBool(value);
+      if (ignoreStatus === undefined)
+        throw new UsageError(
+          `invalid --call "${text}": ignorestatus is true or false (got "${value}")`,
+          "bake",
+        );
     } else
       throw new UsageError(
         `invalid --call "${text}": unexpected key "${key}" (use format= or ignorestatus=)`,
@@ -504,9 +517,9 @@ function parseCallFlag(
   }
   // buildx keeps "lint" as the name of what --check and --call=check ask for.
   if (name === "check") name = "lint";
-  if (!name || name === "build") return undefined;
+  if (name === "build") return undefined;
   return {
-    name,
+    name: name ?? "",
     ...(format !== undefined ? { format } : {}),
     ...(ignoreStatus ? { ignoreStatus } : {}),
   };

@@ -60,7 +60,7 @@ async function bake(o: BakeOptions, io: CliIo): Promise<number> {
       load: o.load,
       noCache: o.noCache,
       pull: o.pull,
-      ...(o.call ? { call: o.call } : {}),
+      ...(o.call !== undefined ? { call: o.call } : {}),
     },
   });
   tracePhase("parse and evaluate", evaluating);

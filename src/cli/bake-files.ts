@@ -61,14 +61,27 @@ export async function readBakeFiles(
     );
   }
   // The compose reader brings the YAML parser (about 200 ms to load): only YAML files pay.
-  if (!files.some((f) => /\.ya?ml$/i.test(f.name))) return files;
+  const mayBeCompose = (f: SourceFile) =>
+    /\.ya?ml$/i.test(f.name) ||
+    (!/\.(hcl|json)$/i.test(f.name) && /^(services|include)\s*:/m.test(f.text));
+  if (!files.some(mayBeCompose)) return files;
   const compose = await import("../bake/compose.js");
   const exists = (p: string) => existsSync(resolve(cwd, p));
-  const many = files.filter(compose.isComposeFile).length > 1;
-  return files.map((f) =>
-    compose.isComposeFile(f)
-      ? compose.composeToBake(f, composeEnv(cwd, env, compose.parseDotEnv), exists, many)
-      : f,
+  // buildx loads every compose file of a run as one project, where the first one is.
+  const composeFiles = files.filter(compose.isComposeFile);
+  const project = compose.composeFilesToBake(
+    composeFiles,
+    composeEnv(cwd, env, compose.parseDotEnv),
+    exists,
+    (p) => {
+      const path = resolve(cwd, p);
+      return existsSync(path)
+        ? readBoundedText(path, readLimits.bakeFile, "compose file", p)
+        : undefined;
+    },
+  );
+  return files.flatMap((f) =>
+    f === composeFiles[0] ? [project] : compose.isComposeFile(f) ? [] : [f],
   );
 }
 

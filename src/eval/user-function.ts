@@ -8,13 +8,23 @@ import { evaluate, withLocals } from "./evaluate.js";
 import type { EagerFunction } from "./function.js";
 import { fail, type Value } from "./value.js";
 
+/** A parameter name: a bare name, or in a JSON file a string holding one. */
+function paramName(item: Expression, what: string): string {
+  if (item.kind === "Variable") return item.name;
+  if (item.kind === "Template" && item.json) {
+    const text =
+      item.parts.length === 1 && item.parts[0]!.kind === "TemplateLiteral"
+        ? item.parts[0]!.value
+        : "";
+    if (/^[\p{L}_][\p{L}\p{N}_-]*$/u.test(text)) return text;
+  }
+  return fail(`Invalid ${what}; each parameter must be a bare name.`, item.range);
+}
+
 function paramNames(expr: Expression, what: string): string[] {
   if (expr.kind !== "Tuple")
     fail(`Invalid ${what}; ${what} must be a list of parameter names, like [a, b].`, expr.range);
-  return expr.items.map((item) => {
-    if (item.kind === "Variable") return item.name;
-    return fail(`Invalid ${what}; each parameter must be a bare name.`, item.range);
-  });
+  return expr.items.map((item) => paramName(item, what));
 }
 
 /** Builds a function from its block; `outer` gives global variables and all functions. */
@@ -33,9 +43,11 @@ export function userFunction(block: Block, outer: () => EvalContext): EagerFunct
   const variadicAttr = attrs.get("variadic_params") ?? attrs.get("variadic_param");
   let variadic: string | undefined;
   if (variadicAttr) {
-    if (variadicAttr.expr.kind !== "Variable")
+    try {
+      variadic = paramName(variadicAttr.expr, "variadic_params");
+    } catch {
       fail("Invalid variadic_params; it must be a bare name.", variadicAttr.expr.range);
-    variadic = variadicAttr.expr.name;
+    }
   }
   let depth = 0;
   return {

@@ -69,6 +69,11 @@ export interface TemplateExpr extends NodeBase {
   readonly parts: TemplatePart[];
   /** True for heredocs (`<<EOT` / `<<-EOT`). */
   readonly heredoc?: boolean;
+  /**
+   * The string as a JSON file writes it: where HCL wants a name (a function's
+   * parameters), a JSON file gives it as a string.
+   */
+  readonly json?: boolean;
 }
 
 export type TemplatePart = TemplateLiteral | TemplateInterpolation | TemplateIf | TemplateFor;

@@ -225,7 +225,7 @@ class JsonToTree {
           const inner = this.range(node.start + 1, node.end - 1);
           const parts: TemplatePart[] =
             node.value === "" ? [] : [{ kind: "TemplateLiteral", value: node.value, range: inner }];
-          return { kind: "Template", parts, range };
+          return { kind: "Template", parts, range, json: true };
         }
         const { template, diagnostics } = parseTemplateString(
           node.value,
@@ -233,7 +233,9 @@ class JsonToTree {
           node.start + 1,
         );
         this.diagnostics.push(...diagnostics);
-        return template ? { ...template, range } : { kind: "Literal", value: node.value, range };
+        return template
+          ? { ...template, range, ...(template.kind === "Template" ? { json: true } : {}) }
+          : { kind: "Literal", value: node.value, range };
       }
       case "number":
         return { kind: "Literal", value: Number(node.raw), raw: node.raw, range };

@@ -210,7 +210,8 @@ export class Scanner {
         if (mode.kind === "bare") return { kind: "end", start: pos, end: pos };
         const message =
           mode.kind === "heredoc" ? "Unterminated template string" : UNTERMINATED_STRING;
-        return { kind: "error", message, start: Math.max(0, start - 1), end: pos };
+        // hcl names where the text ran out (the end of the file), not where it began.
+        return { kind: "error", message, start: pos, end: pos };
       }
       const c = t.charCodeAt(pos);
       if (mode.kind === "quoted") {
@@ -220,12 +221,8 @@ export class Scanner {
           return { kind: "end", start: pos, end: pos + 1 };
         }
         if (c === 10) {
-          return {
-            kind: "error",
-            message: UNTERMINATED_STRING,
-            start: Math.max(0, start - 1),
-            end: pos,
-          };
+          // hcl names the end of the line, where the closing quote is missing.
+          return { kind: "error", message: UNTERMINATED_STRING, start: pos, end: pos };
         }
         if (c === 92 /* \ */) {
           const decoded = decodeEscape(t, pos);

@@ -380,6 +380,13 @@ class Parser {
         labelRanges.push(tmpl.range);
       } else if (this.isPunct(t, "{")) {
         break;
+      } else if (labels.length === 0 && t.kind !== "eof" && t.kind !== "invalid") {
+        // Neither "=" nor a label nor "{" after the name: hcl names the name itself.
+        this.fail(
+          `Argument or block definition required; An argument named "${nameTok.text}" must be followed by "=", a block by its labels and "{", found "${t.text}".`,
+          nameTok.start,
+          nameTok.end,
+        );
       } else {
         this.unexpected(
           t,

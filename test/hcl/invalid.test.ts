@@ -28,7 +28,7 @@ const cases: ReadonlyArray<readonly [string, string, RegExp]> = [
   ["x = a & b\n", "1:7", /^Invalid character/],
   ['target "app" {\n  tags = ["a"\n}\n', "3:1", /^Missing item separator/],
   ['target "x" y {\n', "1:14", /^Unclosed configuration block/],
-  ['a = "abc\n', "1:5", /^Unterminated template string/],
+  ['a = "abc\n', "1:9", /^Unterminated template string/],
   ["a = <<EOT\nx\n", "1:5", /^Unterminated template string.*heredoc "EOT"/],
   ['a = "${x"\n', "1:6", /^Unterminated template interpolation/],
   ['a = "%{ if x }y"\n', "1:6", /^Unterminated template directive.*endif/],
