@@ -67,10 +67,22 @@ async function round(n) {
   let done = 0;
   let restarts = 0;
   let log = "";
+  let partial = "";
+  // Per restart: whether the victim was reported back, and the targets it built after that.
+  const afterRestart = [];
+  const victimDone = new RegExp(`\\] done on ${victim.name}\\b`);
   child.stderr.on("data", (d) => {
     const text = d.toString();
     log = (log + text).slice(-20000);
     done += (text.match(/\] done on /g) ?? []).length;
+    const lines = (partial + text).split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) {
+      if (line.includes(`endpoint ${victim.name} is back`) && restarts > 0)
+        afterRestart[restarts - 1] = { back: true, built: 0 };
+      else if (victimDone.test(line) && afterRestart[restarts - 1]?.back)
+        afterRestart[restarts - 1].built++;
+    }
     if (restarts === 0 && done >= targets * 0.2) {
       restarts++;
       killVictim();
@@ -83,6 +95,7 @@ async function round(n) {
   const seconds = (Date.now() - started) / 1000;
   const meta = JSON.parse(readFileSync(join(dir, "meta.json"), "utf8"));
   const missing = [];
+  const wrong = [];
   const perEndpoint = {};
   let retries = 0;
   for (let i = 0; i < targets; i++) {
@@ -95,13 +108,15 @@ async function round(n) {
       missing.push(`t${i} (no output)`);
       continue;
     }
+    if (!readFileSync(join(dir, "out", `t${i}`, "x"), "utf8").includes(`-${n}-${i}\n`))
+      wrong.push(`t${i}`);
     perEndpoint[m["mbake.endpoint"]] = (perEndpoint[m["mbake.endpoint"]] ?? 0) + 1;
     retries += Number(m["mbake.retries"] ?? 0);
   }
   console.log(
-    `soak round ${n}: exit ${code}, ${seconds.toFixed(1)} s, ${targets - missing.length}/${targets} targets in the metadata, ${restarts} restarts of ${victim.name}, ${retries} retries, per endpoint ${JSON.stringify(perEndpoint)}`,
+    `soak round ${n}: exit ${code}, ${seconds.toFixed(1)} s, ${targets - missing.length}/${targets} targets in the metadata, ${restarts} restarts of ${victim.name}, ${retries} retries, per endpoint ${JSON.stringify(perEndpoint)}, built by ${victim.name} after each restart: ${Array.from({ length: restarts }, (_, i) => afterRestart[i]).map((a) => (a?.back ? a.built : "never back")).join(", ") || "-"}, outputs with another target's content: ${wrong.length}${wrong.length ? ` (${wrong.slice(0, 10).join(", ")})` : ""}`,
   );
-  if (code !== 0 || missing.length > 0) {
+  if (code !== 0 || missing.length > 0 || wrong.length > 0) {
     console.log(
       `soak: missing ${missing.slice(0, 20).join(", ")}\n--- last output ---\n${log.slice(-4000)}`,
     );
