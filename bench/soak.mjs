@@ -2,7 +2,7 @@
 // over three endpoints, the two shared Engines 20.10 of the test environment and an Engine
 // 20.10 of the soak's own, which is killed by its PID and restarted twice during each round
 // (the shared engines are never killed: other runs may be using them). Repeated SOAK_ROUNDS
-// (1) times. Checks the exit code and that the metadata file names an endpoint, platforms
+// (1) times; SOAK_MAX_PARALLEL builds at once per endpoint. Checks the exit code and that the metadata file names an endpoint, platforms
 // and a duration for every target, and that every local output is there. Not a timed test:
 // run it by hand (`node bench/soak.mjs`) after `scripts/test-env up` and `npm run build`.
 import { spawn } from "node:child_process";
@@ -16,6 +16,9 @@ const bin = join(root, "dist/cli/main.js");
 const env = JSON.parse(readFileSync(join(root, ".test-env/env.json"), "utf8"));
 const targets = Number(process.env.SOAK_TARGETS ?? 200);
 const rounds = Number(process.env.SOAK_ROUNDS ?? 1);
+// Builds at once per endpoint (mbake's default when unset). With fewer, work is still queued
+// when the restarted engine is back, which is what shows whether it is used again.
+const maxParallel = process.env.SOAK_MAX_PARALLEL;
 const victim = await startPrivateEngine("soak-victim");
 const cleanUp = () => victim.remove();
 process.on("SIGINT", () => {
@@ -60,7 +63,9 @@ async function round(n) {
     env: {
       ...process.env,
       CI: "true",
-      MBAKE_ENDPOINTS: endpoints.map((e) => `${e.name}=${e.endpoint}`).join(" "),
+      MBAKE_ENDPOINTS: endpoints
+        .map((e) => `${e.name}=${e.endpoint}${maxParallel ? `?max-parallel=${maxParallel}` : ""}`)
+        .join(" "),
     },
     stdio: ["ignore", "ignore", "pipe"],
   });
