@@ -2,8 +2,10 @@
 // over three endpoints, the two shared Engines 20.10 of the test environment and an Engine
 // 20.10 of the soak's own, which is killed by its PID and restarted twice during each round
 // (the shared engines are never killed: other runs may be using them). Repeated SOAK_ROUNDS
-// (1) times; SOAK_MAX_PARALLEL builds at once per endpoint. Checks the exit code and that the metadata file names an endpoint, platforms
-// and a duration for every target, and that every local output is there. Not a timed test:
+// (1) times; SOAK_MAX_PARALLEL builds at once per endpoint. Checks the exit code, that the
+// metadata file names an endpoint, platforms and a duration for every target, that every
+// local output is there and holds its own target's content, and counts the targets the
+// restarted engine built after each restart. Not a timed test:
 // run it by hand (`node bench/soak.mjs`) after `scripts/test-env up` and `npm run build`.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
