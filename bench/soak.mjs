@@ -2,8 +2,10 @@
 // over three endpoints, the two shared Engines 20.10 of the test environment and an Engine
 // 20.10 of the soak's own, which is killed by its PID and restarted twice during each round
 // (the shared engines are never killed: other runs may be using them). Repeated SOAK_ROUNDS
-// (1) times. Checks the exit code and that the metadata file names an endpoint, platforms
-// and a duration for every target, and that every local output is there. Not a timed test:
+// (1) times; SOAK_MAX_PARALLEL builds at once per endpoint. Checks the exit code, that the
+// metadata file names an endpoint, platforms and a duration for every target, that every
+// local output is there and holds its own target's content, and counts the targets the
+// restarted engine built after each restart. Not a timed test:
 // run it by hand (`node bench/soak.mjs`) after `scripts/test-env up` and `npm run build`.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -16,6 +18,9 @@ const bin = join(root, "dist/cli/main.js");
 const env = JSON.parse(readFileSync(join(root, ".test-env/env.json"), "utf8"));
 const targets = Number(process.env.SOAK_TARGETS ?? 200);
 const rounds = Number(process.env.SOAK_ROUNDS ?? 1);
+// Builds at once per endpoint (mbake's default when unset). With fewer, work is still queued
+// when the restarted engine is back, which is what shows whether it is used again.
+const maxParallel = process.env.SOAK_MAX_PARALLEL;
 const victim = await startPrivateEngine("soak-victim");
 const cleanUp = () => victim.remove();
 process.on("SIGINT", () => {
@@ -60,17 +65,31 @@ async function round(n) {
     env: {
       ...process.env,
       CI: "true",
-      MBAKE_ENDPOINTS: endpoints.map((e) => `${e.name}=${e.endpoint}`).join(" "),
+      MBAKE_ENDPOINTS: endpoints
+        .map((e) => `${e.name}=${e.endpoint}${maxParallel ? `?max-parallel=${maxParallel}` : ""}`)
+        .join(" "),
     },
     stdio: ["ignore", "ignore", "pipe"],
   });
   let done = 0;
   let restarts = 0;
   let log = "";
+  let partial = "";
+  // Per restart: whether the victim was reported back, and the targets it built after that.
+  const afterRestart = [];
+  const victimDone = new RegExp(`\\] done on ${victim.name}\\b`);
   child.stderr.on("data", (d) => {
     const text = d.toString();
     log = (log + text).slice(-20000);
     done += (text.match(/\] done on /g) ?? []).length;
+    const lines = (partial + text).split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) {
+      if (line.includes(`endpoint ${victim.name} is back`) && restarts > 0)
+        afterRestart[restarts - 1] = { back: true, built: 0 };
+      else if (victimDone.test(line) && afterRestart[restarts - 1]?.back)
+        afterRestart[restarts - 1].built++;
+    }
     if (restarts === 0 && done >= targets * 0.2) {
       restarts++;
       killVictim();
@@ -83,6 +102,7 @@ async function round(n) {
   const seconds = (Date.now() - started) / 1000;
   const meta = JSON.parse(readFileSync(join(dir, "meta.json"), "utf8"));
   const missing = [];
+  const wrong = [];
   const perEndpoint = {};
   let retries = 0;
   for (let i = 0; i < targets; i++) {
@@ -95,13 +115,15 @@ async function round(n) {
       missing.push(`t${i} (no output)`);
       continue;
     }
+    if (!readFileSync(join(dir, "out", `t${i}`, "x"), "utf8").includes(`-${n}-${i}\n`))
+      wrong.push(`t${i}`);
     perEndpoint[m["mbake.endpoint"]] = (perEndpoint[m["mbake.endpoint"]] ?? 0) + 1;
     retries += Number(m["mbake.retries"] ?? 0);
   }
   console.log(
-    `soak round ${n}: exit ${code}, ${seconds.toFixed(1)} s, ${targets - missing.length}/${targets} targets in the metadata, ${restarts} restarts of ${victim.name}, ${retries} retries, per endpoint ${JSON.stringify(perEndpoint)}`,
+    `soak round ${n}: exit ${code}, ${seconds.toFixed(1)} s, ${targets - missing.length}/${targets} targets in the metadata, ${restarts} restarts of ${victim.name}, ${retries} retries, per endpoint ${JSON.stringify(perEndpoint)}, built by ${victim.name} after each restart: ${Array.from({ length: restarts }, (_, i) => afterRestart[i]).map((a) => (a?.back ? a.built : "never back")).join(", ") || "-"}, outputs with another target's content: ${wrong.length}${wrong.length ? ` (${wrong.slice(0, 10).join(", ")})` : ""}`,
   );
-  if (code !== 0 || missing.length > 0) {
+  if (code !== 0 || missing.length > 0 || wrong.length > 0) {
     console.log(
       `soak: missing ${missing.slice(0, 20).join(", ")}\n--- last output ---\n${log.slice(-4000)}`,
     );

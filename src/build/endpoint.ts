@@ -67,11 +67,43 @@ export function onceEach(
   };
 }
 
-export function buildEndpoint(daemon: Daemon, run: BuildRun): BuildEndpoint {
+/** Reaches a daemon that went away again: a new client and its capabilities read again. */
+export type Reconnect = (
+  signal: AbortSignal,
+) => Promise<{ readonly client: BuildkitClient; readonly caps: Capabilities }>;
+
+/** The adapter, with `close` for the clients its probes opened (not the one it was given). */
+export interface AdaptedEndpoint extends BuildEndpoint {
+  close(): Promise<void>;
+}
+
+export function buildEndpoint(
+  given: Daemon,
+  run: BuildRun,
+  reconnect?: Reconnect,
+): AdaptedEndpoint {
+  let daemon = given;
+  const opened: BuildkitClient[] = [];
   return {
-    name: daemon.name,
-    maxParallel: daemon.maxParallel,
-    ...(daemon.caps.cpus !== undefined ? { cpus: daemon.caps.cpus } : {}),
+    name: given.name,
+    maxParallel: given.maxParallel,
+    // Read again after a probe: a restarted daemon may report other CPUs.
+    get cpus() {
+      return daemon.caps.cpus;
+    },
+    ...(reconnect
+      ? {
+          async probe(signal: AbortSignal) {
+            const { client, caps } = await reconnect(signal);
+            // Builds still holding the old client end on their own; it is closed at the end.
+            opened.push(client);
+            daemon = { ...daemon, client, caps };
+          },
+        }
+      : {}),
+    async close() {
+      await Promise.all(opened.splice(0).map((c) => c.close().catch(() => {})));
+    },
     async build(job, ctx) {
       const target = run.targets[job.job.target]!;
       let result: SpecResult;

@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import type { BakeResolution } from "../bake/resolve.js";
 import { callJsonOutput } from "../build/call-json.js";
 import { callName, callOutput } from "../build/call-output.js";
-import { type BuildRun, buildEndpoint, onceEach } from "../build/endpoint.js";
+import { type AdaptedEndpoint, type BuildRun, buildEndpoint, onceEach } from "../build/endpoint.js";
 import { checkMetadataFile, checkSecretFiles } from "../build/input-paths.js";
 import { joinSplitImage } from "../build/join-images.js";
 import { writeMetadata } from "../build/metadata.js";
@@ -32,6 +32,7 @@ import {
   endpointsToTry,
   NoEndpointError,
   probeTimeoutMs,
+  reachAgain,
 } from "./connect.js";
 import { type MbakeConfig, selectEndpoints } from "./endpoint-config.js";
 import { ExitCode } from "./exit-codes.js";
@@ -137,6 +138,7 @@ export async function runBuild(
   const { sharedCacheRepo, handoverRegistry } = registriesFor(o, config);
   const { connected, warnings } = await connect(o, io, config);
   const several = connected.length > 1;
+  let endpoints: AdaptedEndpoint[] = [];
   try {
     throwIfAborted(io.signal);
     const memory = readRunMemory(io.cwd);
@@ -181,10 +183,11 @@ export async function runBuild(
       ...(sharedCacheRepo ? { sharedCacheRepo } : {}),
       warn: onceEach(warn),
     };
-    const endpoints = connected.map((c) =>
+    endpoints = connected.map((c) =>
       buildEndpoint(
         { name: c.config.name, maxParallel: c.info.maxParallel, caps: c.caps, client: c.client },
         run,
+        (signal) => reachAgain(c.config, io.env, signal),
       ),
     );
     const result = await runPlan(plan, endpoints, {
@@ -204,6 +207,9 @@ export async function runBuild(
     const called = printCallAnswers(o, result, resolution, io);
     return code === ExitCode.success && called !== 0 ? ExitCode.buildFailed : code;
   } finally {
-    await Promise.all(connected.map((c) => c.client.close().catch(() => {})));
+    await Promise.all([
+      ...connected.map((c) => c.client.close().catch(() => {})),
+      ...endpoints.map((e) => e.close()),
+    ]);
   }
 }

@@ -76,6 +76,52 @@ function withTimeout<T>(
   ]);
 }
 
+/** How long one probe of an endpoint that went down may take (the run goes on meanwhile). */
+export const reprobeTimeoutMs = 5_000;
+
+/**
+ * Asks an endpoint that went away during the run whether it is back: a new client,
+ * connected and asked its capabilities within `timeoutMs`, the same check as at
+ * start-up. Rejects when it does not answer in time or `signal` aborts (a client that
+ * connects after that is closed).
+ */
+export async function reachAgain(
+  config: EndpointConfig,
+  env: Readonly<Record<string, string | undefined>>,
+  signal: AbortSignal,
+  timeoutMs = reprobeTimeoutMs,
+): Promise<{ client: BuildkitClient; caps: Capabilities }> {
+  const silent = `${config.name} (${config.address}) did not answer within ${timeoutMs / 1000}s`;
+  let given = false;
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new Error(`probe of ${config.name} stopped`));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+  });
+  const asking = (async () => {
+    const client = await BuildkitClient.connect(config.address, config.tls ?? {}, env);
+    try {
+      const caps = await client.capabilities();
+      if (signal.aborted) throw new Error(`probe of ${config.name} stopped`);
+      return { client, caps };
+    } catch (err) {
+      await client.close().catch(() => {});
+      throw err;
+    }
+  })();
+  try {
+    const reached = await Promise.race([withTimeout(asking, timeoutMs, silent), aborted]);
+    given = true;
+    return reached;
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+    aborted.catch(() => {});
+    // Answered after an abort: nobody takes the client, so it is closed here.
+    if (!given) void asking.then((r) => r.client.close().catch(() => {})).catch(() => {});
+  }
+}
+
 /** The TLS files of the endpoints are read before any is contacted: a bad one is the user's error. */
 function checkTlsFiles(configs: readonly EndpointConfig[]): void {
   for (const c of configs) {

@@ -121,7 +121,9 @@ export function createPlainRenderer(
           line(`${prefix(e.job)} skipped: ${e.reason}`);
           break;
         case "endpoint-state":
-          line(`endpoint ${e.endpoint} is ${e.state}${e.reason ? `: ${e.reason}` : ""}`);
+          line(
+            `endpoint ${e.endpoint} is ${e.state === "up" ? "back" : e.state}${e.reason ? `: ${e.reason}` : ""}`,
+          );
           break;
         case "warning":
           line(`WARNING: ${e.target ? `${e.target}: ` : ""}${e.message}`);

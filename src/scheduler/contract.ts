@@ -5,6 +5,7 @@
 import type { Job } from "../plan/plan.js";
 import type { JobOutcome, RunEvent } from "../progress/events.js";
 import type { SolveStatus } from "../progress/status.js";
+import type { ReprobeTiming } from "./reprobe.js";
 
 /** A finished dependency, as its dependents can use it. */
 export interface DependencyOutput {
@@ -37,6 +38,14 @@ export interface BuildEndpoint {
     job: ScheduledJob,
     ctx: { readonly signal: AbortSignal; readonly onStatus: (s: SolveStatus) => void },
   ): Promise<EndpointBuildResult>;
+  /**
+   * Asks a daemon that went away whether it is back: the same bounded connect and
+   * capabilities check as at start-up. Resolves once it answered (its capabilities read
+   * again: it may be another version after a restart; `maxParallel` and `cpus` may change),
+   * rejects when it did not; ends promptly when `signal` aborts. Absent: a down endpoint
+   * stays down for the rest of the run.
+   */
+  probe?(signal: AbortSignal): Promise<void>;
 }
 
 /** Thrown by an endpoint whose daemon cannot be reached any more: the job may run elsewhere. */
@@ -109,4 +118,6 @@ export interface RunOptions {
    * abandoned, not awaited; its later result is dropped.
    */
   readonly cancelGraceMs?: number;
+  /** How soon and how often a down endpoint is probed again (default 1 s doubling to 15 s). */
+  readonly reprobe?: ReprobeTiming;
 }

@@ -24,8 +24,24 @@ import {
 import { endEvent, endResult, type JobEnd, jobRef } from "./job-end.js";
 import { joinedImage } from "./joined-image.js";
 import { durationOn, EndpointWorkload, pickEndpoint, timeToEnd } from "./placement.js";
+import {
+  defaultReprobeTiming,
+  type EndpointHealth,
+  probeAnswered,
+  probeFailed,
+  probeStarted,
+  up,
+  wentDown,
+} from "./reprobe.js";
 
 type Join = Plan["joins"][number];
+
+/** A job handed to an endpoint's queue: the ticket of its latest placement and its count. */
+interface Placement {
+  readonly ticket: number;
+  readonly attempt: number;
+  readonly retries: number;
+}
 
 /** Where a job waiting for a dependency to be built again resumes its count. */
 interface Resume {
@@ -67,6 +83,17 @@ export class PlanRun {
   /** Aborted by the caller's signal or by --fail-fast: nothing new starts after that. */
   private readonly stop = new AbortController();
   private readonly down = new Set<string>();
+  /** Down endpoints' probing (reprobe.ts); an endpoint missing here is up. */
+  private readonly health = new Map<string, EndpointHealth>();
+  /** The timer of each down endpoint's next probe. */
+  private readonly probeTimers = new Map<string, NodeJS.Timeout>();
+  /** Aborted when the run stops or ends: a probe under way gives up. */
+  private readonly probing = new AbortController();
+  /** Each queued job's latest placement: an older queue entry of it does nothing when its turn comes. */
+  private readonly placements = new Map<string, Placement>();
+  private tickets = 0;
+  /** Jobs whose build started (running on a daemon now). */
+  private readonly startedJobs = new Set<string>();
   private readonly results = new Map<string, JobResult>();
   private readonly outputs = new Map<string, DependencyOutput>();
   /** Jobs handed to an endpoint's queue (waiting for a slot or building), to that endpoint. */
@@ -120,7 +147,10 @@ export class PlanRun {
     // Listen before any work starts; an abort that came before the run (Ctrl-C while
     // connecting) counts too.
     const stopped = new Promise<void>((resolve) => {
-      whenAborted(this.stop.signal, () => resolve());
+      whenAborted(this.stop.signal, () => {
+        this.stopProbing();
+        resolve();
+      });
     });
     const detachAbort = whenAborted(this.options.signal, () => this.stop.abort());
     this.emit({
@@ -158,6 +188,8 @@ export class PlanRun {
   private end(job: Job, retries: number, end: JobEnd): void {
     if (this.results.has(job.id)) return;
     this.runningJobs.delete(job.id);
+    this.placements.delete(job.id);
+    this.startedJobs.delete(job.id);
     this.workload.ended(job.id);
     const time = this.now();
     this.emit(endEvent(job, end, time));
@@ -188,6 +220,8 @@ export class PlanRun {
   /** Places a job whose dependencies are usable, or records why it cannot run. */
   private start(job: Job, attempt: number, retries: number): void {
     this.runningJobs.delete(job.id);
+    this.placements.delete(job.id);
+    this.startedJobs.delete(job.id);
     this.workload.ended(job.id);
     if (this.stopping) {
       this.end(job, retries, { state: "cancelled" });
@@ -202,6 +236,8 @@ export class PlanRun {
     const endpoint = this.pick(job);
     if (endpoint) this.place(job, endpoint, attempt, retries);
     else this.fail(job, retries, { error: this.noEndpointReason(job) });
+    // Work that a down endpoint could take again: make sure it is being probed.
+    for (const e of this.down) this.scheduleProbe(e);
   }
 
   private noEndpointReason(job: Job): string {
@@ -212,13 +248,22 @@ export class PlanRun {
 
   /** Queues the job on `endpoint`; it builds once both the endpoint and the run have a slot. */
   private place(job: Job, endpoint: string, attempt: number, retries: number): void {
+    const ticket = ++this.tickets;
     this.runningJobs.set(job.id, endpoint);
+    this.placements.set(job.id, { ticket, attempt, retries });
     this.workload.placed(job.id, endpoint, durationOn(job.expected, endpoint));
     const priority = this.toEnd.get(job.id) ?? 0;
     this.queues
       .get(endpoint)!
       .add(
-        () => this.runLimit.add(() => this.runJob(job, endpoint, attempt, retries), { priority }),
+        () =>
+          this.runLimit.add(
+            async () => {
+              if (this.placements.get(job.id)?.ticket === ticket)
+                await this.runJob(job, endpoint, attempt, retries);
+            },
+            { priority },
+          ),
         { priority },
       )
       .catch(() => undefined);
@@ -237,6 +282,7 @@ export class PlanRun {
       return;
     }
     const startedAt = this.now();
+    this.startedJobs.add(job.id);
     this.workload.started(job.id, startedAt);
     this.emit({ type: "job-started", time: startedAt, job: jobRef(job), endpoint, attempt });
     if (this.stopping) {
@@ -331,7 +377,106 @@ export class PlanRun {
   private markDown(endpoint: string, reason: string): void {
     if (this.down.has(endpoint)) return;
     this.down.add(endpoint);
+    this.health.set(endpoint, wentDown(up, this.now(), this.reprobeTiming));
     this.emit({ type: "endpoint-state", time: this.now(), endpoint, state: "down", reason });
+    this.scheduleProbe(endpoint);
+  }
+
+  private get reprobeTiming() {
+    return this.options.reprobe ?? defaultReprobeTiming;
+  }
+
+  /** Jobs not yet ended nor building that may run on `endpoint`: what it could take if back. */
+  private hasWorkFor(endpoint: string): boolean {
+    return this.plan.jobs.some(
+      (j) =>
+        !this.results.has(j.id) && !this.startedJobs.has(j.id) && j.preferred.includes(endpoint),
+    );
+  }
+
+  /**
+   * Sets the timer of a down endpoint's next probe, when it can be probed, none is set
+   * or under way, the run goes on and it has work it could take.
+   */
+  private scheduleProbe(endpoint: string): void {
+    const h = this.health.get(endpoint);
+    if (h?.state !== "down" || this.probeTimers.has(endpoint)) return;
+    if (!this.endpoints.get(endpoint)!.probe || this.stopping || this.over) return;
+    if (!this.hasWorkFor(endpoint)) return;
+    const timer = setTimeout(
+      () => {
+        this.probeTimers.delete(endpoint);
+        void this.probe(endpoint);
+      },
+      Math.max(0, h.probeAt - this.now()),
+    );
+    // A probe never keeps the process alive: the run ends without waiting for one.
+    timer.unref?.();
+    this.probeTimers.set(endpoint, timer);
+  }
+
+  private async probe(endpoint: string): Promise<void> {
+    if (this.stopping || this.over || this.health.get(endpoint)?.state !== "down") return;
+    if (!this.hasWorkFor(endpoint)) return;
+    this.health.set(endpoint, probeStarted(this.health.get(endpoint)!));
+    let answered = true;
+    try {
+      await this.endpoints.get(endpoint)!.probe!(this.probing.signal);
+    } catch {
+      answered = false;
+    }
+    if (this.stopping || this.over) return;
+    if (!answered) {
+      this.health.set(
+        endpoint,
+        probeFailed(this.health.get(endpoint)!, this.now(), this.reprobeTiming),
+      );
+      this.scheduleProbe(endpoint);
+      return;
+    }
+    this.health.set(endpoint, probeAnswered(this.health.get(endpoint)!));
+    this.cameBack(endpoint);
+  }
+
+  /** A down endpoint answered again: it takes jobs again, queued ones included. */
+  private cameBack(endpoint: string): void {
+    this.health.delete(endpoint);
+    this.down.delete(endpoint);
+    this.queues.get(endpoint)!.concurrency = Math.max(1, this.endpoints.get(endpoint)!.maxParallel);
+    this.emit({
+      type: "endpoint-state",
+      time: this.now(),
+      endpoint,
+      state: "up",
+      reason: "it answers again and takes jobs",
+    });
+    this.rebalance();
+  }
+
+  /**
+   * Places again every job still waiting in a queue (not building), longest way to the
+   * end first, moving it where it would now finish first (an endpoint that came back is
+   * usually idle). Its old queue entry does nothing when its turn comes.
+   */
+  private rebalance(): void {
+    const queued = this.longestFirst(
+      this.plan.jobs.filter((j) => this.runningJobs.has(j.id) && !this.startedJobs.has(j.id)),
+    );
+    for (const job of queued) {
+      const from = this.runningJobs.get(job.id)!;
+      const placed = this.placements.get(job.id)!;
+      this.workload.ended(job.id);
+      const to = this.pick(job);
+      if (to && to !== from) this.place(job, to, placed.attempt, placed.retries);
+      else this.workload.placed(job.id, from, durationOn(job.expected, from));
+    }
+  }
+
+  /** No probe starts any more; one under way is aborted. */
+  private stopProbing(): void {
+    for (const t of this.probeTimers.values()) clearTimeout(t);
+    this.probeTimers.clear();
+    this.probing.abort();
   }
 
   private dependencyOutputs(job: Job): Record<string, DependencyOutput> {
@@ -495,6 +640,7 @@ export class PlanRun {
       : this.failed || [...this.results.values()].some((r) => r.state !== "done")
         ? "failed"
         : "success";
+    this.stopProbing();
     this.emit({ type: "run-finished", time: this.now(), outcome });
     this.over = true;
     return {
