@@ -102,6 +102,19 @@ export async function startPrivateEngine(name, options = {}) {
       if (p) killPid(p);
     },
     async start() {
+      // On a loaded machine dockerd can give up waiting for its containerd ("timeout waiting
+      // for containerd to start"): what it left is stopped and it is started again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await engine.startOnce();
+        } catch (err) {
+          if (attempt >= 3 || !/exited:/.test(String(err))) throw err;
+          for (const p of processesUnder(dir)) killPid(p);
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      }
+    },
+    async startOnce() {
       rmSync(socketPath, { force: true });
       rmSync(join(dir, "docker.pid"), { force: true });
       const child = spawn(
