@@ -154,7 +154,7 @@ describe("generated files", () => {
       }
     }
     expect(compared).toBeGreaterThan(200);
-  });
+  }, 120_000);
 });
 
 describe("tricky snippets", () => {
