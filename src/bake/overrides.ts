@@ -13,8 +13,8 @@ import {
   parseOutput,
   parseSecret,
   parseSsh,
-  splitCsv,
   removeDupesSwapping,
+  splitCsv,
 } from "./entries.js";
 import type { Entry, Target } from "./model.js";
 
