@@ -9,6 +9,7 @@ import { type Document, isAlias, isMap, isPair, isScalar, isSeq, parseDocument }
 import { DiagnosticError, error } from "../diagnostics/diagnostic.js";
 import type { SourceFile } from "../diagnostics/source.js";
 import { envValue } from "../eval/value.js";
+import { escapeTemplates } from "./template-escape.js";
 
 export function isComposeFile(file: SourceFile): boolean {
   if (/\.ya?ml$/i.test(file.name)) return true;
@@ -392,15 +393,6 @@ function checkService(
   }
 }
 
-/** Template markers in values must stay literal once the file is read as bake JSON. */
-function escapeTemplates(v: Json): Json {
-  if (typeof v === "string") return v.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
-  if (Array.isArray(v)) return v.map(escapeTemplates);
-  if (isObj(v))
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, escapeTemplates(x)]));
-  return v;
-}
-
 function yamlError(file: SourceFile, doc: Document.Parsed): never {
   const e = doc.errors[0]!;
   throw new DiagnosticError(
@@ -534,6 +526,7 @@ export function composeFilesToBake(
       group: {
         default: { targets: Object.keys(targets).length > 0 ? Object.keys(targets) : null },
       },
+      // Template markers in values must stay literal once the file is read as bake JSON.
       target: escapeTemplates(targets),
     };
     return { name: `${first.name}.json`, text: `${JSON.stringify(bake, null, 2)}\n` };

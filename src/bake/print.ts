@@ -6,6 +6,7 @@ import { posix } from "node:path";
 import { compareStrings, record } from "../eval/value.js";
 import { attributes } from "./attributes.js";
 import type { Group, SshEntry, Target } from "./model.js";
+import { escapeTemplates } from "./template-escape.js";
 
 export type Json =
   | null
@@ -218,18 +219,6 @@ const escapedFields: ReadonlySet<string> = new Set([
   "args",
   "extraHosts",
 ]);
-
-function escapeTemplates(v: unknown): unknown {
-  const esc = (s: string) => s.replaceAll("${", () => "$${").replaceAll("%{", () => "%%{");
-  if (typeof v === "string") return esc(v);
-  if (Array.isArray(v)) return v.map((x) => (typeof x === "string" ? esc(x) : x));
-  if (v !== null && typeof v === "object") {
-    const out = record<unknown>();
-    for (const [k, x] of Object.entries(v)) out[k] = typeof x === "string" ? esc(x) : x;
-    return out;
-  }
-  return v;
-}
 
 export function targetJson(t: Target): Json {
   const out: [string, Json][] = [];
