@@ -5,13 +5,13 @@
  * that loads the Dockerfile, which the frontend writes with the client's session id in it;
  * it is compared with that id taken out.
  */
-import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runMbake } from "../cli/run-mbake.js";
+import { buildxOnEngine } from "./support/buildx-on-engine.js";
 import { testEnv } from "./test-env.js";
 
 const env = testEnv();
@@ -94,21 +94,7 @@ describe("--call ...,format=json on the modern Engine", () => {
         `target "unres" {\n  dockerfile = "unres.Dockerfile"\n}\n` +
         `target "bad" {\n  dockerfile = "bad.Dockerfile"\n}\n`,
     );
-    const dockerConfig = join(dir, "empty-docker-config");
-    mkdirSync(dockerConfig);
-    const buildx = (args: string[]) =>
-      spawnSync(env.buildx, ["bake", "--progress=quiet", ...args], {
-        cwd: dir,
-        encoding: "utf8",
-        timeout: 120_000,
-        env: {
-          PATH: process.env.PATH,
-          HOME: dir,
-          TOK: "t",
-          DOCKER_CONFIG: dockerConfig,
-          DOCKER_HOST: `unix://${modern.socketPath}`,
-        },
-      });
+    const buildx = buildxOnEngine(env.buildx, dir, modern.socketPath, { TOK: "t" });
     const answers: Record<string, string> = {};
     for (const [args, status] of [
       [["--call", "targets,format=json", "all", "unres"], 0],

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runMbake } from "../cli/run-mbake.js";
+import { buildxOnEngine } from "./support/buildx-on-engine.js";
 import { startTokenRegistry, type TokenRegistry } from "./support/token-registry.js";
 import { testEnv } from "./test-env.js";
 
@@ -552,20 +553,7 @@ describe("--call check, outline and targets on the modern Engine", () => {
       join(dir, "sub", "Dockerfile"),
       `# The build stage\nFROM ${env.baseImage} AS build\n# VERSION of the thing\nARG VERSION=1\nRUN --mount=type=secret,id=tok --mount=type=ssh echo $VERSION\nfrom build as final\nENV x y\nMAINTAINER me\nCOPY . /src\n`,
     );
-    const dockerConfig = join(dir, "empty-docker-config");
-    mkdirSync(dockerConfig);
-    const buildx = (args: string[]) =>
-      spawnSync(env.buildx, ["bake", "--progress=quiet", ...args], {
-        cwd: dir,
-        encoding: "utf8",
-        timeout: 120_000,
-        env: {
-          PATH: process.env.PATH,
-          HOME: dir,
-          DOCKER_CONFIG: dockerConfig,
-          DOCKER_HOST: `unix://${modern.socketPath}`,
-        },
-      });
+    const buildx = buildxOnEngine(env.buildx, dir, modern.socketPath);
     for (const args of [
       ["--check", "app", "sub", "ok"],
       ["--call", "outline", "app", "sub"],
