@@ -12,10 +12,6 @@ export function markWorkStarted(): void {
   for (const listener of listeners.splice(0)) listener();
 }
 
-export function workStarted(): boolean {
-  return started;
-}
-
 /** Calls `listener` once, when work starts (at once if it has). */
 export function onWorkStarted(listener: () => void): void {
   if (started) listener();
