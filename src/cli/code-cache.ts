@@ -6,6 +6,9 @@
  * not fit). A folder that others could write is not used: compiled code is trusted code.
  * When there is no usable cache, the script is compiled as usual and, when the process
  * exits, its compiled code (with the functions this run used) is saved for the next run.
+ * A cache saved by a run that never reached a daemon (--print, --list) lacks the code of
+ * builds, which every build would then compile again: the first run that builds saves
+ * one that has it (named *.built.bin), and that one is used from then on.
  * MBAKE_CODE_CACHE=0 turns this off.
  */
 import {
@@ -22,6 +25,7 @@ import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { Script } from "node:vm";
+import { workStartedMark } from "../support/work-started.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -42,8 +46,12 @@ export function codeCacheDir(env: Env): string | undefined {
   }
 }
 
-/** The cache file's name for this script file and this Node. */
-export function codeCacheName(script: Stats): string {
+/**
+ * The cache file's name for this script file and this Node. A cache saved by a run that
+ * built (`built`: it reached a daemon) holds the compiled code of builds as well; one saved
+ * by a --print or --list run does not, and a later build replaces it.
+ */
+export function codeCacheName(script: Stats, built = false): string {
   const id = [
     process.version,
     process.arch,
@@ -52,7 +60,7 @@ export function codeCacheName(script: Stats): string {
     Math.round(script.ctimeMs),
     script.ino,
   ].join("-");
-  return `mbake-${id.replace(/[^A-Za-z0-9.-]/g, "_")}.bin`;
+  return `mbake-${id.replace(/[^A-Za-z0-9.-]/g, "_")}${built ? ".built" : ""}.bin`;
 }
 
 function readCache(path: string): Buffer | undefined {
@@ -66,14 +74,17 @@ function readCache(path: string): Buffer | undefined {
   }
 }
 
-/** Removes cache files of other builds of mbake made over a day ago (each build leaves one). */
-function pruneOld(dir: string, keep: string): void {
+/**
+ * Removes `replaced` (the cache a build run's cache replaces) and cache files of other builds
+ * of mbake made over a day ago (each build leaves one).
+ */
+function pruneOld(dir: string, keep: string, replaced: string): void {
   const dayAgo = Date.now() - 24 * 3600_000;
   for (const name of readdirSync(dir)) {
     if (name === keep || !name.startsWith("mbake-")) continue;
     const path = join(dir, name);
     try {
-      if (statSync(path).mtimeMs < dayAgo) unlinkSync(path);
+      if (name === replaced || statSync(path).mtimeMs < dayAgo) unlinkSync(path);
     } catch {
       // gone already, or not ours to remove
     }
@@ -89,22 +100,30 @@ export function runScript(
   env: Env,
   importModule: (specifier: string) => Promise<unknown>,
 ): void {
-  const source = readFileSync(path, "utf8");
+  // The bundle is pure ASCII (scripts/bundle.mjs checks): Latin-1 reads it with no decoding.
+  const source = readFileSync(path, "latin1");
   const stats = statSync(path);
   const dir = env.MBAKE_CODE_CACHE === "0" ? undefined : codeCacheDir(env);
-  const cachePath = dir ? join(dir, codeCacheName(stats)) : undefined;
-  const cachedData = cachePath ? readCache(cachePath) : undefined;
+  const builtPath = dir ? join(dir, codeCacheName(stats, true)) : undefined;
+  const lightPath = dir ? join(dir, codeCacheName(stats)) : undefined;
+  const builtData = builtPath ? readCache(builtPath) : undefined;
+  const cachedData = builtData ?? (lightPath ? readCache(lightPath) : undefined);
   const script = new Script(
     `(function (exports, require, module, __filename, __dirname, __mbakeImport) {${source}\n})`,
     { filename: path, ...(cachedData ? { cachedData } : {}) },
   );
-  if (cachePath && (!cachedData || script.cachedDataRejected)) {
+  const usable = cachedData !== undefined && !script.cachedDataRejected;
+  if (builtPath && lightPath && !(usable && builtData)) {
     process.once("exit", () => {
+      const built = (globalThis as Record<symbol, unknown>)[workStartedMark] === true;
+      // A usable cache is replaced only by one that also holds the code of builds.
+      if (usable && !built) return;
+      const cachePath = built ? builtPath : lightPath;
       try {
         const temp = `${cachePath}.tmp-${process.pid}`;
         writeFileSync(temp, script.createCachedData(), { mode: 0o600 });
         renameSync(temp, cachePath);
-        pruneOld(dirname(cachePath), basename(cachePath));
+        pruneOld(dirname(cachePath), basename(cachePath), basename(lightPath));
       } catch {
         // No cache this time: the next run compiles again.
       }

@@ -6,9 +6,16 @@
 let started = false;
 const listeners: (() => void)[] = [];
 
+/**
+ * Read by the launcher's code cache (cli/code-cache.ts), which runs outside the bundle: a
+ * run that got this far compiled the code of builds too, and its cache is worth keeping.
+ */
+export const workStartedMark = Symbol.for("mbake.workStarted");
+
 export function markWorkStarted(): void {
   if (started) return;
   started = true;
+  (globalThis as Record<symbol, unknown>)[workStartedMark] = true;
   for (const listener of listeners.splice(0)) listener();
 }
 

@@ -26,6 +26,30 @@ describe("the compiled code cache of the mbake command", () => {
     expect(readdirSync(folder)).toEqual(saved);
   });
 
+  it("saved by a --print run, is replaced by the first run that reaches a daemon", async () => {
+    const dir = project();
+    const cache = join(dir, "xdg-cache");
+    const env = { XDG_CACHE_HOME: cache };
+    const folder = join(cache, "mbake", "code-cache");
+    const printed = await runMbake(["--print", "app"], { cwd: dir, env });
+    expect(printed.code, printed.stderr).toBe(0);
+    const light = readdirSync(folder);
+    expect(light).toHaveLength(1);
+    expect(light[0]).not.toMatch(/\.built\.bin$/);
+    // A build that reaches for a daemon (none answers here) compiled the code of builds.
+    const socket = join(dir, "no-daemon.sock");
+    const built = await runMbake(["--endpoint", `unix://${socket}`, "app"], { cwd: dir, env });
+    expect(built.code).not.toBe(0);
+    const after = readdirSync(folder);
+    expect(after).toHaveLength(1);
+    expect(after[0]).toMatch(/\.built\.bin$/);
+    expect(after[0]?.replace(/\.built\.bin$/, ".bin")).toBe(light[0]);
+    // From then on it is used, by --print runs too, and not saved again.
+    const again = await runMbake(["--print", "app"], { cwd: dir, env });
+    expect(again.stdout).toBe(printed.stdout);
+    expect(readdirSync(folder)).toEqual(after);
+  });
+
   it("is neither read nor written in a folder others can write, nor when turned off", async () => {
     const dir = project();
     const cache = join(dir, "shared-cache");
