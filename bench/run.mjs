@@ -91,7 +91,8 @@ console.log(
 // Start-up against buildx (--print of examples/cross), where buildx is given.
 startUpBench({ root, bin, runs });
 // Issue 16's table against buildx on the same daemon, and --print of 1,000 targets.
-await vsBuildxBench({ root, bin });
+// The rows against buildx start mbake as users do: the installed command (dist/bin/mbake).
+await vsBuildxBench({ root, bin: join(root, "dist/bin/mbake") });
 
 // Builds on the test environment's two Engines: 8 independent CPU-bound targets on one
 // endpoint and on two (start it with scripts/test-env up; skipped when it is not up).

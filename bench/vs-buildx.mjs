@@ -35,6 +35,11 @@ function median(xs) {
   return s[Math.floor(s.length / 2)];
 }
 
+/** How to start mbake: the installed command (dist/bin/mbake, a shell launcher) as users do, or a script under Node. */
+function mbake(bin, args) {
+  return bin.endsWith(".js") ? [process.execPath, [bin, ...args]] : [bin, args];
+}
+
 function timed(command, args, opts) {
   const t0 = performance.now();
   const r = spawnSync(command, args, { ...opts, stdio: ["ignore", "ignore", "pipe"] });
@@ -179,7 +184,7 @@ export async function vsBuildxBench({ root, bin, log = console.log }) {
     row(
       "--print of 1,000 generated targets",
       paired(
-        () => timed(process.execPath, [bin, "-f", "big.hcl", "--print"], { cwd: printDir }),
+        () => timed(...mbake(bin, ["-f", "big.hcl", "--print"]), { cwd: printDir }),
         () =>
           timed(buildx, ["bake", "-f", "big.hcl", "--print"], {
             cwd: printDir,
@@ -195,11 +200,7 @@ export async function vsBuildxBench({ root, bin, log = console.log }) {
     const env = { ...process.env, DOCKER_HOST: modern, DOCKER_CONFIG: dockerConfig };
     const both = (cwd, args, n, prepare) =>
       paired(
-        () =>
-          timed(process.execPath, [bin, "--endpoint", modern, "--progress", "quiet", ...args], {
-            cwd,
-            env,
-          }),
+        () => timed(...mbake(bin, ["--endpoint", modern, "--progress", "quiet", ...args]), { cwd, env }),
         () => timed(buildx, ["bake", "--progress", "quiet", ...args], { cwd, env }),
         n,
         prepare,
@@ -215,11 +216,11 @@ export async function vsBuildxBench({ root, bin, log = console.log }) {
     const one = project(work, "one", cached, [{ name: "one", args: { BASE_IMAGE: base, N: "0" } }]);
     writeFileSync(join(one, "hello"), "hello\n");
     row("one fully cached target", both(one, ["one"], runs));
-    const traced = spawnSync(
-      process.execPath,
-      [bin, "--endpoint", modern, "--progress", "quiet", "one"],
-      { cwd: one, env: { ...env, MBAKE_TRACE: "1" }, encoding: "utf8" },
-    );
+    const traced = spawnSync(...mbake(bin, ["--endpoint", modern, "--progress", "quiet", "one"]), {
+      cwd: one,
+      env: { ...env, MBAKE_TRACE: "1" },
+      encoding: "utf8",
+    });
     log(
       `  mbake's phases in one such run (MBAKE_TRACE=1): ${traced.stderr
         .split("\n")
@@ -265,5 +266,5 @@ export async function vsBuildxBench({ root, bin, log = console.log }) {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const root = fileURLToPath(new URL("..", import.meta.url));
   // BENCH_MBAKE_BIN: another build of mbake (e.g. of an older commit) to compare.
-  await vsBuildxBench({ root, bin: process.env.BENCH_MBAKE_BIN ?? join(root, "dist/cli/main.js") });
+  await vsBuildxBench({ root, bin: process.env.BENCH_MBAKE_BIN ?? join(root, "dist/bin/mbake") });
 }

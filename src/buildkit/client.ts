@@ -11,6 +11,7 @@ import * as grpc from "@grpc/grpc-js";
 import type { SolveStatus } from "../progress/status.js";
 import { parseReference, tagOf } from "../registry/reference.js";
 import { CancelledError, throwIfAborted, untilAborted, whenAborted } from "../support/abort.js";
+import { defaultRootsWithDeferred } from "../support/deferred-ca.js";
 import { credentialsFor, readDockerConfig } from "../support/docker-config.js";
 import { readBoundedFile, readLimits } from "../support/read-file.js";
 import { processSecrets } from "../support/secret-texts.js";
@@ -224,7 +225,7 @@ export class BuildkitClient {
             ? grpc.credentials.createSsl(
                 tls.ca
                   ? readBoundedFile(tls.ca, readLimits.keyFile, "TLS CA certificate (ca=)")
-                  : null,
+                  : defaultRootsWithDeferred(env),
                 tls.key ? readBoundedFile(tls.key, readLimits.keyFile, "TLS key (key=)") : null,
                 tls.cert
                   ? readBoundedFile(tls.cert, readLimits.keyFile, "TLS certificate (cert=)")

@@ -11,6 +11,12 @@ import { existsSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { runScript } from "./code-cache.js";
 
+// The shell launcher started Node without NODE_EXTRA_CA_CERTS (launcher.sh): mbake adds
+// those CAs itself (support/deferred-ca.ts), and the programs it starts get the variable back.
+const deferredCas = process.env.MBAKE_EXTRA_CA_CERTS;
+if (deferredCas && process.env.NODE_EXTRA_CA_CERTS === undefined)
+  process.env.NODE_EXTRA_CA_CERTS = deferredCas;
+
 const bundle = fileURLToPath(new URL("../bin/mbake.cjs", import.meta.url));
 if (existsSync(bundle))
   runScript(

@@ -12,6 +12,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import * as tls from "node:tls";
 import { CancelledError, whenAborted } from "../support/abort.js";
+import { deferredCaFile, deferredCas } from "../support/deferred-ca.js";
 import { dockerConfigDir } from "../support/docker-config.js";
 import { readBoundedText, readLimits } from "../support/read-file.js";
 
@@ -59,14 +60,17 @@ export function listFiles(dir: string): string[] {
 /**
  * The CAs to trust for `host`: Node's bundled roots (and NODE_EXTRA_CA_CERTS) plus the
  * certs.d files, as Docker adds them to the system pool; undefined when there are no
- * certs.d files, so Node's defaults apply unchanged.
+ * certs.d files and no deferred NODE_EXTRA_CA_CERTS, so Node's defaults apply unchanged.
  */
 export function trustedCas(host: string, env: Env): { ca: string[]; files: string[] } | undefined {
   const files = registryCaFiles(host, env, listFiles);
-  if (files.length === 0) return undefined;
+  // NODE_EXTRA_CA_CERTS that the launcher kept from Node's start-up (deferred-ca.ts).
+  const deferred = deferredCas(env);
+  if (files.length === 0)
+    return deferred.length > 0 ? { ca: [...tls.rootCertificates, ...deferred], files } : undefined;
   const extra = env.NODE_EXTRA_CA_CERTS;
-  const ca = [...tls.rootCertificates];
-  if (extra && existsSync(extra))
+  const ca = [...tls.rootCertificates, ...deferred];
+  if (extra && extra !== deferredCaFile(env) && existsSync(extra))
     ca.push(readBoundedText(extra, readLimits.keyFile, "CA certificate (NODE_EXTRA_CA_CERTS)"));
   for (const file of files) {
     try {

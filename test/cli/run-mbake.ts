@@ -8,6 +8,8 @@ export const mbakeBin = fileURLToPath(new URL("../../dist/cli/main.js", import.m
  * mbake as plain ES modules, without the bundle main.js runs (dist/bin/mbake.cjs): for
  * tests that look at which modules a command loads.
  */
+/** The `mbake` command as installed (package.json "bin"): a shell launcher that starts Node. */
+export const mbakeCommand = fileURLToPath(new URL("../../dist/bin/mbake", import.meta.url));
 export const mbakeModules = fileURLToPath(new URL("../../dist/cli/entry.js", import.meta.url));
 
 export interface Run {
@@ -24,7 +26,7 @@ export function runMbake(
     env?: Record<string, string | undefined>;
     input?: string;
     timeoutMs?: number;
-    /** The script to run (mbakeBin unless given). */
+    /** The script to run under Node (mbakeBin unless given), or a command (mbakeCommand). */
     bin?: string;
     onStderr?: (text: string, child: ReturnType<typeof spawn>) => void;
   } = {},
@@ -32,7 +34,9 @@ export function runMbake(
   return new Promise((resolve, reject) => {
     const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1", ...opts.env };
     for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
-    const child = spawn(process.execPath, [opts.bin ?? mbakeBin, ...args], {
+    const bin = opts.bin ?? mbakeBin;
+    const [command, argv] = bin.endsWith(".js") ? [process.execPath, [bin, ...args]] : [bin, args];
+    const child = spawn(command, argv, {
       cwd: opts.cwd ?? repoRoot,
       env: env as NodeJS.ProcessEnv,
       stdio: ["pipe", "pipe", "pipe"],

@@ -18,6 +18,7 @@ describe("the npm package", () => {
       .split("\n")
       .filter(Boolean);
     expect(listing).toContain("package/dist/cli/main.js");
+    expect(listing).toContain("package/dist/bin/mbake");
     expect(listing).toContain("package/dist/buildkit/api/generated/buildkit.js");
     expect(listing).toContain("package/schema/mbake-config.schema.json");
     expect(

@@ -23,7 +23,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mediaTypes } from "../../src/registry/join.js";
-import { runMbake } from "../cli/run-mbake.js";
+import { mbakeCommand, runMbake } from "../cli/run-mbake.js";
 import { httpsGet, startTlsRegistry, type TlsRegistry } from "./support/tls-registry.js";
 import { testEnv } from "./test-env.js";
 
@@ -272,5 +272,29 @@ describe("joining on an HTTPS registry whose CA mbake was not given", () => {
     for (const platform of ["linux-amd64", "linux-arm64"])
       expect((await readManifest("tls/untrusted", `${run}-mbake-${platform}`)).status).toBe(200);
     expect((await readManifest("tls/untrusted", run)).status).toBe(404);
+  });
+
+  it("trusts the CA that NODE_EXTRA_CA_CERTS names when the mbake command starts Node without it", async () => {
+    const noCa = join(work, "docker-config-extra-ca");
+    mkdirSync(noCa, { recursive: true });
+    copyFileSync(join(dockerConfig, "config.json"), join(noCa, "config.json"));
+    const run = randomBytes(4).toString("hex");
+    const dir = project(
+      `target "multi" {\n  platforms = ["linux/amd64", "linux/arm64"]\n  dockerfile-inline = ${inline([`FROM ${env.baseImage}`, "RUN uname -m > /arch"])}\n  tags = ["${registry.address}/tls/extra-ca:${run}"]\n  output = ["type=registry"]\n}\n`,
+    );
+    const r = await runMbake(["--progress=plain", "multi"], {
+      bin: mbakeCommand,
+      cwd: dir,
+      env: {
+        MBAKE_ENDPOINTS: `${one(engineA)} ${one(engineB)}`,
+        DOCKER_CONFIG: noCa,
+        NODE_EXTRA_CA_CERTS: registry.certs.ca,
+        CI: "true",
+      },
+      timeoutMs: 240_000,
+    });
+    expect(r.stderr).not.toMatch(/ERROR: \[/);
+    expect(r.code).toBe(0);
+    expect((await readManifest("tls/extra-ca", run)).status).toBe(200);
   });
 });
