@@ -187,9 +187,16 @@ export function convertAttribute(spec: AttributeSpec, v: Value, range: SourceRan
 
 export type MutableTarget = { -readonly [K in keyof Target]: Target[K] };
 
+const attributeByField: ReadonlyMap<string, AttributeSpec> = new Map(
+  attributes.map((spec) => [spec.field as string, spec]),
+);
+
 /** buildx's Target.Merge: `child` over `into`, attribute by attribute. */
 export function mergeTarget(into: MutableTarget, child: Target): void {
-  for (const spec of attributes) {
+  // A target sets a few of the attributes: only those are visited.
+  for (const field of Object.keys(child)) {
+    const spec = attributeByField.get(field);
+    if (spec === undefined) continue;
     const value = child[spec.field] as unknown;
     if (value === undefined) continue;
     const current = into[spec.field] as unknown;

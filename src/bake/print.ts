@@ -51,7 +51,12 @@ function escapeHtml(s: string): string {
     .replace(/\u2029/g, "\\u2029");
 }
 
+/** Characters a Go JSON string cannot hold as they are (JSON's escapes, HTML's, surrogates). */
+const needsEscape = /["\\\u0000-\u001f<>&\u2028\u2029\ud800-\udfff]/;
+
 function goString(s: string): string {
+  // Most strings (names, tags, paths) need no escape at all: no scan for each escape.
+  if (!needsEscape.test(s)) return `"${s}"`;
   return escapeHtml(JSON.stringify(s));
 }
 
@@ -150,24 +155,48 @@ export function rawMembers(text: string): Map<string, RawJson> | undefined {
   return members;
 }
 
-function encode(v: Json, indent: string): string {
-  if (v === null) return "null";
-  if (v instanceof RawJson) return indentRaw(v.text, indent);
-  if (typeof v === "string") return goString(v);
-  if (typeof v === "number" || typeof v === "boolean") return String(v);
-  const inner = `${indent}  `;
-  if (Array.isArray(v)) {
-    if (v.length === 0) return "[]";
-    return `[\n${v.map((x) => inner + encode(x, inner)).join(",\n")}\n${indent}]`;
+/** Appends `v` as Go's json.MarshalIndent writes it at `indent` to `out` (joined once at the end). */
+function encodeInto(out: string[], v: Json, indent: string): void {
+  if (v === null) out.push("null");
+  else if (v instanceof RawJson) out.push(indentRaw(v.text, indent));
+  else if (typeof v === "string") out.push(goString(v));
+  else if (typeof v === "number" || typeof v === "boolean") out.push(String(v));
+  else if (Array.isArray(v)) {
+    if (v.length === 0) {
+      out.push("[]");
+      return;
+    }
+    const inner = `${indent}  `;
+    for (let i = 0; i < v.length; i++) {
+      out.push(i === 0 ? `[\n${inner}` : `,\n${inner}`);
+      encodeInto(out, v[i]!, inner);
+    }
+    out.push(`\n${indent}]`);
+  } else {
+    const entries =
+      v instanceof OrderedObject
+        ? v.entries
+        : Object.keys(v)
+            .sort(compareStrings)
+            .map((k) => [k, (v as Record<string, Json>)[k]!] as [string, Json]);
+    if (entries.length === 0) {
+      out.push("{}");
+      return;
+    }
+    const inner = `${indent}  `;
+    for (let i = 0; i < entries.length; i++) {
+      const [k, x] = entries[i]!;
+      out.push(`${i === 0 ? "{\n" : ",\n"}${inner}${goString(k)}: `);
+      encodeInto(out, x, inner);
+    }
+    out.push(`\n${indent}}`);
   }
-  const entries =
-    v instanceof OrderedObject
-      ? v.entries
-      : Object.keys(v)
-          .sort(compareStrings)
-          .map((k) => [k, (v as Record<string, Json>)[k]!] as [string, Json]);
-  if (entries.length === 0) return "{}";
-  return `{\n${entries.map(([k, x]) => `${inner}${goString(k)}: ${encode(x, inner)}`).join(",\n")}\n${indent}}`;
+}
+
+function encode(v: Json, indent: string): string {
+  const out: string[] = [];
+  encodeInto(out, v, indent);
+  return out.join("");
 }
 
 function sshJson(e: SshEntry): Json {
