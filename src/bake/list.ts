@@ -1,6 +1,7 @@
 /** `--list targets` and `--list variables`, as buildx prints them (table or JSON). */
 import type { TypeSpec } from "../eval/types.js";
 import { compareStrings, formatNumber, sortedKeys, type Value } from "../eval/value.js";
+import { goSort } from "../support/go-sort.js";
 import type { BakeProject, VariableInfo } from "./load.js";
 import { goJson } from "./print.js";
 
@@ -31,13 +32,15 @@ export type ListFormat = "table" | "json";
 
 export function listTargets(project: BakeProject, format: ListFormat = "table"): string {
   const entries: { name: string; description?: string; group?: true }[] = [];
-  const all = [
-    ...[...project.targets.values()].map((t) => ({ name: t.name, target: t })),
-    ...[...project.groups.values(), ...(project.shadowedGroups ?? [])].map((g) => ({
-      name: g.name,
-      group: g,
-    })),
-  ].sort((a, b) => compareStrings(a.name, b.name));
+  // buildx sorts targets and groups by name with Go's unstable sort: a target and a group of
+  // the same name come out in the order that sort leaves them.
+  const all = goSort(
+    [
+      ...project.config.targets.map((name) => ({ name, target: project.targets.get(name) })),
+      ...project.config.groups.map((g) => ({ name: g.name, group: g })),
+    ],
+    (a, b) => compareStrings(a.name, b.name) < 0,
+  );
   for (const item of all) {
     if (item.name.startsWith("_")) continue; // a private target, by convention
     if ("target" in item && item.target) {

@@ -69,10 +69,12 @@ export interface BakeProject {
   /** Groups, including the groups that matrix targets form. */
   readonly groups: ReadonlyMap<string, Group>;
   /**
-   * Groups a matrix target formed that a group block of the same name replaced: buildx
-   * keeps both and --list shows both (the block's first).
+   * Targets and groups in the order buildx's Config holds them, the order --list sorts
+   * from: compose's first, then the blocks' in file order, then the groups matrix targets
+   * form (buildx adds those in Go map order; here in file order). A group block and a group
+   * a matrix target formed with the same name are both there.
    */
-  readonly shadowedGroups?: readonly Group[];
+  readonly config: { readonly targets: readonly string[]; readonly groups: readonly Group[] };
   readonly targetRanges: ReadonlyMap<string, SourceRange>;
   readonly contextRanges: ReadonlyMap<string, Record<string, SourceRange>>;
   readonly variables: () => VariableInfo[];
@@ -138,6 +140,16 @@ function attributesOf(
     }
   }
   return out;
+}
+
+/** Whether a block comes from a compose file (read as bake JSON). */
+function fromCompose(block: Block): boolean {
+  return /\.ya?ml\.json$/.test(block.range.file.name);
+}
+
+/** `items` with those from compose files first: buildx reads compose files before the others. */
+function composeFirst<T>(items: readonly T[], isCompose: (item: T) => boolean): T[] {
+  return [...items.filter(isCompose), ...items.filter((i) => !isCompose(i))];
 }
 
 class Loader {
@@ -558,6 +570,7 @@ class Loader {
     const groups = new Map<string, Group>();
     const targetRanges = new Map<string, SourceRange>();
     const contextRanges = new Map<string, Record<string, SourceRange>>();
+    const matrixGroups: Group[] = [];
     // buildx works out every block's names (matrices and `name` evaluated) before it
     // decodes any, then decodes every block on its own and merges blocks that end up
     // with the same name.
@@ -609,20 +622,19 @@ class Loader {
             targetRanges.set(name, block.labelRanges[0] ?? block.range);
           }
           // Targets from compose files are not HCL blocks: buildx forms no group from them.
-          const fromCompose = /\.ya?ml\.json$/.test(block.range.file.name);
-          if (!fromCompose && !inExpanded.has(name)) {
+          if (!fromCompose(block) && !inExpanded.has(name)) {
             inExpanded.add(name);
             expanded.push(name);
           }
         }
       }
-      if (expanded.length > 0 && !(expanded.length === 1 && expanded[0] === tb.name))
-        groups.set(tb.name, { name: tb.name, targets: expanded });
+      if (expanded.length > 0 && !(expanded.length === 1 && expanded[0] === tb.name)) {
+        const group = { name: tb.name, targets: expanded };
+        groups.set(tb.name, group);
+        matrixGroups.push(group);
+      }
     }
-    const shadowedGroups: Group[] = [];
     for (const gb of this.ofType("group")) {
-      const fromMatrix = groups.get(gb.name);
-      if (fromMatrix) shadowedGroups.push(fromMatrix);
       const attrs = attributesOf(gb.blocks);
       const groupLabel = gb.blocks[0]!.labelRanges[0] ?? gb.blocks[0]!.range;
       if (attrs.has("name")) fail("Invalid name; name is not supported for groups", groupLabel);
@@ -658,11 +670,23 @@ class Loader {
     return {
       targets,
       groups,
-      shadowedGroups,
+      config: this.configOrder(groups, matrixGroups),
       targetRanges,
       contextRanges,
       variables: () => this.variables(),
     };
+  }
+
+  /** BakeProject.config: target names and groups in the order buildx's Config has them. */
+  private configOrder(groups: ReadonlyMap<string, Group>, matrixGroups: readonly Group[]) {
+    const targets = new Set<string>();
+    for (const { label, block } of composeFirst(this.targetBlocks, (t) => fromCompose(t.block))) {
+      for (const { name } of this.expansions(block, label)) targets.add(name);
+    }
+    const blockGroups = composeFirst(this.ofType("group"), (g) => g.blocks.some(fromCompose)).map(
+      (g) => groups.get(g.name)!,
+    );
+    return { targets: [...targets], groups: [...blockGroups, ...matrixGroups] };
   }
 
   /**
