@@ -2,7 +2,8 @@
  * mbake against the reference buildx on every case in test/fixtures/bake-cases, every
  * invocation of the public file sets in test/fixtures/bake-public, and on generated files: same success or failure, byte-identical --print / --list output, and
  * on failure the position buildx names. MBAKE_DIFF_FILTER=text limits the run to cases
- * whose id contains text; MBAKE_DIFF_SEED picks the generated files.
+ * whose id contains text; MBAKE_DIFF_SEED picks the generated files, MBAKE_DIFF_GENERATED and
+ * MBAKE_DIFF_GENERATED_LIST how many (general ones, and --list=targets ones).
  */
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
@@ -22,14 +23,21 @@ import {
   runMbakeInProcess,
 } from "./support/bake-diff.js";
 import { generateCases } from "./support/bake-generate.js";
+import { generateListCases } from "./support/bake-generate-list.js";
 
 const filter = process.env.MBAKE_DIFF_FILTER ?? "";
 const seed = Number(process.env.MBAKE_DIFF_SEED ?? 1);
 const generatedCount = Number(process.env.MBAKE_DIFF_GENERATED ?? 400);
 const generated = generateCases(seed, generatedCount);
-const cases: BakeCase[] = [...loadCases(), ...loadPublicSets(), ...generated.cases].filter((c) =>
-  c.id.includes(filter),
-);
+// --list=targets on files with many same-named targets and groups (buildx's unstable sort).
+const listCount = Number(process.env.MBAKE_DIFF_GENERATED_LIST ?? 40);
+const generatedLists = generateListCases(seed, listCount, generated.dir);
+const cases: BakeCase[] = [
+  ...loadCases(),
+  ...loadPublicSets(),
+  ...generated.cases,
+  ...generatedLists,
+].filter((c) => c.id.includes(filter));
 const home = cleanHome();
 const reference = new Map<string, Outcome>();
 const tally = new Map<string, { same: number; differ: number; allowed: number }>();
