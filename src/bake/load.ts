@@ -70,9 +70,9 @@ export interface BakeProject {
   readonly groups: ReadonlyMap<string, Group>;
   /**
    * Targets and groups in the order buildx's Config holds them, the order --list sorts
-   * from: compose's first, then the blocks' in file order, then the groups matrix targets
-   * form (buildx adds those in Go map order; here in file order). A group block and a group
-   * a matrix target formed with the same name are both there.
+   * from: the blocks' in file order (the compose project is the first file), then the groups
+   * matrix targets form (buildx adds those in Go map order; here in file order). A group
+   * block and a group a matrix target formed with the same name are both there.
    */
   readonly config: { readonly targets: readonly string[]; readonly groups: readonly Group[] };
   readonly targetRanges: ReadonlyMap<string, SourceRange>;
@@ -145,11 +145,6 @@ function attributesOf(
 /** Whether a block comes from a compose file (read as bake JSON). */
 function fromCompose(block: Block): boolean {
   return /\.ya?ml\.json$/.test(block.range.file.name);
-}
-
-/** `items` with those from compose files first: buildx reads compose files before the others. */
-function composeFirst<T>(items: readonly T[], isCompose: (item: T) => boolean): T[] {
-  return [...items.filter(isCompose), ...items.filter((i) => !isCompose(i))];
 }
 
 class Loader {
@@ -680,12 +675,10 @@ class Loader {
   /** BakeProject.config: target names and groups in the order buildx's Config has them. */
   private configOrder(groups: ReadonlyMap<string, Group>, matrixGroups: readonly Group[]) {
     const targets = new Set<string>();
-    for (const { label, block } of composeFirst(this.targetBlocks, (t) => fromCompose(t.block))) {
+    for (const { label, block } of this.targetBlocks) {
       for (const { name } of this.expansions(block, label)) targets.add(name);
     }
-    const blockGroups = composeFirst(this.ofType("group"), (g) => g.blocks.some(fromCompose)).map(
-      (g) => groups.get(g.name)!,
-    );
+    const blockGroups = this.ofType("group").map((g) => groups.get(g.name)!);
     return { targets: [...targets], groups: [...blockGroups, ...matrixGroups] };
   }
 

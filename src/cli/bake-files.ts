@@ -67,7 +67,8 @@ export async function readBakeFiles(
   if (!files.some(mayBeCompose)) return files;
   const compose = await import("../bake/compose.js");
   const exists = (p: string) => existsSync(resolve(cwd, p));
-  // buildx loads every compose file of a run as one project, where the first one is.
+  // buildx loads every compose file of a run as one project, before the other files
+  // (whatever their order): the others' blocks override and follow the project's.
   const composeFiles = files.filter(compose.isComposeFile);
   const project = compose.composeFilesToBake(
     composeFiles,
@@ -80,9 +81,7 @@ export async function readBakeFiles(
         : undefined;
     },
   );
-  return files.flatMap((f) =>
-    f === composeFiles[0] ? [project] : compose.isComposeFile(f) ? [] : [f],
-  );
+  return [project, ...files.filter((f) => !compose.isComposeFile(f))];
 }
 
 /** The environment compose files are interpolated with: .env in the working folder, then the process's. */

@@ -69,6 +69,37 @@ describe("--list as buildx prints it", () => {
     ]);
   });
 
+  it("orders a target and a group of the same name as Go's unstable sort leaves them", () => {
+    const names = Array.from({ length: 14 }, (_, i) => `n${String(13 - i).padStart(2, "0")}`);
+    const hcl = [
+      ...names.map((n) => `target "${n}" {}\n`),
+      ...["n02", "n05", "n09", "n11"].map((n) => `group "${n}" {\n  targets = ["n00"]\n}\n`),
+    ].join("");
+    const rows = listTargets(project(hcl)).split("\n");
+    // buildx 0.29.1 prints the group n02 before the target, the other groups after theirs.
+    expect(rows.slice(3, 5)).toEqual(["n02\tn00", "n02\t"]);
+    expect(rows.slice(7, 9)).toEqual(["n05\t", "n05\tn00"]);
+    expect(rows.slice(12, 14)).toEqual(["n09\t", "n09\tn00"]);
+    expect(rows.slice(15, 17)).toEqual(["n11\t", "n11\tn00"]);
+  });
+
+  it("sorts from buildx's order: the blocks' (compose's first), then groups matrix targets form", () => {
+    const compose = composeToBake(
+      { name: "compose.yaml", text: "services:\n  svc:\n    build: .\n" },
+      {},
+    );
+    const hcl =
+      'target "m" {\n  name = "m${v}"\n  matrix = { v = ["", "-x"] }\n}\ngroup "g" {\n  targets = ["m"]\n}\ntarget "a" {}\ngroup "m" {\n  targets = ["a"]\n}\n';
+    const p = loadBake({ files: [compose, { name: "docker-bake.hcl", text: hcl }], env: {} });
+    expect(p.config.targets).toEqual(["svc", "m", "m-x", "a"]);
+    expect(p.config.groups.map((g) => [g.name, g.targets.join(",")])).toEqual([
+      ["default", "svc"],
+      ["g", "m"],
+      ["m", "a"],
+      ["m", "m,m-x"],
+    ]);
+  });
+
   it("leaves variables named like the built-in ones out, as buildx does", () => {
     const p = project(
       'variable "BAKE_LOCAL_PLATFORM" {\n  default = "x"\n}\nvariable "BAKE_CMD_CONTEXT" {\n  default = "y"\n}\nvariable "Z" {\n  default = "z"\n}\n',
