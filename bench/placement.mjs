@@ -58,6 +58,7 @@ class SimEndpoint {
     this.duration = duration;
   }
   build(job) {
+    this.trace?.push(`${(this.clock() / 1000).toFixed(1)} ${job.job.id}->${this.name}`);
     return new Promise((resolve) => {
       this.running.set(job.job.id, { left: this.duration(job.job.target, this.name), resolve });
     });
@@ -116,6 +117,11 @@ async function simulate(api, shape, config) {
   );
   let now = 0;
   let over = false;
+  const trace = [];
+  for (const e of endpoints) {
+    e.clock = () => now;
+    e.trace = trace;
+  }
   const run = runPlan(plan, endpoints, {
     signal: new AbortController().signal,
     emit: () => {},
@@ -159,7 +165,7 @@ async function simulate(api, shape, config) {
     0,
   );
   const bound = Math.max(criticalPath, coldWork / capacity);
-  return { makespan: now, bound };
+  return { makespan: now, bound, trace };
 }
 
 export async function placementBench(dist = process.env.BENCH_DIST ?? join(root, "dist")) {
@@ -219,12 +225,13 @@ export async function placementBench(dist = process.env.BENCH_DIST ?? join(root,
   for (const config of configs) {
     console.log(`  ${config.label}`);
     for (const [name, shape] of shapes()) {
-      const { makespan, bound } = await simulate(api, shape, config);
+      const { makespan, bound, trace } = await simulate(api, shape, config);
       const ratio = makespan / bound;
       rows.push({ config: config.label, shape: name, makespan, bound, ratio });
       console.log(
         `    ${name.padEnd(28)} ${(makespan / 1000).toFixed(1).padStart(6)} s  bound ${(bound / 1000).toFixed(1).padStart(6)} s  ${ratio.toFixed(2)}x${ratio > 1.15 ? "  (over 1.15x)" : ""}`,
       );
+      if (process.env.BENCH_TRACE) console.log(`      ${trace.join(", ")}`);
     }
   }
   const worst = Math.max(...rows.map((r) => r.ratio));

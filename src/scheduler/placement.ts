@@ -1,12 +1,14 @@
 /**
  * Where a job runs: a pure choice, among the endpoints it may run on now, of the one
- * where it would finish first. Each endpoint is seen as a few lanes (its capacity:
+ * where the run would end first. Each endpoint is seen as a few lanes (its capacity:
  * the CPUs its worker reports when known, else its max-parallel) holding the expected
- * remaining time of the jobs already queued or running there; the job joins the lane
- * that frees first and takes its expected duration on that endpoint, shorter where
- * its cache is warm. Warmth is a saving of time, not a rule; emulation is one: an
- * endpoint that builds the job's platforms natively is always chosen over one that
- * would emulate them.
+ * remaining time of the jobs already queued or running there; the job joins them and
+ * takes its expected duration on that endpoint, shorter where its cache is warm.
+ * Every job also carries the time its dependants need after it (its tail): a job that
+ * slows a job on the critical path there delays the whole run, and placement counts
+ * that (as HEFT's upward rank does), then the job's own finish time. Warmth is a
+ * saving of time, not a rule; emulation is one: an endpoint that builds the job's
+ * platforms natively is always chosen over one that would emulate them.
  */
 import type { JobExpectation } from "../plan/history.js";
 
@@ -26,6 +28,10 @@ export interface EndpointLoad {
   readonly work: readonly number[];
   /** Expected duration (ms) of the job to place, if it ran there. */
   readonly duration: number;
+  /** Time (ms) the dependants of each job of `work` need after it ends, in the same order. */
+  readonly tails?: readonly number[];
+  /** Time (ms) the job's own dependants need after it ends. */
+  readonly tail?: number;
 }
 
 /** How many jobs the endpoint gets through at full speed at once. */
@@ -35,33 +41,49 @@ function lanes(l: EndpointLoad): number {
 }
 
 /**
- * When (ms from now) the job would finish on this endpoint. Its work and then the job
- * run in queue order, up to max-parallel at once; running jobs share the CPUs (when
- * known), each at full speed while there are no more jobs than CPUs.
+ * When (ms from now) each job of `queue` would finish on this endpoint: they run in
+ * queue order, up to max-parallel at once; running jobs share the CPUs (when known),
+ * each at full speed while there are no more jobs than CPUs.
  */
-export function expectedFinish(l: EndpointLoad): number {
+function finishTimes(l: EndpointLoad, queue: readonly number[]): number[] {
   const slots = Math.max(1, Math.floor(l.slots));
   const cpus = lanes(l);
-  const queue = [...l.work, l.duration].map((w) => Math.max(0, w));
-  const last = queue.length - 1;
-  const running: { left: number; index: number }[] = [];
+  const left = queue.map((w) => Math.max(0, w));
+  const finish: number[] = new Array<number>(left.length).fill(0);
+  const running: number[] = [];
   let next = 0;
   let time = 0;
-  for (;;) {
-    while (running.length < slots && next < queue.length)
-      running.push({ left: queue[next]!, index: next++ });
+  while (running.length > 0 || next < left.length) {
+    while (running.length < slots && next < left.length) running.push(next++);
     const rate = Math.min(1, cpus / running.length);
-    const step = Math.min(...running.map((r) => r.left)) / rate;
+    const step = Math.min(...running.map((i) => left[i]!)) / rate;
     time += step;
-    for (let i = running.length - 1; i >= 0; i--) {
-      const r = running[i]!;
-      r.left -= step * rate;
-      if (r.left <= 1e-9) {
-        if (r.index === last) return time;
-        running.splice(i, 1);
+    for (let k = running.length - 1; k >= 0; k--) {
+      const i = running[k]!;
+      left[i]! -= step * rate;
+      if (left[i]! <= 1e-9) {
+        finish[i] = time;
+        running.splice(k, 1);
       }
     }
   }
+  return finish;
+}
+
+/** When (ms from now) the job would finish on this endpoint, after the work already there. */
+export function expectedFinish(l: EndpointLoad): number {
+  return finishTimes(l, [...l.work, l.duration]).at(-1)!;
+}
+
+/**
+ * When (ms from now) the last chain through this endpoint would end: each job's finish
+ * there plus the time its dependants need after it; with the job placed there or not.
+ */
+export function projectedEnd(l: EndpointLoad, withJob: boolean): number {
+  const queue = withJob ? [...l.work, l.duration] : [...l.work];
+  const tails = withJob ? [...(l.tails ?? []), l.tail ?? 0] : [...(l.tails ?? [])];
+  const finish = finishTimes(l, queue);
+  return Math.max(0, ...finish.map((f, i) => f + (tails[i] ?? 0)));
 }
 
 /** Work waiting per lane: how busy the endpoint is. */
@@ -69,30 +91,51 @@ function busyness(l: EndpointLoad): number {
   return l.work.reduce((a, w) => a + Math.max(0, w), 0) / lanes(l);
 }
 
-/** Finish times this close (relative) count as a tie. */
+/** Times this close (relative) count as a tie. */
 const tieTolerance = 0.02;
 
+/** A candidate endpoint with what placing the job there means. */
+interface Option {
+  readonly load: EndpointLoad;
+  /** When the run's last chain through any endpoint would end, the job placed here. */
+  readonly runEnd: number;
+  /** When the job itself would finish here. */
+  readonly finish: number;
+  readonly busy: number;
+}
+
+/** Negative when `a` is better than `b`; ties (within the tolerance) go on to the next rule. */
+function compare(a: Option, b: Option): number {
+  for (const key of ["runEnd", "finish"] as const) {
+    const scale = Math.max(a[key], b[key], 1);
+    if (Math.abs(a[key] - b[key]) > tieTolerance * scale) return a[key] - b[key];
+  }
+  return a.busy - b.busy;
+}
+
 /**
- * The endpoint where the job would finish first. Only native endpoints are considered
- * while any is left. On a tie the least busy endpoint wins (spreading work keeps every
- * endpoint in use), then the first in `loads`, which is in preference order.
- * Undefined when `loads` is empty.
+ * The endpoint where the job lets the run end first: the job's finish there plus its
+ * dependants' tail, and the jobs already there that it would slow down, against the
+ * other endpoints' own chains. Then the endpoint where the job itself finishes first,
+ * then the least busy (spreading work keeps every endpoint in use), then the first in
+ * `loads`, which is in preference order. Only native endpoints are considered while
+ * any is left. Undefined when `loads` is empty.
  */
 export function pickEndpoint(loads: readonly EndpointLoad[]): string | undefined {
   const native = loads.filter((l) => l.native);
   const pool = native.length > 0 ? native : loads;
-  let best: { load: EndpointLoad; finish: number; busy: number } | undefined;
-  for (const load of pool) {
-    const finish = expectedFinish(load);
-    const busy = busyness(load);
-    if (!best) {
-      best = { load, finish, busy };
-      continue;
-    }
-    const scale = Math.max(finish, best.finish, 1);
-    const tie = Math.abs(finish - best.finish) <= tieTolerance * scale;
-    if ((tie && busy < best.busy) || (!tie && finish < best.finish)) best = { load, finish, busy };
-  }
+  const without = pool.map((l) => projectedEnd(l, false));
+  let best: Option | undefined;
+  pool.forEach((load, i) => {
+    const others = Math.max(0, ...without.filter((_, k) => k !== i));
+    const option: Option = {
+      load,
+      runEnd: Math.max(others, projectedEnd(load, true)),
+      finish: expectedFinish(load),
+      busy: busyness(load),
+    };
+    if (!best || compare(option, best) < 0) best = option;
+  });
   return best?.load.name;
 }
 
@@ -103,18 +146,18 @@ export function durationOn(expected: JobExpectation | undefined, endpoint: strin
 }
 
 /**
- * The jobs each endpoint holds (queued or running) with their expected durations,
- * so placement can tell how long each endpoint is busy. A running job that overran
- * its expectation still counts a tenth of it.
+ * The jobs each endpoint holds (queued or running) with their expected durations and
+ * tails, so placement can tell how long each endpoint is busy. A running job that
+ * overran its expectation still counts a tenth of it.
  */
 export class EndpointWorkload {
   private readonly jobs = new Map<
     string,
-    { endpoint: string; expectedMs: number; startedAt?: number }
+    { endpoint: string; expectedMs: number; tailMs: number; startedAt?: number }
   >();
 
-  placed(id: string, endpoint: string, expectedMs: number): void {
-    this.jobs.set(id, { endpoint, expectedMs });
+  placed(id: string, endpoint: string, expectedMs: number, tailMs = 0): void {
+    this.jobs.set(id, { endpoint, expectedMs, tailMs });
   }
 
   started(id: string, now: number): void {
@@ -126,16 +169,33 @@ export class EndpointWorkload {
     this.jobs.delete(id);
   }
 
+  /** Jobs queued or running on `endpoint`. */
+  count(endpoint: string): number {
+    let n = 0;
+    for (const j of this.jobs.values()) if (j.endpoint === endpoint) n++;
+    return n;
+  }
+
   /** Expected remaining time of each job on `endpoint`: running ones first, then in queue order. */
   work(endpoint: string, now: number): number[] {
-    const running: number[] = [];
-    const queued: number[] = [];
+    return this.load(endpoint, now).work;
+  }
+
+  /** The endpoint's work (as `work`) and, in the same order, each job's tail. */
+  load(endpoint: string, now: number): { work: number[]; tails: number[] } {
+    const running: [number, number][] = [];
+    const queued: [number, number][] = [];
     for (const j of this.jobs.values()) {
       if (j.endpoint !== endpoint) continue;
-      if (j.startedAt === undefined) queued.push(j.expectedMs);
-      else running.push(Math.max(j.expectedMs / 10, j.expectedMs - (now - j.startedAt)));
+      if (j.startedAt === undefined) queued.push([j.expectedMs, j.tailMs]);
+      else
+        running.push([
+          Math.max(j.expectedMs / 10, j.expectedMs - (now - j.startedAt)),
+          j.tailMs,
+        ]);
     }
-    return [...running, ...queued];
+    const all = [...running, ...queued];
+    return { work: all.map((x) => x[0]), tails: all.map((x) => x[1]) };
   }
 }
 
@@ -168,5 +228,20 @@ export function timeToEnd(
     const next = Math.max(0, ...(dependents.get(j.id) ?? []).map((d) => result.get(d) ?? 0));
     result.set(j.id, own(j) + next);
   }
+  return result;
+}
+
+/**
+ * For each job, the time its dependants need after it ends: the longest time to the
+ * end (see timeToEnd) among the jobs waiting on it; 0 for a job nothing waits on.
+ */
+export function timeAfter(
+  jobs: readonly { readonly id: string; readonly after: readonly string[] }[],
+  toEnd: ReadonlyMap<string, number>,
+): Map<string, number> {
+  const result = new Map<string, number>(jobs.map((j) => [j.id, 0]));
+  for (const j of jobs)
+    for (const a of j.after)
+      result.set(a, Math.max(result.get(a) ?? 0, toEnd.get(j.id) ?? 0));
   return result;
 }

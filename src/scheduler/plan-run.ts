@@ -23,7 +23,13 @@ import {
 } from "./contract.js";
 import { endEvent, endResult, type JobEnd, jobRef } from "./job-end.js";
 import { joinedImage } from "./joined-image.js";
-import { durationOn, EndpointWorkload, pickEndpoint, timeToEnd } from "./placement.js";
+import {
+  durationOn,
+  EndpointWorkload,
+  pickEndpoint,
+  timeAfter,
+  timeToEnd,
+} from "./placement.js";
 import {
   defaultReprobeTiming,
   type EndpointHealth,
@@ -102,6 +108,15 @@ export class PlanRun {
   private readonly workload = new EndpointWorkload();
   /** Expected time from each job's start to the end of the run's longest chain through it. */
   private readonly toEnd: ReadonlyMap<string, number>;
+  /** Expected time each job's dependants need after it ends. */
+  private readonly toAfter: ReadonlyMap<string, number>;
+  /**
+   * Jobs ready to run but given to no endpoint yet: where they would finish first has
+   * no room now. They are placed again as work ends (late binding), not queued early.
+   */
+  private readonly held = new Map<string, Resume>();
+  private dispatching = false;
+  private dispatchQueued = false;
   /** Joins of split targets under way, by target. */
   private readonly runningJoins = new Map<string, Promise<void>>();
   /** Builds under way on a daemon right now. */
@@ -139,6 +154,7 @@ export class PlanRun {
     this.runLimit = new PQueue({ concurrency: options.maxParallel ?? Number.POSITIVE_INFINITY });
     this.jobsById = new Map(plan.jobs.map((j) => [j.id, j]));
     this.toEnd = timeToEnd(plan.jobs);
+    this.toAfter = timeAfter(plan.jobs, this.toEnd);
     for (const j of plan.jobs)
       for (const a of j.after) this.dependents.set(a, [...(this.dependents.get(a) ?? []), j]);
   }
@@ -191,10 +207,12 @@ export class PlanRun {
     this.placements.delete(job.id);
     this.startedJobs.delete(job.id);
     this.workload.ended(job.id);
+    this.held.delete(job.id);
     const time = this.now();
     this.emit(endEvent(job, end, time));
     this.results.set(job.id, endResult(job, end, retries, time));
     if (this.results.size === this.plan.jobs.length) this.settle();
+    this.dispatchSoon();
   }
 
   /** A failed job: its dependents are skipped, and with --fail-fast the run stops. */
@@ -234,10 +252,48 @@ export class PlanRun {
       return;
     }
     const endpoint = this.pick(job);
-    if (endpoint) this.place(job, endpoint, attempt, retries);
+    if (endpoint && !this.hasRoom(endpoint)) this.held.set(job.id, { attempt, retries });
+    else if (endpoint) this.place(job, endpoint, attempt, retries);
     else this.fail(job, retries, { error: this.noEndpointReason(job) });
     // Work that a down endpoint could take again: make sure it is being probed.
     for (const e of this.down) this.scheduleProbe(e);
+    this.dispatchSoon();
+  }
+
+  /** The endpoint can start the job now: fewer jobs are there than its max-parallel. */
+  private hasRoom(endpoint: string): boolean {
+    return this.workload.count(endpoint) < Math.max(1, this.endpoints.get(endpoint)!.maxParallel);
+  }
+
+  /**
+   * Places the held jobs once the builds ending at the same moment have all ended, so
+   * that they see every endpoint that has room, not only the first one to report.
+   */
+  private dispatchSoon(): void {
+    if (this.dispatchQueued || this.held.size === 0) return;
+    this.dispatchQueued = true;
+    setImmediate(() => {
+      this.dispatchQueued = false;
+      this.dispatchHeld();
+    });
+  }
+
+  /** Places again the held jobs, longest way to the end first, while endpoints have room. */
+  private dispatchHeld(): void {
+    if (this.dispatching || this.held.size === 0 || this.stopping) return;
+    this.dispatching = true;
+    try {
+      for (const job of this.longestFirst(this.plan.jobs.filter((j) => this.held.has(j.id)))) {
+        const resume = this.held.get(job.id);
+        if (!resume) continue;
+        const up = job.preferred.filter((e) => !this.down.has(e));
+        if (up.length > 0 && !up.some((e) => this.hasRoom(e))) continue;
+        this.held.delete(job.id);
+        this.start(job, resume.attempt, resume.retries);
+      }
+    } finally {
+      this.dispatching = false;
+    }
   }
 
   private noEndpointReason(job: Job): string {
@@ -251,7 +307,12 @@ export class PlanRun {
     const ticket = ++this.tickets;
     this.runningJobs.set(job.id, endpoint);
     this.placements.set(job.id, { ticket, attempt, retries });
-    this.workload.placed(job.id, endpoint, durationOn(job.expected, endpoint));
+    this.workload.placed(
+      job.id,
+      endpoint,
+      durationOn(job.expected, endpoint),
+      this.toAfter.get(job.id) ?? 0,
+    );
     const priority = this.toEnd.get(job.id) ?? 0;
     this.queues
       .get(endpoint)!
@@ -451,6 +512,7 @@ export class PlanRun {
       reason: "it answers again and takes jobs",
     });
     this.rebalance();
+    this.dispatchSoon();
   }
 
   /**
@@ -468,7 +530,13 @@ export class PlanRun {
       this.workload.ended(job.id);
       const to = this.pick(job);
       if (to && to !== from) this.place(job, to, placed.attempt, placed.retries);
-      else this.workload.placed(job.id, from, durationOn(job.expected, from));
+      else
+        this.workload.placed(
+          job.id,
+          from,
+          durationOn(job.expected, from),
+          this.toAfter.get(job.id) ?? 0,
+        );
     }
   }
 
@@ -502,13 +570,16 @@ export class PlanRun {
         .filter((e) => !this.down.has(e) && usableOn(e))
         .map((name) => {
           const endpoint = this.endpoints.get(name)!;
+          const { work, tails } = this.workload.load(name, now);
           return {
             name,
             native: job.native?.includes(name) ?? false,
             slots: Math.max(1, endpoint.maxParallel),
             ...(endpoint.cpus !== undefined ? { cpus: endpoint.cpus } : {}),
-            work: this.workload.work(name, now),
+            work,
+            tails,
             duration: durationOn(job.expected, name),
+            tail: this.toAfter.get(job.id) ?? 0,
           };
         }),
     );
@@ -555,7 +626,7 @@ export class PlanRun {
 
   private startReadyDependents(job: Job): void {
     for (const d of this.longestFirst(this.dependents.get(job.id) ?? [])) {
-      if (this.results.has(d.id) || this.runningJobs.has(d.id)) continue;
+      if (this.results.has(d.id) || this.runningJobs.has(d.id) || this.held.has(d.id)) continue;
       if (!d.after.every((id) => this.usable(id))) continue;
       const resume = this.waiting.get(d.id);
       this.waiting.delete(d.id);
