@@ -189,10 +189,7 @@ export class EndpointWorkload {
       if (j.endpoint !== endpoint) continue;
       if (j.startedAt === undefined) queued.push([j.expectedMs, j.tailMs]);
       else
-        running.push([
-          Math.max(j.expectedMs / 10, j.expectedMs - (now - j.startedAt)),
-          j.tailMs,
-        ]);
+        running.push([Math.max(j.expectedMs / 10, j.expectedMs - (now - j.startedAt)), j.tailMs]);
     }
     const all = [...running, ...queued];
     return { work: all.map((x) => x[0]), tails: all.map((x) => x[1]) };
@@ -241,7 +238,6 @@ export function timeAfter(
 ): Map<string, number> {
   const result = new Map<string, number>(jobs.map((j) => [j.id, 0]));
   for (const j of jobs)
-    for (const a of j.after)
-      result.set(a, Math.max(result.get(a) ?? 0, toEnd.get(j.id) ?? 0));
+    for (const a of j.after) result.set(a, Math.max(result.get(a) ?? 0, toEnd.get(j.id) ?? 0));
   return result;
 }

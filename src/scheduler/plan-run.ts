@@ -23,13 +23,7 @@ import {
 } from "./contract.js";
 import { endEvent, endResult, type JobEnd, jobRef } from "./job-end.js";
 import { joinedImage } from "./joined-image.js";
-import {
-  durationOn,
-  EndpointWorkload,
-  pickEndpoint,
-  timeAfter,
-  timeToEnd,
-} from "./placement.js";
+import { durationOn, EndpointWorkload, pickEndpoint, timeAfter, timeToEnd } from "./placement.js";
 import {
   defaultReprobeTiming,
   type EndpointHealth,
