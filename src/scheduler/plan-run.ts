@@ -1,7 +1,8 @@
 /**
  * One run of a plan: the run's state in fields, each step of scheduling a method.
  * Every job whose dependencies are done starts at once, up to each endpoint's limit
- * (a p-queue per endpoint) and the run's limit. A daemon that goes away sends its
+ * (a p-queue per endpoint) and the run's limit; a job whose best endpoint is full waits
+ * unplaced and is placed again as work ends (late binding). A daemon that goes away sends its
  * jobs elsewhere; a failed target skips its dependents; --fail-fast and cancellation
  * stop everything, and once stopped nothing new starts (no build, no join).
  */
