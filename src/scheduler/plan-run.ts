@@ -109,7 +109,7 @@ export class PlanRun {
    * Jobs ready to run but given to no endpoint yet: where they would finish first has
    * no room now. They are placed again as work ends (late binding), not queued early.
    */
-  private readonly held = new Map<string, Resume>();
+  private readonly held = new Map<string, Resume & { readonly waitsFor: string }>();
   private dispatching = false;
   private dispatchQueued = false;
   /** Joins of split targets under way, by target. */
@@ -247,7 +247,8 @@ export class PlanRun {
       return;
     }
     const endpoint = this.pick(job);
-    if (endpoint && !this.hasRoom(endpoint)) this.held.set(job.id, { attempt, retries });
+    if (endpoint && !this.hasRoom(endpoint))
+      this.held.set(job.id, { attempt, retries, waitsFor: endpoint });
     else if (endpoint) this.place(job, endpoint, attempt, retries);
     else this.fail(job, retries, { error: this.noEndpointReason(job) });
     // Work that a down endpoint could take again: make sure it is being probed.
@@ -273,22 +274,53 @@ export class PlanRun {
     });
   }
 
-  /** Places again the held jobs, longest way to the end first, while endpoints have room. */
+  /**
+   * Places again the held jobs, longest way to the end first, while endpoints have
+   * room. A job that still waits for a full endpoint counts as queued there for the
+   * jobs after it (so they see that endpoint busier and may take one with room). Each
+   * free slot gets a few jobs looked at, so that a long list of held jobs costs little
+   * per event; a job with no endpoint up is always looked at (it fails).
+   */
   private dispatchHeld(): void {
     if (this.dispatching || this.held.size === 0 || this.stopping) return;
     this.dispatching = true;
+    let budget = 8 * this.freeSlots();
+    const waiting: string[] = [];
     try {
       for (const job of this.longestFirst(this.plan.jobs.filter((j) => this.held.has(j.id)))) {
         const resume = this.held.get(job.id);
         if (!resume) continue;
         const up = job.preferred.filter((e) => !this.down.has(e));
-        if (up.length > 0 && !up.some((e) => this.hasRoom(e))) continue;
+        if (up.length > 0 && (budget <= 0 || !up.some((e) => this.hasRoom(e)))) continue;
+        if (up.length > 0) budget--;
         this.held.delete(job.id);
         this.start(job, resume.attempt, resume.retries);
+        const still = this.held.get(job.id);
+        if (still) {
+          // Not a job id: a mark that only this loop sees, removed at its end.
+          const mark = `\u0000held:${job.id}`;
+          waiting.push(mark);
+          this.workload.placed(
+            mark,
+            still.waitsFor,
+            durationOn(job.expected, still.waitsFor),
+            this.toAfter.get(job.id) ?? 0,
+          );
+        }
       }
     } finally {
+      for (const mark of waiting) this.workload.ended(mark);
       this.dispatching = false;
     }
+  }
+
+  /** Builds the endpoints that are up could start now. */
+  private freeSlots(): number {
+    let free = 0;
+    for (const [name, e] of this.endpoints)
+      if (!this.down.has(name))
+        free += Math.max(0, Math.max(1, e.maxParallel) - this.workload.count(name));
+    return free;
   }
 
   private noEndpointReason(job: Job): string {
