@@ -153,11 +153,20 @@ export function durationOn(expected: JobExpectation | undefined, endpoint: strin
 export class EndpointWorkload {
   private readonly jobs = new Map<
     string,
-    { endpoint: string; expectedMs: number; tailMs: number; startedAt?: number }
+    { endpoint: string; expectedMs: number; tailMs: number; startedAt?: number; held?: true }
   >();
 
   placed(id: string, endpoint: string, expectedMs: number, tailMs = 0): void {
     this.jobs.set(id, { endpoint, expectedMs, tailMs });
+  }
+
+  /**
+   * A job not given to `endpoint` yet but waiting for room there: it counts as queued
+   * after the jobs placed there (placement sees the endpoint busier), not as a build
+   * the endpoint holds (see `count`).
+   */
+  waiting(id: string, endpoint: string, expectedMs: number, tailMs = 0): void {
+    this.jobs.set(id, { endpoint, expectedMs, tailMs, held: true });
   }
 
   started(id: string, now: number): void {
@@ -169,14 +178,17 @@ export class EndpointWorkload {
     this.jobs.delete(id);
   }
 
-  /** Jobs queued or running on `endpoint`. */
+  /** Jobs queued or running on `endpoint` (not those waiting for room there). */
   count(endpoint: string): number {
     let n = 0;
-    for (const j of this.jobs.values()) if (j.endpoint === endpoint) n++;
+    for (const j of this.jobs.values()) if (j.endpoint === endpoint && !j.held) n++;
     return n;
   }
 
-  /** Expected remaining time of each job on `endpoint`: running ones first, then in queue order. */
+  /**
+   * Expected remaining time of each job on `endpoint`: running ones first, then in
+   * queue order, then those waiting for room there.
+   */
   work(endpoint: string, now: number): number[] {
     return this.load(endpoint, now).work;
   }
@@ -185,13 +197,15 @@ export class EndpointWorkload {
   load(endpoint: string, now: number): { work: number[]; tails: number[] } {
     const running: [number, number][] = [];
     const queued: [number, number][] = [];
+    const held: [number, number][] = [];
     for (const j of this.jobs.values()) {
       if (j.endpoint !== endpoint) continue;
-      if (j.startedAt === undefined) queued.push([j.expectedMs, j.tailMs]);
+      if (j.held) held.push([j.expectedMs, j.tailMs]);
+      else if (j.startedAt === undefined) queued.push([j.expectedMs, j.tailMs]);
       else
         running.push([Math.max(j.expectedMs / 10, j.expectedMs - (now - j.startedAt)), j.tailMs]);
     }
-    const all = [...running, ...queued];
+    const all = [...running, ...queued, ...held];
     return { work: all.map((x) => x[0]), tails: all.map((x) => x[1]) };
   }
 }

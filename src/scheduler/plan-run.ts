@@ -247,8 +247,7 @@ export class PlanRun {
       return;
     }
     const endpoint = this.pick(job);
-    if (endpoint && !this.hasRoom(endpoint))
-      this.held.set(job.id, { attempt, retries, waitsFor: endpoint });
+    if (endpoint && !this.hasRoom(endpoint)) this.hold(job, endpoint, { attempt, retries });
     else if (endpoint) this.place(job, endpoint, attempt, retries);
     else this.fail(job, retries, { error: this.noEndpointReason(job) });
     // Work that a down endpoint could take again: make sure it is being probed.
@@ -274,42 +273,44 @@ export class PlanRun {
     });
   }
 
+  /** Keeps the job unplaced, waiting for room on `endpoint`, where the jobs after it see it. */
+  private hold(job: Job, endpoint: string, resume: Resume): void {
+    this.held.set(job.id, { ...resume, waitsFor: endpoint });
+    this.workload.waiting(
+      job.id,
+      endpoint,
+      durationOn(job.expected, endpoint),
+      this.toAfter.get(job.id) ?? 0,
+    );
+  }
+
   /**
    * Places again the held jobs, longest way to the end first, while endpoints have
-   * room. A job that still waits for a full endpoint counts as queued there for the
-   * jobs after it (so they see that endpoint busier and may take one with room). Each
-   * free slot gets a few jobs looked at, so that a long list of held jobs costs little
-   * per event; a job with no endpoint up is always looked at (it fails).
+   * room; each looks again where it would finish first, seeing only the held jobs
+   * before it as waiting. Each free slot gets a few jobs looked at, so that a long
+   * list of held jobs costs little per event; a job with no endpoint up is always
+   * looked at (it fails).
    */
   private dispatchHeld(): void {
     if (this.dispatching || this.held.size === 0 || this.stopping) return;
     this.dispatching = true;
     let budget = 8 * this.freeSlots();
-    const waiting: string[] = [];
+    const order = this.longestFirst(this.plan.jobs.filter((j) => this.held.has(j.id)));
+    for (const job of order) this.workload.ended(job.id);
     try {
-      for (const job of this.longestFirst(this.plan.jobs.filter((j) => this.held.has(j.id)))) {
+      for (const job of order) {
         const resume = this.held.get(job.id);
         if (!resume) continue;
         const up = job.preferred.filter((e) => !this.down.has(e));
-        if (up.length > 0 && (budget <= 0 || !up.some((e) => this.hasRoom(e)))) continue;
+        if (up.length > 0 && (budget <= 0 || !up.some((e) => this.hasRoom(e)))) {
+          this.hold(job, resume.waitsFor, resume);
+          continue;
+        }
         if (up.length > 0) budget--;
         this.held.delete(job.id);
         this.start(job, resume.attempt, resume.retries);
-        const still = this.held.get(job.id);
-        if (still) {
-          // Not a job id: a mark that only this loop sees, removed at its end.
-          const mark = `\u0000held:${job.id}`;
-          waiting.push(mark);
-          this.workload.placed(
-            mark,
-            still.waitsFor,
-            durationOn(job.expected, still.waitsFor),
-            this.toAfter.get(job.id) ?? 0,
-          );
-        }
       }
     } finally {
-      for (const mark of waiting) this.workload.ended(mark);
       this.dispatching = false;
     }
   }

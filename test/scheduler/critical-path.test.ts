@@ -3,6 +3,7 @@ import { buildGraph } from "../../src/graph/graph.js";
 import { type EndpointInfo, type PlanTarget, planJobs } from "../../src/plan/plan.js";
 import {
   type EndpointLoad,
+  EndpointWorkload,
   pickEndpoint,
   projectedEnd,
   timeAfter,
@@ -42,6 +43,16 @@ describe("placement along the critical path", () => {
     const a = load("a", { cpus: 2, work: [10], tails: [100] });
     const b = load("b", { cpus: 2, work: [10, 10] });
     expect(pickEndpoint([a, b])).toBe("a");
+  });
+
+  it("counts jobs waiting for room on an endpoint after its queue, not as builds it holds", () => {
+    const w = new EndpointWorkload();
+    w.placed("x", "a", 10_000, 5000);
+    w.waiting("y", "a", 4000, 0);
+    w.placed("z", "a", 7000, 0);
+    w.started("x", 0);
+    expect(w.load("a", 1000)).toEqual({ work: [9000, 7000, 4000], tails: [5000, 0, 0] });
+    expect(w.count("a")).toBe(2);
   });
 
   it("knows each job's tail: the longest way to the end among the jobs waiting on it", () => {
@@ -169,5 +180,32 @@ describe("placement in a run along the critical path", () => {
     b.succeed("short");
     expect((await run).outcome).toBe("success");
     expect(b.started).toEqual(["short"]);
+  });
+
+  it("sends a job to a slow idle endpoint once enough jobs wait for the fast busy one", async () => {
+    // 12 jobs, 1 s each where they are warm (a, one at a time), 10 s on b: the first
+    // 9 wait their turn on a; the 10th would end at 10 s on either, and the idle b
+    // takes it; the last 2 end sooner on a (11 s) than after it on b (20 s).
+    const names = Array.from({ length: 12 }, (_, i) => `t${String(i + 1).padStart(2, "0")}`);
+    const plan = plannedRun(
+      Object.fromEntries(names.map((n) => [n, { after: [], ms: 10_000, warmMs: 1000 }])),
+      1,
+    );
+    const a = new FakeEndpoint("a", 1);
+    const b = new FakeEndpoint("b", 1);
+    const run = runPlan(plan, [a, b], {
+      signal: new AbortController().signal,
+      emit: () => {},
+      now: () => 0,
+    });
+    await tick();
+    expect(a.started).toEqual(["t01"]);
+    expect(b.started).toEqual(["t10"]);
+    while (a.pending.size + b.pending.size > 0) {
+      for (const e of [a, b]) for (const id of [...e.pending.keys()]) e.succeed(id);
+      await tick();
+    }
+    expect((await run).outcome).toBe("success");
+    expect(a.started.length + b.started.length).toBe(12);
   });
 });
