@@ -40,6 +40,7 @@ import { exportStoreId, ociExportStore, recordOciExport } from "./session/oci-ex
 import type { OciLayoutStore } from "./session/oci-layout-store.js";
 import { loadSecrets, secretsService } from "./session/secrets.js";
 import type { SessionService } from "./session/service.js";
+import { type SharedLease, SharedSessionPool } from "./session/shared-sessions.js";
 import { prepareSshAgents, type SshAgents, sshService } from "./session/ssh.js";
 import { planSolve, type SolvePlan } from "./solve/request.js";
 import { sbomScannerFailure } from "./solve/sbom.js";
@@ -190,6 +191,11 @@ function exporterResponse(
 
 export class BuildkitClient {
   private caps: Capabilities | undefined;
+  private readonly sharedSessions = new SharedSessionPool((sharedKey, services) =>
+    this.engineSocket
+      ? openEngineSession(this.engineSocket, sharedKey, services)
+      : Promise.resolve(openControlSession(this.control, sharedKey, services)),
+  );
 
   private constructor(
     readonly address: string,
@@ -326,6 +332,36 @@ export class BuildkitClient {
     return session;
   }
 
+  /**
+   * The build's own session and, where the daemon's frontend takes `local-sessionid:`, the
+   * shared sessions that serve its local folders to all this client's concurrent solves
+   * (not for subrequests, which read little). Opened side by side; if one fails, the
+   * other is closed or released.
+   */
+  private async openSessions(
+    spec: BuildSpec,
+    plan: SolvePlan,
+    caps: Capabilities,
+    services: SessionService[],
+    signal: AbortSignal,
+    onSharedError: (e: Error) => void,
+  ): Promise<{ session: OpenSession; shared: SharedLease | undefined }> {
+    const sharedKey = sharedKeyFor(spec.contextDir);
+    const share =
+      caps.localSessionIds === true && !plan.gateway && Object.keys(plan.dirs).length > 0;
+    const [own, shared] = await Promise.allSettled([
+      this.openSession(sharedKey, services, signal),
+      share
+        ? this.sharedSessions.acquire(sharedKey, plan.dirs, signal, onSharedError)
+        : Promise.resolve(undefined),
+    ]);
+    if (own.status === "fulfilled" && shared.status === "fulfilled")
+      return { session: own.value, shared: shared.value };
+    if (own.status === "fulfilled") own.value.close();
+    if (shared.status === "fulfilled") shared.value?.release();
+    throw own.status === "rejected" ? own.reason : (shared as PromiseRejectedResult).reason;
+  }
+
   /** Builds one spec: session, Solve and Status share one cancellation. */
   async build(spec: BuildSpec, opts: BuildOptions): Promise<BuildResult> {
     // Every await below is a cancellation point: an abort that came before a listener
@@ -350,10 +386,13 @@ export class BuildkitClient {
       sessionError = e;
     });
     let session: OpenSession;
+    let shared: SharedLease | undefined;
     try {
-      session = await traced(`session open ${this.address}`, () =>
-        this.openSession(sharedKeyFor(spec.contextDir), services, opts.signal),
-      );
+      ({ session, shared } = await traced(`session open ${this.address}`, () =>
+        this.openSessions(spec, plan, caps, services, opts.signal, (e) => {
+          sessionError = e;
+        }),
+      ));
     } catch (err) {
       await ssh.close();
       throwIfAborted(opts.signal);
@@ -370,11 +409,13 @@ export class BuildkitClient {
     // daemon cannot read the context or send the output any more, and would only time out.
     let sessionDropped = false;
     let solving = true;
-    session.onDropped(() => {
+    const dropped = () => {
       if (!solving) return;
       sessionDropped = true;
       controller.abort();
-    });
+    };
+    session.onDropped(dropped);
+    shared?.onDropped(dropped);
     // An output that cannot be written (disk full) ends the solve now, not when the daemon gives up.
     receiver?.done.catch(() => {
       if (receiver.failure()) controller.abort();
@@ -390,7 +431,7 @@ export class BuildkitClient {
     );
     try {
       const response = await traced(`solve ${this.address}`, () =>
-        this.solveOrAsk(ref, session.id, plan, controller.signal),
+        this.solveOrAsk(ref, session.id, plan, shared?.attrs ?? {}, controller.signal),
       );
       solving = false;
       return await this.finishBuild({
@@ -407,6 +448,7 @@ export class BuildkitClient {
     } catch (err) {
       // The session closes first: a file the daemon still sends cannot land after the discard.
       session.close();
+      shared?.release();
       receiver?.discard();
       throw this.solveFailure(err, {
         signal: opts.signal,
@@ -421,6 +463,7 @@ export class BuildkitClient {
       detachAbort();
       controller.abort();
       session.close();
+      shared?.release();
       closeLocalCache(localCache);
       if (exportStore)
         closeLocalCache({ ...localCache, stores: new Map([["export", exportStore]]) });
@@ -436,11 +479,15 @@ export class BuildkitClient {
     ref: string,
     sessionId: string,
     plan: SolvePlan,
+    sharedAttrs: Readonly<Record<string, string>>,
     signal: AbortSignal,
   ): Promise<Record<string, string>> {
-    const request = { ...plan.request, Ref: ref, Session: sessionId } as Parameters<
-      ControlApi["solve"]
-    >[0];
+    const request = {
+      ...plan.request,
+      FrontendAttrs: { ...plan.request.FrontendAttrs, ...sharedAttrs },
+      Ref: ref,
+      Session: sessionId,
+    } as Parameters<ControlApi["solve"]>[0];
     if (!plan.gateway) return this.control.solve(request, signal);
     const { frontend, opts } = plan.gateway;
     const [response, answer] = await Promise.all([
@@ -621,6 +668,7 @@ export class BuildkitClient {
   }
 
   async close(): Promise<void> {
+    this.sharedSessions.closeAll();
     this.control.close();
     await this.bridge?.close();
   }
