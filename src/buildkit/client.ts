@@ -67,6 +67,12 @@ export interface BuildOptions {
   readonly userAgent?: string;
   /** Things the user should know that do not stop the build (a local cache not there yet). */
   readonly onWarning?: (message: string) => void;
+  /**
+   * Other solves of this run may read the same local folders at the same time: serve them
+   * through the client's shared sessions (where the daemon can), so each is synced once.
+   * A run of one target leaves it out and opens no session it would not share.
+   */
+  readonly shareLocalDirs?: boolean;
 }
 
 export interface BuildResult {
@@ -333,22 +339,26 @@ export class BuildkitClient {
   }
 
   /**
-   * The build's own session and, where the daemon's frontend takes `local-sessionid:`, the
-   * shared sessions that serve its local folders to all this client's concurrent solves
-   * (not for subrequests, which read little). Opened side by side; if one fails, the
-   * other is closed or released.
+   * The build's own session and, when the run asks (shareLocalDirs) and the daemon's
+   * frontend takes `local-sessionid:`, the shared sessions that serve its local folders to
+   * all this client's concurrent solves (not for subrequests, which read little). The own
+   * session keeps serving the folders too, for a frontend (`# syntax=`) that ignores the
+   * attribute. Opened side by side; if one fails, the other is closed or released.
    */
   private async openSessions(
     spec: BuildSpec,
     plan: SolvePlan,
     caps: Capabilities,
     services: SessionService[],
-    signal: AbortSignal,
+    { signal, shareLocalDirs }: BuildOptions,
     onSharedError: (e: Error) => void,
   ): Promise<{ session: OpenSession; shared: SharedLease | undefined }> {
     const sharedKey = sharedKeyFor(spec.contextDir);
     const share =
-      caps.localSessionIds === true && !plan.gateway && Object.keys(plan.dirs).length > 0;
+      shareLocalDirs === true &&
+      caps.localSessionIds === true &&
+      !plan.gateway &&
+      Object.keys(plan.dirs).length > 0;
     const [own, shared] = await Promise.allSettled([
       this.openSession(sharedKey, services, signal),
       share
@@ -389,7 +399,7 @@ export class BuildkitClient {
     let shared: SharedLease | undefined;
     try {
       ({ session, shared } = await traced(`session open ${this.address}`, () =>
-        this.openSessions(spec, plan, caps, services, opts.signal, (e) => {
+        this.openSessions(spec, plan, caps, services, opts, (e) => {
           sessionError = e;
         }),
       ));

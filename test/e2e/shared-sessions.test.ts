@@ -36,7 +36,7 @@ function project(): string {
 }
 
 /** Builds both targets through a proxy; the session connections and what mbake sent on each. */
-async function buildThroughProxy(engine: TestEngine, dir: string) {
+async function buildThroughProxy(engine: TestEngine, dir: string, targets: string[] = []) {
   const sessions = new Map<object, number>();
   const proxySocket = join(dir, "proxy.sock");
   const proxy = await startFaultProxy(
@@ -48,7 +48,8 @@ async function buildThroughProxy(engine: TestEngine, dir: string) {
     },
   );
   try {
-    const run = await runMbake(["--progress=plain", "--endpoint", `unix://${proxySocket}`], {
+    const args = ["--progress=plain", "--endpoint", `unix://${proxySocket}`, ...targets];
+    const run = await runMbake(args, {
       cwd: dir,
       env: { TOKEN_A: "alpha-t0ken", TOKEN_B: "beta-t0ken", CI: "true" },
     });
@@ -79,6 +80,14 @@ describe("sessions shared between the targets of one run", () => {
     expect(sent.filter((n) => n > MiB)).toHaveLength(1);
     expect(run.stderr).not.toContain("alpha-t0ken");
     expect(run.stderr).not.toContain("beta-t0ken");
+  });
+
+  it("a run of one target opens only its own session", async () => {
+    const dir = project();
+    const { run, sent } = await buildThroughProxy(env.modernEngine, dir, ["a"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(readFileSync(join(dir, "out-a/out.txt"), "utf8")).toMatch(/^alpha-t0kena-\d+\n$/);
+    expect(sent).toHaveLength(1);
   });
 
   it("on an Engine 20.10 (its frontend does not read local-sessionid): one session per target, as before", async () => {
