@@ -121,6 +121,7 @@ export function buildEndpoint(
           stdout: run.stdout,
           userAgent: run.userAgent,
           onWarning: (message) => run.warn(message, target.name),
+          shareLocalDirs: run.graph.order.length > 1,
         });
         return outcomeOf(result, built);
       } catch (err) {

@@ -78,6 +78,7 @@ export function deriveCapabilities(f: DaemonFacts): Capabilities {
       multiPlatformImages: true,
       attestations: api011,
       subrequests: api011,
+      localSessionIds: atLeast(version, 0, 15),
       exporterPushes: true,
       found,
     };
@@ -116,6 +117,8 @@ export function deriveCapabilities(f: DaemonFacts): Capabilities {
     attestations: containerdStore && api011,
     // Subrequests need only the frontend and the gateway, not the image store.
     subrequests: api011,
+    // Docker 27.2 (API 1.47) embeds BuildKit v0.15, whose frontend takes local-sessionid.
+    localSessionIds: atLeast(version, 0, 15) || (api !== undefined && api >= 47),
     exporterPushes: containerdStore,
     imageStore: containerdStore ? "containerd" : "graphdriver",
     ...(f.engine.cpus !== undefined && f.engine.cpus >= 1 ? { cpus: f.engine.cpus } : {}),

@@ -40,6 +40,7 @@ import { exportStoreId, ociExportStore, recordOciExport } from "./session/oci-ex
 import type { OciLayoutStore } from "./session/oci-layout-store.js";
 import { loadSecrets, secretsService } from "./session/secrets.js";
 import type { SessionService } from "./session/service.js";
+import { type SharedLease, SharedSessionPool } from "./session/shared-sessions.js";
 import { prepareSshAgents, type SshAgents, sshService } from "./session/ssh.js";
 import { planSolve, type SolvePlan } from "./solve/request.js";
 import { sbomScannerFailure } from "./solve/sbom.js";
@@ -66,6 +67,12 @@ export interface BuildOptions {
   readonly userAgent?: string;
   /** Things the user should know that do not stop the build (a local cache not there yet). */
   readonly onWarning?: (message: string) => void;
+  /**
+   * Other solves of this run may read the same local folders at the same time: serve them
+   * through the client's shared sessions (where the daemon can), so each is synced once.
+   * A run of one target leaves it out and opens no session it would not share.
+   */
+  readonly shareLocalDirs?: boolean;
 }
 
 export interface BuildResult {
@@ -190,6 +197,11 @@ function exporterResponse(
 
 export class BuildkitClient {
   private caps: Capabilities | undefined;
+  private readonly sharedSessions = new SharedSessionPool((sharedKey, services) =>
+    this.engineSocket
+      ? openEngineSession(this.engineSocket, sharedKey, services)
+      : Promise.resolve(openControlSession(this.control, sharedKey, services)),
+  );
 
   private constructor(
     readonly address: string,
@@ -326,6 +338,40 @@ export class BuildkitClient {
     return session;
   }
 
+  /**
+   * The build's own session and, when the run asks (shareLocalDirs) and the daemon's
+   * frontend takes `local-sessionid:`, the shared sessions that serve its local folders to
+   * all this client's concurrent solves (not for subrequests, which read little). The own
+   * session keeps serving the folders too, for a frontend (`# syntax=`) that ignores the
+   * attribute. Opened side by side; if one fails, the other is closed or released.
+   */
+  private async openSessions(
+    spec: BuildSpec,
+    plan: SolvePlan,
+    caps: Capabilities,
+    services: SessionService[],
+    { signal, shareLocalDirs }: BuildOptions,
+    onSharedError: (e: Error) => void,
+  ): Promise<{ session: OpenSession; shared: SharedLease | undefined }> {
+    const sharedKey = sharedKeyFor(spec.contextDir);
+    const share =
+      shareLocalDirs === true &&
+      caps.localSessionIds === true &&
+      !plan.gateway &&
+      Object.keys(plan.dirs).length > 0;
+    const [own, shared] = await Promise.allSettled([
+      this.openSession(sharedKey, services, signal),
+      share
+        ? this.sharedSessions.acquire(sharedKey, plan.dirs, signal, onSharedError)
+        : Promise.resolve(undefined),
+    ]);
+    if (own.status === "fulfilled" && shared.status === "fulfilled")
+      return { session: own.value, shared: shared.value };
+    if (own.status === "fulfilled") own.value.close();
+    if (shared.status === "fulfilled") shared.value?.release();
+    throw own.status === "rejected" ? own.reason : (shared as PromiseRejectedResult).reason;
+  }
+
   /** Builds one spec: session, Solve and Status share one cancellation. */
   async build(spec: BuildSpec, opts: BuildOptions): Promise<BuildResult> {
     // Every await below is a cancellation point: an abort that came before a listener
@@ -350,10 +396,13 @@ export class BuildkitClient {
       sessionError = e;
     });
     let session: OpenSession;
+    let shared: SharedLease | undefined;
     try {
-      session = await traced(`session open ${this.address}`, () =>
-        this.openSession(sharedKeyFor(spec.contextDir), services, opts.signal),
-      );
+      ({ session, shared } = await traced(`session open ${this.address}`, () =>
+        this.openSessions(spec, plan, caps, services, opts, (e) => {
+          sessionError = e;
+        }),
+      ));
     } catch (err) {
       await ssh.close();
       throwIfAborted(opts.signal);
@@ -370,11 +419,13 @@ export class BuildkitClient {
     // daemon cannot read the context or send the output any more, and would only time out.
     let sessionDropped = false;
     let solving = true;
-    session.onDropped(() => {
+    const dropped = () => {
       if (!solving) return;
       sessionDropped = true;
       controller.abort();
-    });
+    };
+    session.onDropped(dropped);
+    shared?.onDropped(dropped);
     // An output that cannot be written (disk full) ends the solve now, not when the daemon gives up.
     receiver?.done.catch(() => {
       if (receiver.failure()) controller.abort();
@@ -390,7 +441,7 @@ export class BuildkitClient {
     );
     try {
       const response = await traced(`solve ${this.address}`, () =>
-        this.solveOrAsk(ref, session.id, plan, controller.signal),
+        this.solveOrAsk(ref, session.id, plan, shared?.attrs ?? {}, controller.signal),
       );
       solving = false;
       return await this.finishBuild({
@@ -407,6 +458,7 @@ export class BuildkitClient {
     } catch (err) {
       // The session closes first: a file the daemon still sends cannot land after the discard.
       session.close();
+      shared?.release();
       receiver?.discard();
       throw this.solveFailure(err, {
         signal: opts.signal,
@@ -421,6 +473,7 @@ export class BuildkitClient {
       detachAbort();
       controller.abort();
       session.close();
+      shared?.release();
       closeLocalCache(localCache);
       if (exportStore)
         closeLocalCache({ ...localCache, stores: new Map([["export", exportStore]]) });
@@ -436,11 +489,15 @@ export class BuildkitClient {
     ref: string,
     sessionId: string,
     plan: SolvePlan,
+    sharedAttrs: Readonly<Record<string, string>>,
     signal: AbortSignal,
   ): Promise<Record<string, string>> {
-    const request = { ...plan.request, Ref: ref, Session: sessionId } as Parameters<
-      ControlApi["solve"]
-    >[0];
+    const request = {
+      ...plan.request,
+      FrontendAttrs: { ...plan.request.FrontendAttrs, ...sharedAttrs },
+      Ref: ref,
+      Session: sessionId,
+    } as Parameters<ControlApi["solve"]>[0];
     if (!plan.gateway) return this.control.solve(request, signal);
     const { frontend, opts } = plan.gateway;
     const [response, answer] = await Promise.all([
@@ -621,6 +678,7 @@ export class BuildkitClient {
   }
 
   async close(): Promise<void> {
+    this.sharedSessions.closeAll();
     this.control.close();
     await this.bridge?.close();
   }

@@ -186,4 +186,15 @@ describe("the build endpoint adapter", () => {
     await endpoint.build(job("b"), ctx);
     expect(warnings).toEqual(["a: local cache ./c has no latest yet"]);
   });
+
+  it("asks the client to share local folders between solves only when the run has several targets", async () => {
+    const asked: (boolean | undefined)[] = [];
+    const { daemon: d } = daemon(async (_spec, opts) => {
+      asked.push(opts.shareLocalDirs);
+      return { exporterResponse: {}, pushed: {} };
+    });
+    await buildEndpoint(d, run({ a: { name: "a" } }).run).build(job("a"), ctx);
+    await buildEndpoint(d, run({ a: { name: "a" }, b: { name: "b" } }).run).build(job("a"), ctx);
+    expect(asked).toEqual([false, true]);
+  });
 });

@@ -110,6 +110,24 @@ describe("capabilities from what the daemon says", () => {
   });
 });
 
+describe("folders shared between solves (local-sessionid)", () => {
+  it("from the Engine's API version (27.2+), or from a BuildKit v0.15+, never from an older one", () => {
+    expect(deriveCapabilities(engine2010).localSessionIds).toBe(false);
+    expect(deriveCapabilities(engine285).localSessionIds).toBe(true);
+    const docker27 = (apiVersion: string) =>
+      deriveCapabilities({ ...engine2010, engine: { version: "27", apiVersion } }).localSessionIds;
+    expect([docker27("1.46"), docker27("1.47")]).toEqual([false, true]);
+    const kit = (workerVersion: string) =>
+      deriveCapabilities({
+        endpoint: "tcp://b:1",
+        platforms: [],
+        workerLabels: [{}],
+        workerVersion,
+      }).localSessionIds;
+    expect([kit("v0.14.1"), kit("v0.15.0"), kit("v0.0.0+unknown")]).toEqual([false, true, false]);
+  });
+});
+
 describe("an endpoint's CPUs", () => {
   it("come from the Engine's /info NCPU and reach placement as the endpoint's capacity", () => {
     expect(

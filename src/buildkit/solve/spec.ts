@@ -77,6 +77,11 @@ export interface Capabilities {
    * daemon lets a client act as the frontend through LLBBridge (BuildKit v0.11+).
    */
   readonly subrequests?: boolean;
+  /**
+   * The Dockerfile frontend reads a local folder through the session named by
+   * `local-sessionid:NAME` (BuildKit v0.15+), so concurrent solves can share one.
+   */
+  readonly localSessionIds?: boolean;
   /** A Docker Engine's image store. */
   readonly imageStore?: "containerd" | "graphdriver";
   /** CPUs the daemon reports (a Docker Engine's /info NCPU): placement's idea of its capacity. */
