@@ -10,6 +10,7 @@ import { type EvalContext, evaluate, withLocals } from "../eval/evaluate.js";
 import type { HclFunction } from "../eval/function.js";
 import { builtinFunctions } from "../eval/functions/index.js";
 import { EvalBudget, evalLimits } from "../eval/limits.js";
+import type { CtyType } from "../eval/cty-type.js";
 import { convertValue, parseTypeExpr, type TypeSpec } from "../eval/types.js";
 import { userFunction } from "../eval/user-function.js";
 import {
@@ -152,6 +153,8 @@ class Loader {
   readonly order: MergedBlock[] = [];
   readonly functions = new Map<string, HclFunction>(builtinFunctions());
   readonly variableValues = new Map<string, Value>();
+  /** The types of typed variables whose value is null ("nil" when they have no value at all). */
+  readonly variableNullTypes = new Map<string, CtyType>();
   /** Variables being evaluated: each one's name and where the one before it uses it. */
   readonly evaluating: { name: string; usedAt: SourceRange }[] = [];
   readonly budget = new EvalBudget();
@@ -185,6 +188,7 @@ class Loader {
     this.globals = {
       functions: this.functions,
       lookup: (name, range) => this.variable(name, range),
+      nullType: (name) => this.variableNullTypes.get(name),
       budget: this.budget,
     };
     for (const fb of this.ofType("function")) {
@@ -451,6 +455,9 @@ class Loader {
       value = this.fromEnvironment(name, override, type, defaultAttr ? value : undefined, at);
     }
     this.variableValues.set(name, value);
+    // buildx leaves a typed variable without a default or override as a null of no type.
+    if (value === null && type)
+      this.variableNullTypes.set(name, defaultAttr || override ? type : { kind: "nil" });
     for (const b of blocks) {
       for (const v of b.body.blocks.filter((x) => x.type === "validation")) this.validate(name, v);
     }

@@ -7,6 +7,8 @@ import { didYouMean } from "../diagnostics/did-you-mean.js";
 import type { SourceRange } from "../diagnostics/source.js";
 import type { BinaryExpr, Expression, FunctionCallExpr, TemplatePart } from "../hcl/ast.js";
 import { unreachable } from "../support/unreachable.js";
+import { evaluateConditional } from "./conditional.js";
+import { type CtyType, declareNullMembers } from "./cty-type.js";
 import type { FunctionTable } from "./function.js";
 import type { EvalBudget } from "./limits.js";
 import {
@@ -30,6 +32,8 @@ export interface EvalContext {
   readonly functions: FunctionTable;
   /** Shared bound on `for` iterations (contexts made with withLocals share their parent's). */
   readonly budget?: EvalBudget;
+  /** The type of a root name whose value is null, when it has one (a typed variable). */
+  nullType?(name: string): CtyType | undefined;
 }
 
 /** A context with extra local names (for-expression variables, function parameters). */
@@ -37,6 +41,7 @@ export function withLocals(ctx: EvalContext, locals: ReadonlyMap<string, Value>)
   return {
     functions: ctx.functions,
     lookup: (name, range) => (locals.has(name) ? locals.get(name)! : ctx.lookup(name, range)),
+    nullType: (name) => (locals.has(name) ? undefined : ctx.nullType?.(name)),
     ...(ctx.budget ? { budget: ctx.budget } : {}),
   };
 }
@@ -83,16 +88,11 @@ export function evaluate(expr: Expression, ctx: EvalContext, splatItem?: Value):
     }
     case "FunctionCall":
       return callFunction(expr, ctx, splatItem);
-    case "Conditional": {
-      const cond = evaluate(expr.condition, ctx, splatItem);
-      if (cond === null)
-        fail(
-          "Null condition; The condition value is null. Conditions must either be true or false.",
-          expr.condition.range,
-        );
-      const b = valueToBool(cond, expr.condition.range, "condition");
-      return evaluate(b ? expr.then : expr.else, ctx, splatItem);
-    }
+    case "Conditional":
+      return evaluateConditional(expr, {
+        value: (e) => evaluate(e, ctx, splatItem),
+        nullType: (e, v) => nullTypeOf(e, ctx, v),
+      });
     case "Binary":
       return binaryChain(expr, ctx, splatItem);
     case "Unary": {
@@ -100,17 +100,28 @@ export function evaluate(expr: Expression, ctx: EvalContext, splatItem?: Value):
       if (expr.op === "!") return !valueToBool(v, expr.operand.range, "operand");
       return -valueToNumber(v, expr.operand.range, "operand");
     }
-    case "Tuple":
-      return expr.items.map((i) => evaluate(i, ctx, splatItem));
+    case "Tuple": {
+      const nulls = new Map<string, CtyType>();
+      const out = expr.items.map((item, i) => {
+        const v = evaluate(item, ctx, splatItem);
+        noteNullType(nulls, String(i), item, ctx, v);
+        return v;
+      });
+      declareNullMembers(out, nulls);
+      return out;
+    }
     case "Object": {
       const out = record<Value>();
+      const nulls = new Map<string, CtyType>();
       for (const item of expr.items) {
         const keyValue = evaluate(item.key, ctx, splatItem);
         if (keyValue === null)
           fail("Null value as key; Can't use a null value as a key.", item.key.range);
         const key = valueToString(keyValue, item.key.range, "object key");
         out[key] = evaluate(item.value, ctx, splatItem);
+        noteNullType(nulls, key, item.value, ctx, out[key]);
       }
+      declareNullMembers(out, nulls);
       return out;
     }
     case "For":
@@ -118,6 +129,39 @@ export function evaluate(expr: Expression, ctx: EvalContext, splatItem?: Value):
     default:
       return unreachable(expr, "expression");
   }
+}
+
+/**
+ * The type of an expression's null value, where it has one: a typed variable that is
+ * null (directly, in parentheses, or as a template's only interpolation). Undefined
+ * for a null of no particular type (a literal null) and for other values.
+ */
+export function nullTypeOf(expr: Expression, ctx: EvalContext, v: Value): CtyType | undefined {
+  if (v !== null) return undefined;
+  switch (expr.kind) {
+    case "Variable":
+      return ctx.nullType?.(expr.name);
+    case "Paren":
+      return nullTypeOf(expr.expr, ctx, v);
+    case "Template": {
+      const only = expr.parts.length === 1 ? expr.parts[0]! : undefined;
+      return only?.kind === "TemplateInterpolation" ? nullTypeOf(only.expr, ctx, v) : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function noteNullType(
+  nulls: Map<string, CtyType>,
+  key: string,
+  expr: Expression,
+  ctx: EvalContext,
+  v: Value,
+): void {
+  const t = nullTypeOf(expr, ctx, v);
+  if (t) nulls.set(key, t);
+  else nulls.delete(key);
 }
 
 function evaluateTemplate(parts: readonly TemplatePart[], ctx: EvalContext, top: boolean): Value {

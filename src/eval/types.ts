@@ -4,6 +4,7 @@
  */
 import type { SourceRange } from "../diagnostics/source.js";
 import type { Expression } from "../hcl/ast.js";
+import { declareType, setOrder } from "./cty-type.js";
 import {
   fail,
   formatNumber,
@@ -131,9 +132,7 @@ export function convertValue(v: Value, t: TypeSpec, range?: SourceRange, path = 
           range,
         );
       const items = (v as Value[]).map((x, i) => convertValue(x, t.elem, range, `${path}[${i}]`));
-      if (t.kind === "set")
-        return items.filter((x, i) => items.findIndex((y) => valuesEqual(x, y)) === i);
-      return items;
+      return declared(t.kind === "set" ? setOrder(items) : items, t);
     }
     case "map": {
       if (!isObject(v))
@@ -144,7 +143,7 @@ export function convertValue(v: Value, t: TypeSpec, range?: SourceRange, path = 
       const out = record<Value>();
       for (const k of sortedKeys(v as Record<string, Value>))
         out[k] = convertValue((v as Record<string, Value>)[k]!, t.elem, range, `${path}["${k}"]`);
-      return out;
+      return declared(out, t);
     }
     case "tuple": {
       if (!Array.isArray(v) || v.length !== t.elems.length) {
@@ -167,6 +166,28 @@ export function convertValue(v: Value, t: TypeSpec, range?: SourceRange, path = 
       }
       return out;
     }
+  }
+}
+
+/** A converted collection, known to be of its type when the type names no `any`. */
+function declared<T extends Value>(v: T, t: TypeSpec): T {
+  return isConcrete(t) ? declareType(v, t) : v;
+}
+
+function isConcrete(t: TypeSpec): boolean {
+  switch (t.kind) {
+    case "any":
+      return false;
+    case "list":
+    case "set":
+    case "map":
+      return isConcrete(t.elem);
+    case "tuple":
+      return t.elems.every(isConcrete);
+    case "object":
+      return Object.values(t.attrs).every((a) => isConcrete(a.type));
+    default:
+      return true;
   }
 }
 

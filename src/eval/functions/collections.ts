@@ -14,6 +14,8 @@ import {
   valueToNumber,
   valueToString,
 } from "../value.js";
+import { declareType, isSet, setOrder, typeOf } from "../cty-type.js";
+import type { TypeSpec } from "../types.js";
 import { define } from "./define.js";
 import { graphemes } from "./strings.js";
 
@@ -42,15 +44,16 @@ function distinctValues(values: readonly Value[]): Value[] {
   return out;
 }
 
-/** A set as cty orders it: strings by bytes, numbers by value, false before true. */
-export function setOrder(values: readonly Value[]): Value[] {
-  const out = distinctValues(values);
-  if (out.every((v) => typeof v === "string"))
-    return (out as string[]).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-  if (out.every((v) => typeof v === "number")) return (out as number[]).sort((a, b) => a - b);
-  if (out.every((v) => typeof v === "boolean"))
-    return (out as boolean[]).sort((a, b) => Number(a) - Number(b));
-  return out;
+/** A set function's result: cty's set order, known as a set. */
+function asSet(values: readonly Value[]): Value[] {
+  const out = setOrder(values);
+  return declareType(out, { kind: "set", elem: elementType(out) });
+}
+
+/** The one element type of a set (its elements already share it), dynamic when empty. */
+function elementType(values: readonly Value[]): TypeSpec {
+  const t = values.length > 0 ? typeOf(values[0]!) : undefined;
+  return t && t.kind !== "nil" ? t : { kind: "any" };
 }
 
 export const collectionFunctions: Record<string, HclFunction> = {
@@ -234,30 +237,32 @@ export const collectionFunctions: Record<string, HclFunction> = {
         const items = list(s);
         out = out.flatMap((prefix) => items.map((x) => [...prefix, x]));
       }
-      return out;
+      return sets.every(isSet) ? asSet(out) : out;
     },
     { variadic: "sets" },
   ),
-  setunion: define([], (sets) => setOrder(sets.flatMap((s) => list(s))), {
+  setunion: define([], (sets) => asSet(sets.flatMap((s) => list(s))), {
     variadic: "sets",
   }),
   setintersection: define(
     ["first_set"],
     ([first, ...rest]) =>
-      setOrder(
+      asSet(
         list(first!).filter((v) => rest.every((s) => list(s).some((x) => valuesEqual(x, v)))),
       ),
     { variadic: "other_sets" },
   ),
   setsubtract: define(["a", "b"], ([a, b]) =>
-    setOrder(list(a!).filter((v) => !list(b!).some((x) => valuesEqual(x, v)))),
+    asSet(list(a!).filter((v) => !list(b!).some((x) => valuesEqual(x, v)))),
   ),
   setsymmetricdifference: define(
     ["first_set"],
     (sets) => {
       const all = setOrder(sets.flatMap((s) => list(s)));
-      return all.filter(
-        (v) => sets.filter((s) => list(s).some((x) => valuesEqual(x, v))).length % 2 === 1,
+      return asSet(
+        all.filter(
+          (v) => sets.filter((s) => list(s).some((x) => valuesEqual(x, v))).length % 2 === 1,
+        ),
       );
     },
     { variadic: "other_sets" },
