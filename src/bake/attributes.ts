@@ -4,6 +4,8 @@
  * Target.Merge) and how it prints. Every other module reads this table.
  */
 import type { SourceRange } from "../diagnostics/source.js";
+import { type CtyType, convertible, friendlyName, nullMemberType } from "../eval/cty-type.js";
+import type { TypeSpec } from "../eval/types.js";
 import {
   fail,
   formatNumber,
@@ -26,6 +28,20 @@ import {
   splitCsv,
 } from "./entries.js";
 import type { Entry, SshEntry, Target } from "./model.js";
+
+/** Where a typed null in a value (at its top or one level down) does not convert to `want`. */
+function typedNullMismatch(v: Value, want: TypeSpec, nullType?: CtyType): string | undefined {
+  const refused = (t: CtyType | undefined, to: TypeSpec) => t !== undefined && !convertible(t, to);
+  if (v === null) return refused(nullType, want) ? `${friendlyName(want)} required` : undefined;
+  if (want.kind !== "list" && want.kind !== "map") return undefined;
+  const keys = Array.isArray(v) ? v.map((_, i) => i) : isObject(v) ? sortedKeys(v) : [];
+  for (const k of keys) {
+    const member = (v as Record<string | number, Value>)[k];
+    if (member === null && refused(nullMemberType(v, k), want.elem))
+      return `element ${typeof k === "number" ? k : JSON.stringify(k)}: ${friendlyName(want.elem)} required`;
+  }
+  return undefined;
+}
 
 export type AttributeKind =
   | "string"
@@ -137,7 +153,30 @@ function entriesOf<T>(
 }
 
 /** Converts an evaluated attribute value to the model's representation. */
-export function convertAttribute(spec: AttributeSpec, v: Value, range: SourceRange): unknown {
+/** The cty type buildx decodes an attribute of each kind into, where it is one type. */
+const decodedTypes: Partial<Record<AttributeKind, TypeSpec>> = {
+  string: { kind: "string" },
+  bool: { kind: "bool" },
+  strings: { kind: "list", elem: { kind: "string" } },
+  stringMap: { kind: "map", elem: { kind: "string" } },
+  nullableMap: { kind: "map", elem: { kind: "string" } },
+};
+
+/**
+ * Converts an attribute's value to the model. `nullType` is the type of the value when
+ * it is a typed null: cty converts a null only to a type its own type converts to (a
+ * null list of numbers is no string), and a typed variable without any value converts
+ * to none, so buildx refuses them where plain nulls pass.
+ */
+export function convertAttribute(
+  spec: AttributeSpec,
+  v: Value,
+  range: SourceRange,
+  nullType?: CtyType,
+): unknown {
+  const want = decodedTypes[spec.kind];
+  const mismatch = want && typedNullMismatch(v, want, nullType);
+  if (mismatch) fail(`Unsuitable value type; Unsuitable value: ${mismatch}`, range);
   if (v === null) return undefined;
   const what = `"${spec.name}"`;
   switch (spec.kind) {

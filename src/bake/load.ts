@@ -6,11 +6,11 @@
 import { type Diagnostic, DiagnosticError, error } from "../diagnostics/diagnostic.js";
 import { didYouMean } from "../diagnostics/did-you-mean.js";
 import type { SourceFile, SourceRange } from "../diagnostics/source.js";
-import { type EvalContext, evaluate, withLocals } from "../eval/evaluate.js";
+import type { CtyType } from "../eval/cty-type.js";
+import { type EvalContext, evaluate, nullTypeOf, withLocals } from "../eval/evaluate.js";
 import type { HclFunction } from "../eval/function.js";
 import { builtinFunctions } from "../eval/functions/index.js";
 import { EvalBudget, evalLimits } from "../eval/limits.js";
-import type { CtyType } from "../eval/cty-type.js";
 import { convertValue, parseTypeExpr, type TypeSpec } from "../eval/types.js";
 import { userFunction } from "../eval/user-function.js";
 import {
@@ -599,7 +599,8 @@ class Loader {
             }
             const spec = attributesByName.get(attrName);
             if (!spec || controlAttributes.has(attrName)) continue; // unknown attributes are ignored, as in buildx
-            const value = convertAttribute(spec, evaluate(expr, ctx), expr.range);
+            const raw = evaluate(expr, ctx);
+            const value = convertAttribute(spec, raw, expr.range, nullTypeOf(expr, ctx, raw));
             if (value !== undefined) target[spec.field] = value;
             if (attrName === "contexts" && expr.kind === "Object") {
               const ranges = record<SourceRange>();
@@ -837,7 +838,13 @@ function csvFields(text: string, comma = ","): string[] {
 
 /** buildx's valueFromCSV: lists, sets, tuples and maps of primitives from `a,b,c` / `k:v,k2:v2`. */
 function valueFromCsv(name: string, text: string, type: TypeSpec, range: SourceRange): Value {
-  const fields = text === "" ? [] : csvFields(text);
+  // Go's CSV reader finds no record at all in an empty text.
+  if (text === "")
+    fail(
+      `Invalid value; failed to convert variable ${name} from CSV: failed to parse  as CSV: EOF`,
+      range,
+    );
+  const fields = csvFields(text);
   const primitive = (t: TypeSpec): "string" | "number" | "bool" =>
     t.kind === "string" || t.kind === "number" || t.kind === "bool"
       ? t.kind

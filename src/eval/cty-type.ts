@@ -46,9 +46,11 @@ export function typeOf(v: Value, nullType: CtyType = dynamic): CtyType {
   const known = declared.get(v);
   if (known) return known;
   const member = (x: Value, k: string): CtyType => typeOf(x, nullMemberType(v, k));
-  if (Array.isArray(v)) return { kind: "tuple", elems: v.map((x, i) => asSpec(member(x, String(i)))) };
+  if (Array.isArray(v))
+    return { kind: "tuple", elems: v.map((x, i) => asSpec(member(x, String(i)))) };
   const attrs: Record<string, { type: TypeSpec; optional: boolean }> = {};
-  for (const [k, x] of Object.entries(v)) attrs[k] = { type: asSpec(member(x, k)), optional: false };
+  for (const [k, x] of Object.entries(v))
+    attrs[k] = { type: asSpec(member(x, k)), optional: false };
   return { kind: "object", attrs };
 }
 
@@ -112,7 +114,8 @@ export function convertible(from: CtyType, to: CtyType): boolean {
     case "map":
       if (from.kind === "map") return convertible(from.elem, to.elem);
       return (
-        from.kind === "object" && Object.values(from.attrs).every((a) => convertible(a.type, to.elem))
+        from.kind === "object" &&
+        Object.values(from.attrs).every((a) => convertible(a.type, to.elem))
       );
     case "tuple":
       return (

@@ -8,7 +8,7 @@ import type { SourceRange } from "../diagnostics/source.js";
 import type { BinaryExpr, Expression, FunctionCallExpr, TemplatePart } from "../hcl/ast.js";
 import { unreachable } from "../support/unreachable.js";
 import { evaluateConditional } from "./conditional.js";
-import { type CtyType, declareNullMembers } from "./cty-type.js";
+import { type CtyType, declareNullMembers, nullMemberType, typeOf } from "./cty-type.js";
 import type { FunctionTable } from "./function.js";
 import type { EvalBudget } from "./limits.js";
 import {
@@ -413,6 +413,7 @@ export function callFunction(expr: FunctionCallExpr, ctx: EvalContext, splatItem
   }
   if (fn.lazy) return fn.callLazy(expr.args, (e) => evaluate(e, ctx, splatItem), expr.range);
   let args = expr.args.map((a) => evaluate(a, ctx, splatItem));
+  const types = fn.typed ? args.map((a, i) => typeOf(a, nullTypeOf(expr.args[i]!, ctx, a))) : [];
   if (expr.expandFinal) {
     const last = args[args.length - 1];
     if (!Array.isArray(last)) {
@@ -422,6 +423,8 @@ export function callFunction(expr: FunctionCallExpr, ctx: EvalContext, splatItem
       );
     }
     args = [...args.slice(0, -1), ...(last as Value[])];
+    if (fn.typed)
+      types.splice(-1, 1, ...(last as Value[]).map((x, i) => typeOf(x, nullMemberType(last, i))));
   }
   const min = fn.params.length;
   if (args.length < min || (!fn.variadic && args.length > min)) {
@@ -443,7 +446,7 @@ export function callFunction(expr: FunctionCallExpr, ctx: EvalContext, splatItem
     }
   });
   try {
-    return fn.call(args, expr.range);
+    return fn.typed ? fn.call(args, expr.range, types) : fn.call(args, expr.range);
   } catch (err) {
     if (err instanceof DiagnosticError) {
       // A function's own check (a parameter of the wrong type) knows no position: the call has one.

@@ -1,6 +1,7 @@
 /** The shape of a callable function, built-in or from a `function` block. */
 import type { SourceRange } from "../diagnostics/source.js";
 import type { Expression } from "../hcl/ast.js";
+import type { CtyType } from "./cty-type.js";
 import type { Value } from "./value.js";
 
 export interface ParamSpec {
@@ -13,7 +14,9 @@ export interface EagerFunction {
   readonly params: readonly ParamSpec[];
   readonly variadic?: ParamSpec;
   readonly lazy?: false;
-  call(args: readonly Value[], range: SourceRange): Value;
+  call(args: readonly Value[], range: SourceRange, types?: readonly CtyType[]): Value;
+  /** Whether call needs the cty types of its arguments (typed nulls included). */
+  readonly typed?: boolean;
 }
 
 /** try() and can() see their arguments unevaluated. */

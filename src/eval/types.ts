@@ -13,7 +13,6 @@ import {
   sortedKeys,
   typeName,
   type Value,
-  valuesEqual,
   valueToBool,
   valueToNumber,
   valueToString,

@@ -1,7 +1,9 @@
 /** Collection functions of cty's standard library (lists, maps, sets). */
 
+import { declareType, isSet, setOrder, typeOf, typesEqual, unify } from "../cty-type.js";
 import { index as indexValue } from "../evaluate.js";
 import type { HclFunction } from "../function.js";
+import { convertValue, type TypeSpec } from "../types.js";
 import {
   compareStrings,
   isObject,
@@ -14,8 +16,6 @@ import {
   valueToNumber,
   valueToString,
 } from "../value.js";
-import { declareType, isSet, setOrder, typeOf } from "../cty-type.js";
-import type { TypeSpec } from "../types.js";
 import { define } from "./define.js";
 import { graphemes } from "./strings.js";
 
@@ -66,13 +66,18 @@ export const collectionFunctions: Record<string, HclFunction> = {
   concat: define([], (lists) => lists.flatMap((l, i) => list(l, `argument ${i + 1}`)), {
     variadic: "seqs",
   }),
+  // The arguments' types unify to the result's type: coalesce(null, 1, "x") is "1".
   coalesce: define(
     [],
-    (vals) => {
-      for (const v of vals) if (v !== null) return v;
-      throw new Error("no non-null arguments");
+    (vals, range, types = []) => {
+      const type = unify(types);
+      if (!type) throw new Error("all arguments must have the same type");
+      const found = vals.findIndex((v) => v !== null);
+      if (found < 0) throw new Error("no non-null arguments");
+      const v = vals[found]!;
+      return typesEqual(types[found]!, type) ? v : convertValue(v, type as TypeSpec, range);
     },
-    { variadic: "vals", allowNull: ["vals"] },
+    { variadic: "vals", allowNull: ["vals"], typed: true },
   ),
   coalescelist: define(
     [],
@@ -247,9 +252,7 @@ export const collectionFunctions: Record<string, HclFunction> = {
   setintersection: define(
     ["first_set"],
     ([first, ...rest]) =>
-      asSet(
-        list(first!).filter((v) => rest.every((s) => list(s).some((x) => valuesEqual(x, v)))),
-      ),
+      asSet(list(first!).filter((v) => rest.every((s) => list(s).some((x) => valuesEqual(x, v))))),
     { variadic: "other_sets" },
   ),
   setsubtract: define(["a", "b"], ([a, b]) =>
