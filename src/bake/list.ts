@@ -59,16 +59,15 @@ export function listTargets(project: BakeProject, format: ListFormat = "table"):
   return table([["TARGET", "DESCRIPTION"], ...entries.map((e) => [e.name, e.description ?? ""])]);
 }
 
-/** cty's FriendlyNameForConstraint. */
+/** cty's FriendlyNameForConstraint: `any` is "any type", a collection of it "of any single type". */
 function friendlyType(t: TypeSpec): string {
   switch (t.kind) {
     case "list":
     case "set":
     case "map":
-      return `${t.kind} of ${friendlyType(t.elem)}`;
-    case "tuple":
-    case "object":
-      return t.kind;
+      return `${t.kind} of ${t.elem.kind === "any" ? "any single type" : friendlyType(t.elem)}`;
+    case "any":
+      return "any type";
     default:
       return t.kind;
   }

@@ -60,10 +60,36 @@ function variableBlock(p: Pick, v: Variable): string {
   return `variable "${v.name}" {\n  default = ${def}${typed}${desc}\n}\n`;
 }
 
+/** Operands of conditionals, in families whose members mostly unify with each other. */
+const operandFamilies = [
+  ["1", '"x"', '"2"', "true", "null", "2.5"],
+  [
+    '["b", "a", "b"]',
+    '[1, "a"]',
+    'setunion(["c", "a"], ["a"])',
+    'setsubtract(["b", "a", "c"], ["c"])',
+    "[]",
+    '[true, "t"]',
+    "null",
+  ],
+  ["{ a = 1 }", '{ a = "x", b = true }', "{ b = 2 }", "{}", "null", '{ a = ["q"] }'],
+] as const;
+
+/** A conditional whose results have different types (cty unifies them), as a JSON string. */
+function conditionalExpr(p: Pick, vars: readonly Variable[]): string {
+  const family = p.one(operandFamilies);
+  const operand = (): string => {
+    if (vars.length > 0 && p.chance(0.15)) return p.one(vars).name;
+    return p.chance(0.9) ? p.one(family) : p.one(p.one(operandFamilies));
+  };
+  return `jsonencode(${p.chance(0.5)} ? ${operand()} : ${operand()})`;
+}
+
 /** A string expression that may use variables and functions. */
 function stringExpr(p: Pick, vars: readonly Variable[], fns: readonly string[]): string {
   const strVars = vars.filter((v) => v.kind !== "null");
-  const r = p.int(0, 6);
+  const r = p.int(0, 7);
+  if (r === 7) return conditionalExpr(p, vars);
   if (r === 0 || strVars.length === 0) return `"${p.one(words)}"`;
   const v = p.one(strVars);
   if (r === 1) return `"\${${v.name}}"`;
