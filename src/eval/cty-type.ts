@@ -124,12 +124,12 @@ export function convertible(from: CtyType, to: CtyType): boolean {
         from.elems.every((t, i) => convertible(t, to.elems[i]!))
       );
     case "object":
-      return Object.entries(to.attrs).every(([k, a]) => {
-        if (from.kind === "map") return convertible(from.elem, a.type);
-        if (from.kind !== "object") return false;
-        if (!Object.hasOwn(from.attrs, k)) return a.optional;
-        return convertible(from.attrs[k]!.type, a.type);
-      });
+      if (from.kind === "map")
+        return Object.values(to.attrs).every((a) => convertible(from.elem, a.type));
+      if (from.kind !== "object") return false;
+      return Object.entries(to.attrs).every(([k, a]) =>
+        Object.hasOwn(from.attrs, k) ? convertible(from.attrs[k]!.type, a.type) : a.optional,
+      );
     default:
       return false;
   }

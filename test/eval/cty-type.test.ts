@@ -63,6 +63,7 @@ describe("cty type unification", () => {
     const o = (value: Record<string, Value>) => typeOf(value);
     expect(unify([o({ a: 1 }), o({ b: "x" })])).toEqual(mapOf(str));
     expect(unify([o({ a: 1 }), tuple(num)])).toBeUndefined();
+    expect(unify([str, o({})])).toBeUndefined();
   });
 
   it("lets the type-less null of a variable without value convert to nothing but dynamic", () => {
