@@ -6,6 +6,7 @@
 import { DiagnosticError } from "../diagnostics/diagnostic.js";
 import type { ConditionalExpr, Expression } from "../hcl/ast.js";
 import { type CtyType, friendlyName, typeOf, typesEqual, unify } from "./cty-type.js";
+import { LimitExceeded } from "./limits.js";
 import { convertValue, type TypeSpec } from "./types.js";
 import { fail, type Value, valueToBool } from "./value.js";
 
@@ -22,7 +23,7 @@ function attempt(e: Expression, ev: ConditionalEvaluator): Outcome {
     const value = ev.value(e);
     return { value, type: typeOf(value, ev.nullType(e, value)) };
   } catch (error) {
-    if (!(error instanceof DiagnosticError)) throw error;
+    if (!(error instanceof DiagnosticError) || error instanceof LimitExceeded) throw error;
     return { error };
   }
 }

@@ -4,8 +4,19 @@
  * matrix (and a whole project) may produce, how deep references and `inherits`
  * chains may go. Exceeding a bound is an error at the place that asked for too much.
  */
+
+import { DiagnosticError, error } from "../diagnostics/diagnostic.js";
 import type { SourceRange } from "../diagnostics/source.js";
-import { fail } from "./value.js";
+
+/**
+ * A bound passed: an error no `try`, `can` or unchosen conditional result hides, since
+ * evaluation past it is what the bound is there to stop.
+ */
+export class LimitExceeded extends DiagnosticError {}
+
+function refuse(summary: string, range: SourceRange): never {
+  throw new LimitExceeded(error(summary, range));
+}
 
 export const evalLimits = {
   /** Iterations of `for` expressions and `%{ for }` directives, in total, per evaluation. */
@@ -14,6 +25,11 @@ export const evalLimits = {
   targets: 10_000,
   /** Variables, attribute references and function calls nested in one another. */
   nesting: 500,
+  /**
+   * Calls of `function` blocks, in total, per evaluation (a conditional evaluates both its
+   * results, so functions calling others from both results double the calls at each level).
+   */
+  functionCalls: 1_000_000,
   /** Levels of an `inherits` chain. */
   inheritsDepth: 500,
   /** Parent merges made to resolve one target (diamonds of `inherits` multiply). */
@@ -24,6 +40,7 @@ export const evalLimits = {
 export class EvalBudget {
   private iterations = 0;
   private depth = 0;
+  private calls = 0;
 
   /**
    * Runs `work` one level deeper (a variable's value, an attribute reference, a
@@ -31,7 +48,7 @@ export class EvalBudget {
    */
   nested<T>(range: SourceRange, what: string, work: () => T): T {
     if (this.depth >= evalLimits.nesting) {
-      fail(
+      refuse(
         `Nesting too deep; ${what} is nested more than ${evalLimits.nesting} levels deep in other variables, references or function calls (the limit).`,
         range,
       );
@@ -44,11 +61,21 @@ export class EvalBudget {
     }
   }
 
+  /** Counts one more call of a `function` block; refuses at `range` past the limit. */
+  call(range: SourceRange, name: string): void {
+    if (++this.calls > evalLimits.functionCalls) {
+      refuse(
+        `Too many function calls; the call of ${name} is past ${evalLimits.functionCalls.toLocaleString("en-US")} calls of functions in total (the limit).`,
+        range,
+      );
+    }
+  }
+
   /** Counts `n` more `for` iterations; refuses at `range` when the total passes the limit. */
   iterate(n: number, range: SourceRange): void {
     this.iterations += n;
     if (this.iterations > evalLimits.forIterations) {
-      fail(
+      refuse(
         `Too much iteration; 'for' expressions in these files run more than ${evalLimits.forIterations.toLocaleString("en-US")} iterations in total, past the limit; use smaller collections.`,
         range,
       );

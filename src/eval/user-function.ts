@@ -63,6 +63,7 @@ export function userFunction(block: Block, outer: () => EvalContext): EagerFunct
       try {
         const ctx = withLocals(outer(), locals);
         const run = () => evaluate(result!.expr, ctx);
+        ctx.budget?.call(range, name);
         return ctx.budget ? ctx.budget.nested(range, `the call of ${name}`, run) : run();
       } finally {
         depth--;

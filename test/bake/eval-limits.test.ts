@@ -166,3 +166,30 @@ describe("structures deep in data", () => {
     expect(text.split("\n").length).toBeLessThan(30);
   });
 });
+
+describe("function calls", () => {
+  /** f0 .. f(n-1) each call the next from both results of a conditional: 2^n calls. */
+  function doubling(n: number, wrap = (call: string) => call): string {
+    const fns = Array.from(
+      { length: n },
+      (_, i) =>
+        `function "f${i}" {\n  params = [x]\n  result = x ? f${i + 1}(x) : f${i + 1}(x)\n}\n`,
+    );
+    fns.push(`function "f${n}" {\n  params = [x]\n  result = "end"\n}\n`);
+    return `${fns.join("")}target "default" {\n  args = { a = ${wrap("f0(true)")} }\n}\n`;
+  }
+
+  it("calls from both results of conditionals are counted: 2^40 calls are refused", () => {
+    expect(failure(doubling(40))).toMatch(/Too many function calls; .* 1,000,000 calls/);
+  });
+
+  it("the refusal is not hidden by try() or can()", () => {
+    expect(failure(doubling(40, (c) => `try(${c}, "fallback")`))).toMatch(
+      /Too many function calls/,
+    );
+  });
+
+  it("2^10 calls evaluate", () => {
+    expect(resolve(doubling(10)).targets.default!.args).toEqual({ a: "end" });
+  });
+});

@@ -1,6 +1,7 @@
 /** Every built-in function bake offers (buildx's bake/hclparser/stdlib.go list). */
 import { DiagnosticError } from "../../diagnostics/diagnostic.js";
 import type { FunctionTable, HclFunction, LazyFunction } from "../function.js";
+import { LimitExceeded } from "../limits.js";
 import { convertValue, parseTypeExpr } from "../types.js";
 import { fail } from "../value.js";
 import { cidrFunctions } from "./cidr.js";
@@ -22,7 +23,7 @@ const tryFunction: LazyFunction = {
       try {
         return evaluate(a);
       } catch (err) {
-        if (!(err instanceof DiagnosticError)) throw err;
+        if (!(err instanceof DiagnosticError) || err instanceof LimitExceeded) throw err;
         errors.push(err.diagnostics.map((d) => d.summary).join("; "));
       }
     }
@@ -41,7 +42,7 @@ const canFunction: LazyFunction = {
       evaluate(args[0]!);
       return true;
     } catch (err) {
-      if (!(err instanceof DiagnosticError)) throw err;
+      if (!(err instanceof DiagnosticError) || err instanceof LimitExceeded) throw err;
       return false;
     }
   },
