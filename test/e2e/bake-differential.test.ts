@@ -48,7 +48,7 @@ beforeAll(async () => {
   const buildx = referenceBuildx();
   const outcomes = await mapLimit(cases, 4, (c) => runBuildx(buildx, c, caseEnv(c, home)));
   for (const [i, c] of cases.entries()) reference.set(c.id, outcomes[i]!);
-}, 600_000);
+}, 1_200_000);
 
 afterAll(() => {
   rmSync(generated.dir, { recursive: true, force: true });
