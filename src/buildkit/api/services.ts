@@ -30,8 +30,10 @@ const asObject: IConversionOptions = {
   oneofs: true,
 };
 
+/** A message given as a Buffer is taken as already encoded (fsutil's packets are encoded by hand). */
 function serializer<M>(type: MessageType<M>): (value: object) => Buffer {
   return (value) => {
+    if (Buffer.isBuffer(value)) return value;
     const bytes = type.encode(type.fromObject(value as { [k: string]: unknown })).finish();
     return Buffer.isBuffer(bytes)
       ? bytes

@@ -6,10 +6,18 @@
 import { createHash } from "node:crypto";
 import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync } from "node:fs";
 import { join, posix } from "node:path";
+import { setImmediate } from "node:timers/promises";
 import * as grpc from "@grpc/grpc-js";
 import { fileSyncDefinition } from "../api/services.js";
 import { goFileMode, PacketType, type StatMessage, statMessage } from "./fsutil.js";
 import { IgnoreMatcher } from "./ignore.js";
+import { PacedWriter } from "./paced-writer.js";
+import {
+  dataPacket,
+  encodeControlPacket,
+  encodeDataPacket,
+  encodeStatPacket,
+} from "./packet-encode.js";
 import { metadataValues, type SessionService } from "./service.js";
 
 export type SyncDir =
@@ -21,12 +29,15 @@ export type SyncDir =
       >;
     };
 
+/** A packet from the daemon (REQ, FIN, ERR), as decoded. */
 interface Packet {
   type: number;
   stat?: StatMessage | null;
   ID: number;
   data: Buffer;
 }
+
+const EMPTY = Buffer.alloc(0);
 
 interface Entry {
   readonly stat: StatMessage;
@@ -82,46 +93,59 @@ function contentTime(data: Uint8Array): string {
   return String(digest.readUIntBE(0, 6));
 }
 
-/** The entries to send, in fsutil's order: each directory's names sorted, depth first. */
-export function listEntries(
-  dir: SyncDir,
-  includes: readonly string[],
-  excludes: readonly string[],
+/** The entries of a folder made in memory, in name order. */
+function memoryEntries(
+  files: Extract<SyncDir, { kind: "memory" }>["files"],
+  include: IgnoreMatcher | undefined,
+  exclude: IgnoreMatcher,
 ): Entry[] {
-  const exclude = new IgnoreMatcher(excludes);
-  const include = includes.length > 0 ? new IgnoreMatcher(includes) : undefined;
   const out: Entry[] = [];
-  if (dir.kind === "memory") {
-    for (const name of Object.keys(dir.files).sort()) {
-      if (exclude.matches(name) || (include && !include.matches(name))) continue;
-      const f = dir.files[name]!;
-      out.push({
-        stat: {
-          path: name,
-          mode: goFileMode(0o100000 | (f.mode ?? 0o644)),
-          uid: 0,
-          gid: 0,
-          size: String(f.data.length),
-          modTime: contentTime(f.data),
-          linkname: "",
-          devmajor: "0",
-          devminor: "0",
-          xattrs: {},
-        },
-        source: { kind: "memory", data: f.data },
-      });
-    }
-    return out;
+  for (const name of Object.keys(files).sort()) {
+    if (exclude.matches(name) || (include && !include.matches(name))) continue;
+    const f = files[name]!;
+    out.push({
+      stat: {
+        path: name,
+        mode: goFileMode(0o100000 | (f.mode ?? 0o644)),
+        uid: 0,
+        gid: 0,
+        size: String(f.data.length),
+        modTime: contentTime(f.data),
+        linkname: "",
+        devmajor: "0",
+        devminor: "0",
+        xattrs: {},
+      },
+      source: { kind: "memory", data: f.data },
+    });
   }
-  const walk = (abs: string, rel: string) => {
-    let names: string[];
-    try {
-      names = readdirSync(abs);
-    } catch (err) {
-      throw new Error(`cannot read ${abs}: ${(err as Error).message}`);
-    }
-    names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    for (const name of names) {
+  return out;
+}
+
+function readNames(abs: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(abs);
+  } catch (err) {
+    throw new Error(`cannot read ${abs}: ${(err as Error).message}`);
+  }
+  return names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * The entries of a folder on disk as they are found, so the first go out while the rest
+ * are listed. A directory kept only to reach included files waits until something inside
+ * it is sent, and is dropped if nothing is.
+ */
+function* fsEntries(
+  root: string,
+  includes: readonly string[],
+  include: IgnoreMatcher | undefined,
+  exclude: IgnoreMatcher,
+): Generator<Entry> {
+  const pending: Entry[] = [];
+  function* walk(abs: string, rel: string): Generator<Entry> {
+    for (const name of readNames(abs)) {
       const childAbs = join(abs, name);
       const childRel = rel ? `${rel}/${name}` : name;
       const st = lstatSync(childAbs, { bigint: true });
@@ -130,36 +154,58 @@ export function listEntries(
       const isDir = st.isDirectory();
       const excluded = exclude.matches(childRel);
       if (excluded && !(isDir && exclude.hasExclusions)) continue;
-      let included = !include || include.matches(childRel);
-      if (!included && isDir && include && mayContainIncluded(childRel, includes)) included = true;
-      if (!included) continue;
-      const link = st.isSymbolicLink() ? readlinkSync(childAbs) : "";
-      if (!excluded && (!include || include.matches(childRel) || isDir)) {
-        out.push({
+      const selected = !include || include.matches(childRel);
+      if (!selected && !(isDir && include && mayContainIncluded(childRel, includes))) continue;
+      let entry: Entry | undefined;
+      if (!excluded && (selected || isDir)) {
+        const link = st.isSymbolicLink() ? readlinkSync(childAbs) : "";
+        entry = {
           stat: statMessage(childRel, st, link),
           source: st.isFile() ? { kind: "fs", path: childAbs } : undefined,
-        });
+        };
+        if (selected) {
+          yield* pending.splice(0);
+          yield entry;
+        } else pending.push(entry);
       }
-      if (isDir) {
-        const before = out.length;
-        walk(childAbs, childRel);
-        // A directory kept only to reach included files is dropped if nothing inside was.
-        if (include && !include.matches(childRel) && out.length === before) out.pop();
-      }
+      if (!isDir) continue;
+      yield* walk(childAbs, childRel);
+      if (entry && pending.at(-1) === entry) pending.pop();
     }
-  };
-  walk(dir.path, "");
-  return out;
+  }
+  yield* walk(root, "");
+}
+
+/** The entries to send, in fsutil's order (each directory's names sorted, depth first), as they are found. */
+export function entries(
+  dir: SyncDir,
+  includes: readonly string[],
+  excludes: readonly string[],
+): Iterable<Entry> {
+  const exclude = new IgnoreMatcher(excludes);
+  const include = includes.length > 0 ? new IgnoreMatcher(includes) : undefined;
+  return dir.kind === "memory"
+    ? memoryEntries(dir.files, include, exclude)
+    : fsEntries(dir.path, includes, include, exclude);
+}
+
+/** All the entries to send, in fsutil's order. */
+export function listEntries(
+  dir: SyncDir,
+  includes: readonly string[],
+  excludes: readonly string[],
+): Entry[] {
+  return [...entries(dir, includes, excludes)];
 }
 
 /** The entries of `dir` the daemon asked for through the call's metadata. */
-function requestedEntries(md: grpc.Metadata, dir: SyncDir): Entry[] {
+function requestedEntries(md: grpc.Metadata, dir: SyncDir): Iterable<Entry> {
   const follow = metadataValues(md, "followpaths");
   const includes = [
     ...metadataValues(md, "include-patterns"),
     ...(follow.length > 0 && dir.kind === "fs" ? followPaths(dir.path, follow) : follow),
   ];
-  return listEntries(dir, includes, metadataValues(md, "exclude-patterns"));
+  return entries(dir, includes, metadataValues(md, "exclude-patterns"));
 }
 
 function changedWhileSent(path: string, now: number, listed: number): Error {
@@ -182,28 +228,43 @@ function openListed(abs: string, path: string): number {
   }
 }
 
+/** Bytes written to the call and not yet taken by HTTP/2 at which the sender waits. */
+const IN_FLIGHT = 8 * CHUNK;
+/** Entries listed between two turns of the event loop (to take the daemon's requests and send). */
+const SLICE = 512;
+
 /**
- * One DiffCopy of a folder: sends every entry's stat, then each file the daemon asks
- * for (REQ), until it says FIN, ends the call or cancels it.
+ * One DiffCopy of a folder: sends every entry's stat as it is listed, and each file the
+ * daemon asks for (REQ) as soon as it asks, until it says FIN, ends the call or cancels
+ * it. Nothing waits for the network per packet: packets are written as they are made,
+ * and the sender waits only while more than IN_FLIGHT bytes are not taken yet.
  */
 class DiffCopySender {
   private cancelled = false;
   private finished = false;
-  /** File IDs the daemon asked for and has not received yet. */
+  /** The entries listed so far: a REQ names one by its index. */
+  private readonly listed: Entry[] = [];
+  /** File IDs the daemon asked for and has not received yet (from `next` on). */
   private readonly requests: number[] = [];
+  private next = 0;
   private wake: (() => void) | undefined;
+  private readonly out: PacedWriter;
 
   constructor(
-    private readonly call: grpc.ServerDuplexStream<Packet, Packet>,
+    private readonly call: grpc.ServerDuplexStream<Packet, Buffer>,
     private readonly name: string,
-    private readonly entries: readonly Entry[],
+    private readonly source: Iterable<Entry>,
     private readonly onError: (err: Error) => void,
-  ) {}
+  ) {
+    this.out = new PacedWriter(call, IN_FLIGHT);
+  }
 
   start(): void {
     const call = this.call;
     call.on("cancelled", () => {
       this.cancelled = true;
+      this.out.stop();
+      this.wake?.();
     });
     call.on("data", (p: Packet) => this.onPacket(p));
     call.on("end", () => {
@@ -230,31 +291,22 @@ class DiffCopySender {
     this.wake?.();
   }
 
-  private send(p: Partial<Packet>): Promise<void> {
-    return new Promise<void>((resolve) => {
-      if (this.cancelled) return resolve();
-      if (
-        this.call.write({
-          type: p.type ?? 0,
-          ID: p.ID ?? 0,
-          data: p.data ?? Buffer.alloc(0),
-          stat: p.stat ?? null,
-        })
-      )
-        resolve();
-      else this.call.once("drain", () => resolve());
-    });
-  }
-
   private async run(): Promise<void> {
-    for (const e of this.entries) await this.send({ type: PacketType.STAT, stat: e.stat });
-    await this.send({ type: PacketType.STAT });
+    let sinceTurn = 0;
+    for (const entry of this.source) {
+      if (this.cancelled) return;
+      this.listed.push(entry);
+      this.out.write(encodeStatPacket(entry.stat));
+      if (++sinceTurn < SLICE && !this.out.full) continue;
+      sinceTurn = 0;
+      // A turn of the event loop: what was written goes out, the daemon's REQs come in.
+      if (this.out.full) await this.out.room();
+      else await setImmediate();
+      await this.serveRequests();
+    }
+    this.out.write(encodeStatPacket());
     for (;;) {
-      while (this.requests.length > 0) {
-        const id = this.requests.shift()!;
-        await this.sendContent(id, this.entries[id]);
-        await this.send({ type: PacketType.DATA, ID: id });
-      }
+      await this.serveRequests();
       if (this.finished || this.cancelled) break;
       await new Promise<void>((resolve) => {
         this.wake = resolve;
@@ -262,42 +314,53 @@ class DiffCopySender {
       this.wake = undefined;
     }
     if (!this.cancelled) {
-      await this.send({ type: PacketType.FIN });
+      this.out.write(encodeControlPacket(PacketType.FIN));
       this.call.end();
     }
+  }
+
+  /** Sends the files asked for so far, each ended by an empty DATA packet. */
+  private async serveRequests(): Promise<void> {
+    while (this.next < this.requests.length && !this.cancelled) {
+      const id = this.requests[this.next++]!;
+      await this.sendContent(id, this.listed[id]);
+      this.out.write(encodeDataPacket(id, EMPTY));
+      if (this.out.full) await this.out.room();
+    }
+    this.requests.length = 0;
+    this.next = 0;
   }
 
   /** The content of one requested entry as DATA packets (the empty one that ends it is not sent here). */
   private async sendContent(id: number, entry: Entry | undefined): Promise<void> {
     if (entry?.source?.kind === "fs") {
       // Synchronous reads: a thread-pool round trip per chunk (createReadStream)
-      // cost more than the read itself, and the stream's backpressure paces us anyway.
+      // cost more than the read itself, and the budget of bytes in flight paces us anyway.
       // What was listed is what is sent: a file that grew since is sent at its listed size
       // (the daemon was told that size); one that is gone or shrank cannot be, and says so.
       const listed = Number(entry.stat.size);
       const fd = openListed(entry.source.path, entry.stat.path);
       let remaining = listed;
       try {
-        while (remaining > 0) {
-          // Buffers sized to the file: 50,000 small files need no 1 MiB buffers.
+        while (remaining > 0 && !this.cancelled) {
+          // Packets sized to the file: 50,000 small files need no 1 MiB buffers.
           const size = Math.min(CHUNK, remaining);
-          const chunk = Buffer.allocUnsafe(size);
-          const n = readSync(fd, chunk, 0, size, null);
+          const { packet, offset } = dataPacket(id, size);
+          const n = readSync(fd, packet, offset, size, null);
           if (n === 0) throw changedWhileSent(entry.stat.path, listed - remaining, listed);
           remaining -= n;
-          await this.send({ type: PacketType.DATA, ID: id, data: chunk.subarray(0, n) });
-          if (this.cancelled) break;
+          this.out.write(
+            n === size ? packet : encodeDataPacket(id, packet.subarray(offset, offset + n)),
+          );
+          if (this.out.full) await this.out.room();
         }
       } finally {
         closeSync(fd);
       }
     } else if (entry?.source?.kind === "memory") {
       for (let i = 0; i < entry.source.data.length; i += CHUNK) {
-        await this.send({
-          type: PacketType.DATA,
-          ID: id,
-          data: Buffer.from(entry.source.data.subarray(i, i + CHUNK)),
-        });
+        this.out.write(encodeDataPacket(id, entry.source.data.subarray(i, i + CHUNK)));
+        if (this.out.full) await this.out.room();
       }
     }
   }
@@ -308,7 +371,7 @@ export function fileSyncService(
   dirs: Readonly<Record<string, SyncDir>>,
   onError: (err: Error) => void = () => {},
 ): SessionService {
-  const diffCopy = (call: grpc.ServerDuplexStream<Packet, Packet>) => {
+  const diffCopy = (call: grpc.ServerDuplexStream<Packet, Buffer>) => {
     const name = metadataValues(call.metadata, "dir-name")[0] ?? "";
     const dir = dirs[name];
     if (!dir) {
@@ -318,15 +381,15 @@ export function fileSyncService(
       });
       return;
     }
-    let entries: Entry[];
+    let source: Iterable<Entry>;
     try {
-      entries = requestedEntries(call.metadata, dir);
+      source = requestedEntries(call.metadata, dir);
     } catch (err) {
       onError(err as Error);
       call.emit("error", { code: grpc.status.INTERNAL, details: (err as Error).message });
       return;
     }
-    new DiffCopySender(call, name, entries, onError).start();
+    new DiffCopySender(call, name, source, onError).start();
   };
   const unsupported = (call: grpc.ServerDuplexStream<Packet, Packet>) => {
     call.emit("error", {
