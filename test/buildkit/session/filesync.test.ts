@@ -35,3 +35,18 @@ describe("files made in memory (the Dockerfile)", () => {
     expect(BigInt(String(mtime("x")))).toBeGreaterThan(0n);
   });
 });
+
+describe("include patterns", () => {
+  it("send a directory kept only to reach included files once something inside it is included, never an empty one", () => {
+    const dir = mkdtempSync(join(tmpdir(), "mbake-include-"));
+    for (const d of ["src/app", "src/empty/deeper", "docs"])
+      mkdirSync(join(dir, d), { recursive: true });
+    writeFileSync(join(dir, "src", "app", "main.go"), "package main\n");
+    writeFileSync(join(dir, "src", "app", "notes.md"), "notes\n");
+    writeFileSync(join(dir, "src", "empty", "deeper", "x.md"), "x\n");
+    writeFileSync(join(dir, "docs", "y.md"), "y\n");
+    writeFileSync(join(dir, "top.go"), "package top\n");
+    const sent = listEntries({ kind: "fs", path: dir }, ["**/*.go"], []).map((e) => e.stat.path);
+    expect(sent).toEqual(["src", "src/app", "src/app/main.go", "top.go"]);
+  });
+});
