@@ -72,6 +72,7 @@ export class IgnoreMatcher {
 
   /** Whether `path` (relative, "/"-separated) is matched: by itself or through a parent directory. */
   matches(path: string): boolean {
+    if (this.patterns.length === 0) return false;
     const clean = cleanPath(path);
     const parents: string[] = [];
     const parts = clean.split("/");

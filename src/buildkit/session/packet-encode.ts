@@ -26,12 +26,32 @@ function varintLength(v: bigint | number): number {
   return n;
 }
 
-/** A growing byte buffer for one message. */
+/**
+ * Packets are cut from slabs of this size: Node's own pool is 8 KiB, so a packet of a
+ * few KiB took a new pool every second or third packet (that showed in profiles). A
+ * slab is never written again once cut, and is freed when its last packet is.
+ */
+const SLAB = 256 * 1024;
+let slab = Buffer.allocUnsafeSlow(SLAB);
+let slabUsed = 0;
+
+function take(size: number): Buffer {
+  if (size > SLAB / 8) return Buffer.allocUnsafeSlow(size);
+  if (slabUsed + size > SLAB) {
+    slab = Buffer.allocUnsafeSlow(SLAB);
+    slabUsed = 0;
+  }
+  const b = slab.subarray(slabUsed, slabUsed + size);
+  slabUsed += (size + 7) & ~7;
+  return b;
+}
+
+/** The bytes of one message. */
 class Out {
   readonly buf: Buffer;
   pos = 0;
   constructor(size: number) {
-    this.buf = Buffer.allocUnsafe(size);
+    this.buf = take(size);
   }
   varint(v: number): void {
     while (v >= 0x80) {

@@ -50,3 +50,18 @@ describe("include patterns", () => {
     expect(sent).toEqual(["src", "src/app", "src/app/main.go", "top.go"]);
   });
 });
+
+describe("include patterns with excluded directories walked for exceptions", () => {
+  it("a directory that holds nothing to send takes nothing else out of the listing", () => {
+    // `kept/` is excluded but walked (an exception could bring something inside back);
+    // nothing inside is sent, and the file listed before it stays listed.
+    const dir = mkdtempSync(join(tmpdir(), "mbake-include-excluded-"));
+    mkdirSync(join(dir, "e", "f"), { recursive: true });
+    mkdirSync(join(dir, "kept"));
+    writeFileSync(join(dir, "e", "f", "a.txt"), "a\n");
+    writeFileSync(join(dir, "e", "f", "b.txt"), "b\n");
+    writeFileSync(join(dir, "kept", "c.txt"), "c\n");
+    const sent = listEntries({ kind: "fs", path: dir }, ["e", "kept/c*.md"], ["*", "!e/f"]);
+    expect(sent.map((e) => e.stat.path)).toEqual(["e/f", "e/f/a.txt", "e/f/b.txt"]);
+  });
+});
