@@ -8,6 +8,7 @@ import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync } f
 import { join, posix, resolve } from "node:path";
 import { setImmediate } from "node:timers/promises";
 import * as grpc from "@grpc/grpc-js";
+import { traceClock, tracePhase } from "../../support/trace.js";
 import { fileSyncDefinition } from "../api/services.js";
 import { goFileMode, PacketType, type StatMessage, statMessage } from "./fsutil.js";
 import { IgnoreMatcher } from "./ignore.js";
@@ -249,6 +250,7 @@ class DiffCopySender {
   /** File IDs the daemon asked for and has not received yet (from `next` on). */
   private readonly requests: number[] = [];
   private next = 0;
+  private asked = 0;
   private wake: (() => void) | undefined;
   private readonly out: PacedWriter;
 
@@ -294,6 +296,7 @@ class DiffCopySender {
   }
 
   private async run(): Promise<void> {
+    const start = traceClock();
     let sinceTurn = 0;
     for (const entry of this.source) {
       if (this.cancelled) return;
@@ -307,6 +310,7 @@ class DiffCopySender {
       await this.serveRequests();
     }
     this.out.write(encodeStatPacket());
+    tracePhase(`list "${this.name}" (${this.listed.length} entries)`, start);
     for (;;) {
       await this.serveRequests();
       if (this.finished || this.cancelled) break;
@@ -319,12 +323,14 @@ class DiffCopySender {
       this.out.write(encodeControlPacket(PacketType.FIN));
       this.call.end();
     }
+    tracePhase(`send "${this.name}" (${this.asked} files asked for)`, start);
   }
 
   /** Sends the files asked for so far, each ended by an empty DATA packet. */
   private async serveRequests(): Promise<void> {
     while (this.next < this.requests.length && !this.cancelled) {
       const id = this.requests[this.next++]!;
+      this.asked++;
       await this.sendContent(id, this.listed[id]);
       this.out.write(encodeDataPacket(id, EMPTY));
       if (this.out.full) await this.out.room();
