@@ -232,7 +232,7 @@ function openListed(abs: string, path: string): number {
 }
 
 /** Bytes written to the call and not yet taken by HTTP/2 at which the sender waits. */
-const IN_FLIGHT = 8 * CHUNK;
+const IN_FLIGHT = 4 * CHUNK;
 /** Entries listed between two turns of the event loop (to take the daemon's requests and send). */
 const SLICE = 512;
 
