@@ -1,17 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { goSort } from "../../src/support/go-sort.js";
-
-/** mulberry32, to make inputs. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { random } from "../e2e/support/bake-generate.js";
 
 interface Item {
   readonly key: number;
