@@ -68,6 +68,25 @@ async function runThrough(dir: string, watch: Watch, alsoOther: boolean) {
   }).finally(() => proxy.close());
 }
 
+/** A watch that runs `change` once, when a session's upload has passed 4 MiB; `ran()` says whether it did. */
+function onceUploadPast4MiB(change: () => void): { watch: Watch; ran: () => boolean } {
+  let ran = false;
+  return {
+    ran: () => ran,
+    watch: (conn, direction) => {
+      if (
+        !ran &&
+        direction === "up" &&
+        conn.firstLine.startsWith("POST /session") &&
+        conn.up > 4 * MiB
+      ) {
+        ran = true;
+        change();
+      }
+    },
+  };
+}
+
 function endpointOf(dir: string): string | undefined {
   const meta = JSON.parse(readFileSync(join(dir, "meta.json"), "utf8")) as Record<
     string,
@@ -141,24 +160,12 @@ describe("the session stream cut", () => {
 describe("the context folder changing during the upload", () => {
   it("a file grown and a file added after the listing: the build uses the listing", async () => {
     const dir = project(24, "FROM scratch\nCOPY . /ctx/\n", "type=local,dest=out");
-    let changed = false;
-    const r = await runThrough(
-      dir,
-      (conn, direction) => {
-        if (
-          !changed &&
-          direction === "up" &&
-          conn.firstLine.startsWith("POST /session") &&
-          conn.up > 4 * MiB
-        ) {
-          changed = true;
-          appendFileSync(join(dir, "ctx", "f23"), Buffer.alloc(MiB, 122));
-          writeFileSync(join(dir, "ctx", "added"), "late\n");
-        }
-      },
-      false,
-    );
-    expect(changed, r.stderr).toBe(true);
+    const trigger = onceUploadPast4MiB(() => {
+      appendFileSync(join(dir, "ctx", "f23"), Buffer.alloc(MiB, 122));
+      writeFileSync(join(dir, "ctx", "added"), "late\n");
+    });
+    const r = await runThrough(dir, trigger.watch, false);
+    expect(trigger.ran(), r.stderr).toBe(true);
     expect(r.code, r.stderr).toBe(0);
     expect(statSync(join(dir, "out", "ctx", "f23")).size).toBe(MiB);
     expect(readFileSync(join(dir, "out", "ctx", "f23")).every((b) => b === 97 + (23 % 26))).toBe(
@@ -174,23 +181,9 @@ describe("the context folder changing during the upload", () => {
     "a file %s after the listing: a clear error naming it, exit 1, no output",
     async (_what, change, reason) => {
       const dir = project(24, "FROM scratch\nCOPY . /ctx/\n", "type=local,dest=out");
-      let changed = false;
-      const r = await runThrough(
-        dir,
-        (conn, direction) => {
-          if (
-            !changed &&
-            direction === "up" &&
-            conn.firstLine.startsWith("POST /session") &&
-            conn.up > 4 * MiB
-          ) {
-            changed = true;
-            change(join(dir, "ctx", "f23"));
-          }
-        },
-        false,
-      );
-      expect(changed, r.stderr).toBe(true);
+      const trigger = onceUploadPast4MiB(() => change(join(dir, "ctx", "f23")));
+      const r = await runThrough(dir, trigger.watch, false);
+      expect(trigger.ran(), r.stderr).toBe(true);
       expect(r.code, r.stderr).toBe(1);
       expect(r.stderr).toMatch(
         /ERROR: \[t\] failed on proxy at step: \[internal\] load build context\n/,
