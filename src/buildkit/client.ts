@@ -460,6 +460,14 @@ export class BuildkitClient {
       session.close();
       shared?.release();
       receiver?.discard();
+      // The failed step's name can still be on its way in the status stream (a session
+      // service's own error ends the solve before the daemon reports the step): wait for the
+      // stream's end a little, never past a cancellation.
+      if (lastError.step === undefined)
+        await untilAborted(
+          Promise.race([statusDone, new Promise((r) => setTimeout(r, 1000).unref())]),
+          opts.signal,
+        ).catch(() => {});
       throw this.solveFailure(err, {
         signal: opts.signal,
         receiver,
