@@ -10,7 +10,13 @@ import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import type { SolveStatus } from "../progress/status.js";
 import { parseReference, tagOf } from "../registry/reference.js";
-import { CancelledError, throwIfAborted, untilAborted, whenAborted } from "../support/abort.js";
+import {
+  CancelledError,
+  settledWithin,
+  throwIfAborted,
+  untilAborted,
+  whenAborted,
+} from "../support/abort.js";
 import { defaultRootsWithDeferred } from "../support/deferred-ca.js";
 import { credentialsFor, readDockerConfig } from "../support/docker-config.js";
 import { readBoundedFile, readLimits } from "../support/read-file.js";
@@ -464,10 +470,7 @@ export class BuildkitClient {
       // service's own error ends the solve before the daemon reports the step): wait for the
       // stream's end a little, never past a cancellation.
       if (lastError.step === undefined)
-        await untilAborted(
-          Promise.race([statusDone, new Promise((r) => setTimeout(r, 1000).unref())]),
-          opts.signal,
-        ).catch(() => {});
+        await untilAborted(settledWithin(statusDone, 1000), opts.signal).catch(() => {});
       throw this.solveFailure(err, {
         signal: opts.signal,
         receiver,
@@ -532,15 +535,8 @@ export class BuildkitClient {
     const { response, opts, receiver, load } = run;
     const exporting = traceClock();
     // The waits end at once on an abort: CancelledError, and nothing is put in place.
-    if (receiver)
-      await untilAborted(
-        Promise.race([receiver.done, new Promise((r) => setTimeout(r, 30_000).unref())]),
-        opts.signal,
-      );
-    await untilAborted(
-      Promise.race([run.statusDone, new Promise((r) => setTimeout(r, 2000).unref())]),
-      opts.signal,
-    );
+    if (receiver) await untilAborted(settledWithin(receiver.done, 30_000), opts.signal);
+    await untilAborted(settledWithin(run.statusDone, 2000), opts.signal);
     // Cancelled while the daemon finished: nothing is put in place or pushed.
     throwIfAborted(opts.signal);
     receiver?.commit();

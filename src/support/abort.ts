@@ -31,6 +31,14 @@ export function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw new CancelledError();
 }
 
+/** Settles like `work`, or resolves undefined after `ms` if it has not settled by then. */
+export function settledWithin<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  return Promise.race([
+    work,
+    new Promise<undefined>((r) => setTimeout(() => r(undefined), ms).unref()),
+  ]);
+}
+
 /** Settles like `work`, or rejects with CancelledError as soon as `signal` aborts. */
 export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
