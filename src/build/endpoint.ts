@@ -30,6 +30,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 export interface Daemon {
   readonly name: string;
   readonly maxParallel: number;
+  /** CPUs the user set for the endpoint: counted instead of those the daemon reports. */
+  readonly cpus?: number;
   readonly caps: Capabilities;
   readonly client: BuildkitClient;
 }
@@ -89,7 +91,7 @@ export function buildEndpoint(
     maxParallel: given.maxParallel,
     // Read again after a probe: a restarted daemon may report other CPUs.
     get cpus() {
-      return daemon.caps.cpus;
+      return given.cpus ?? daemon.caps.cpus;
     },
     ...(reconnect
       ? {

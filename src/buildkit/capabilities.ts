@@ -30,9 +30,26 @@ export interface DaemonFacts {
     /** /info NCPU: the CPUs the daemon can use. */
     readonly cpus?: number;
   };
+  /** This machine, when the daemon is reached through a local socket. */
+  readonly localHost?: { readonly hostname: string; readonly cpus: number };
 }
 
 const snapshotterLabel = "org.mobyproject.buildkit.worker.snapshotter";
+const hostnameLabel = "org.mobyproject.buildkit.worker.hostname";
+
+/**
+ * The CPUs a standalone buildkitd builds on, when it can be told: BuildKit does not
+ * report them, but a daemon on a local socket whose workers name this machine's host
+ * runs on this machine's CPUs. Undefined otherwise (a remote daemon, or one in a
+ * container, which has a host name of its own).
+ */
+function localCpus(f: DaemonFacts): { cpus: number; from: string } | undefined {
+  const local = f.localHost;
+  if (!local || !Number.isInteger(local.cpus) || local.cpus < 1 || local.hostname === "")
+    return undefined;
+  if (!f.workerLabels.some((l) => l[hostnameLabel] === local.hostname)) return undefined;
+  return { cpus: local.cpus, from: `this machine's (worker host name ${local.hostname})` };
+}
 const containerdDriverType = "io.containerd.snapshotter.v1";
 
 /** "v0.25.1", "0.12.0-rc1" -> [0, 25]; undefined for none or a distribution's v0.0.0. */
@@ -65,6 +82,8 @@ export function deriveCapabilities(f: DaemonFacts): Capabilities {
       : `BuildKit Info not implemented: BuildKit before v0.11${reported ? ` (workers report ${reported})` : ""}`,
   );
   if (!f.engine) {
+    const local = localCpus(f);
+    if (local) found.push(`CPUs: ${local.cpus}, ${local.from}`);
     return {
       endpoint: f.endpoint,
       kind: "buildkitd",
@@ -80,6 +99,7 @@ export function deriveCapabilities(f: DaemonFacts): Capabilities {
       subrequests: api011,
       localSessionIds: atLeast(version, 0, 15),
       exporterPushes: true,
+      ...(local ? { cpus: local.cpus, cpusFrom: local.from } : {}),
       found,
     };
   }
@@ -121,7 +141,9 @@ export function deriveCapabilities(f: DaemonFacts): Capabilities {
     localSessionIds: atLeast(version, 0, 15) || (api !== undefined && api >= 47),
     exporterPushes: containerdStore,
     imageStore: containerdStore ? "containerd" : "graphdriver",
-    ...(f.engine.cpus !== undefined && f.engine.cpus >= 1 ? { cpus: f.engine.cpus } : {}),
+    ...(f.engine.cpus !== undefined && f.engine.cpus >= 1
+      ? { cpus: f.engine.cpus, cpusFrom: "Docker Engine /info NCPU" }
+      : {}),
     found,
   };
 }

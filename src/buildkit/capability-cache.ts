@@ -90,6 +90,7 @@ function asCapabilities(v: unknown): Capabilities | undefined {
     optional(v.subrequests, isBool) &&
     optional(v.imageStore, (x) => x === "containerd" || x === "graphdriver") &&
     optional(v.cpus, (x) => Number.isInteger(x) && (x as number) >= 1) &&
+    optional(v.cpusFrom, (x) => typeof x === "string") &&
     optional(v.found, isStringList);
   return ok ? (v as unknown as Capabilities) : undefined;
 }

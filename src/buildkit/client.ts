@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { existsSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import type { SolveStatus } from "../progress/status.js";
@@ -314,6 +314,10 @@ export class BuildkitClient {
       ...(workerVersion ? { workerVersion } : {}),
       ...(info ? { info } : {}),
       ...(engine ? { engine } : {}),
+      // A daemon on a local socket may be this machine's own: its workers then name this host.
+      ...(this.address.startsWith("unix://")
+        ? { localHost: { hostname: hostname(), cpus: availableParallelism() } }
+        : {}),
     };
   }
 

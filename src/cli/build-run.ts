@@ -185,7 +185,13 @@ export async function runBuild(
     };
     endpoints = connected.map((c) =>
       buildEndpoint(
-        { name: c.config.name, maxParallel: c.info.maxParallel, caps: c.caps, client: c.client },
+        {
+          name: c.config.name,
+          maxParallel: c.info.maxParallel,
+          ...(c.config.cpus !== undefined ? { cpus: c.config.cpus } : {}),
+          caps: c.caps,
+          client: c.client,
+        },
         run,
         (signal) => reachAgain(c.config, io.env, signal),
       ),

@@ -194,7 +194,11 @@ export async function connectEndpoints(
           nativePlatforms: native,
           platforms: [...new Set([...caps.platforms, ...native])],
           maxParallel: config.maxParallel ?? defaultMaxParallel,
-          ...(caps.cpus !== undefined ? { cpus: caps.cpus } : {}),
+          ...(config.cpus !== undefined
+            ? { cpus: config.cpus }
+            : caps.cpus !== undefined
+              ? { cpus: caps.cpus }
+              : {}),
           multiPlatformImages: caps.multiPlatformImages,
           subrequests: caps.subrequests ?? false,
         };

@@ -23,6 +23,11 @@ export interface EndpointConfig {
   /** Declared native platforms; undefined: ask the daemon. */
   readonly platforms?: readonly string[];
   readonly maxParallel?: number;
+  /**
+   * CPUs the endpoint's builds share, as the user knows them: placement counts them
+   * instead of what the daemon reports (a standalone buildkitd reports none).
+   */
+  readonly cpus?: number;
   readonly tls?: EndpointTls;
 }
 
@@ -39,11 +44,11 @@ export class ConfigError extends InputError {
   override name = "ConfigError";
 }
 
-const mbakeOptionKeys = new Set(["platforms", "max-parallel", "name"]);
+const mbakeOptionKeys = new Set(["platforms", "max-parallel", "cpus", "name"]);
 
 /**
  * One endpoint written on the command line or in MBAKE_ENDPOINTS:
- * `[NAME=]ADDRESS[?platforms=linux/arm64,linux/amd64&max-parallel=2&ca=..&cert=..&key=..&servername=..]`.
+ * `[NAME=]ADDRESS[?platforms=linux/arm64,linux/amd64&max-parallel=2&cpus=8&ca=..&cert=..&key=..&servername=..]`.
  */
 export function parseEndpointSpec(spec: string, index: number): EndpointConfig {
   let name: string | undefined;
@@ -63,6 +68,7 @@ export function parseEndpointSpec(spec: string, index: number): EndpointConfig {
   let address = rest;
   let platforms: string[] | undefined;
   let maxParallel: number | undefined;
+  let cpus: number | undefined;
   const tls: { ca?: string; cert?: string; key?: string; serverName?: string } = {};
   const q = rest.indexOf("?");
   if (q >= 0) {
@@ -83,6 +89,14 @@ export function parseEndpointSpec(spec: string, index: number): EndpointConfig {
             );
           }
           maxParallel = Number(value);
+          break;
+        case "cpus":
+          if (!/^[1-9][0-9]{0,3}$/.test(value)) {
+            throw new ConfigError(
+              `endpoint "${spec}": cpus must be a whole number from 1 to 9999 (the CPUs its builds share)`,
+            );
+          }
+          cpus = Number(value);
           break;
         case "name":
           name = value;
@@ -113,6 +127,7 @@ export function parseEndpointSpec(spec: string, index: number): EndpointConfig {
     address,
     ...(platforms ? { platforms } : {}),
     ...(maxParallel ? { maxParallel } : {}),
+    ...(cpus ? { cpus } : {}),
     ...(Object.keys(tls).length > 0 ? { tls } : {}),
   };
 }

@@ -76,6 +76,11 @@ export async function endpointsCommand(
           platforms: c.caps.platforms,
           nativePlatforms: c.info.nativePlatforms,
           maxParallel: c.info.maxParallel,
+          // What placement counts as running at full speed at once, and where it comes from.
+          cpus:
+            c.info.cpus !== undefined
+              ? `${c.info.cpus} (${c.config.cpus !== undefined ? "set with cpus=" : (c.caps.cpusFrom ?? "reported")})`
+              : "unknown (placement counts max-parallel; set cpus= on the endpoint)",
           exporters: c.caps.exporters,
           cacheExporters: c.caps.cacheExporters,
           cacheImporters: c.caps.cacheImporters,

@@ -80,6 +80,14 @@ function job(target: string, more: Partial<Job> = {}): ScheduledJob {
 const ctx = { signal: new AbortController().signal, onStatus: () => {} };
 
 describe("the build endpoint adapter", () => {
+  it("gives placement the CPUs the user set (cpus=) over those the daemon reports", () => {
+    const { daemon: d } = daemon(async () => ({ exporterResponse: {}, pushed: {} }));
+    const { run: r } = run({});
+    expect(buildEndpoint(d, r).cpus).toBeUndefined();
+    expect(buildEndpoint({ ...d, caps: { ...caps, cpus: 2 } }, r).cpus).toBe(2);
+    expect(buildEndpoint({ ...d, cpus: 16, caps: { ...caps, cpus: 2 } }, r).cpus).toBe(16);
+  });
+
   it("reports an image build's digest and names, as buildx's metadata does", async () => {
     const { daemon: d, specs } = daemon(async () => ({
       exporterResponse: { "containerimage.digest": "sha256:img" },

@@ -141,4 +141,34 @@ describe("an endpoint's CPUs", () => {
       deriveCapabilities({ endpoint: "unix:///b.sock", platforms: [], workerLabels: [] }).cpus,
     ).toBeUndefined();
   });
+
+  it("are this machine's for a buildkitd on a local socket whose worker names this host", () => {
+    const local: DaemonFacts = {
+      endpoint: "unix:///run/buildkit/buildkitd.sock",
+      platforms: ["linux/amd64"],
+      workerLabels: [{ "org.mobyproject.buildkit.worker.hostname": "build-box" }],
+      localHost: { hostname: "build-box", cpus: 12 },
+    };
+    const caps = deriveCapabilities(local);
+    expect(caps.cpus).toBe(12);
+    expect(caps.cpusFrom).toContain("build-box");
+    expect(caps.found?.join("\n")).toContain("CPUs: 12");
+  });
+
+  it("stay unknown for a buildkitd with a host name of its own (a container, another machine)", () => {
+    const inContainer: DaemonFacts = {
+      endpoint: "unix:///tmp/buildkitd.sock",
+      platforms: ["linux/amd64"],
+      workerLabels: [{ "org.mobyproject.buildkit.worker.hostname": "4f2a9c0d1e7b" }],
+      localHost: { hostname: "build-box", cpus: 12 },
+    };
+    expect(deriveCapabilities(inContainer).cpus).toBeUndefined();
+    // A remote daemon: the client gives no local host to compare with.
+    const remote: DaemonFacts = {
+      endpoint: "tcp://builder:1234",
+      platforms: ["linux/amd64"],
+      workerLabels: [{ "org.mobyproject.buildkit.worker.hostname": "build-box" }],
+    };
+    expect(deriveCapabilities(remote).cpus).toBeUndefined();
+  });
 });

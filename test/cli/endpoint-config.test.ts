@@ -40,6 +40,29 @@ describe("endpoint specs", () => {
     expect(defaultEndpointName("weird", 2)).toBe("endpoint3");
   });
 
+  it("takes the CPUs an endpoint's builds share (cpus=), and nothing but a whole number", () => {
+    expect(parseEndpointSpec("tcp://builder:1234?cpus=16&max-parallel=8", 0)).toMatchObject({
+      address: "tcp://builder:1234",
+      maxParallel: 8,
+      cpus: 16,
+    });
+    for (const bad of ["0", "1.5", "-2", "lots", "100000"])
+      expect(() => parseEndpointSpec(`tcp://builder:1234?cpus=${bad}`, 0)).toThrowError(
+        /cpus must be a whole number from 1 to 9999/,
+      );
+    const config = parseMbakeConfig(
+      JSON.stringify({ endpoints: [{ address: "tcp://b:1", cpus: 4 }] }),
+      "mbake.json",
+    );
+    expect(config.endpoints?.[0]?.cpus).toBe(4);
+    expect(() =>
+      parseMbakeConfig(
+        JSON.stringify({ endpoints: [{ address: "tcp://b:1", cpus: 0 }] }),
+        "mbake.json",
+      ),
+    ).toThrowError(/mbake.json: \/endpoints\/0\/cpus: must be >= 1/);
+  });
+
   it("rejects bad names and limits", () => {
     expect(() => parseEndpointSpec("bad name=unix:///x", 0)).toThrowError(/invalid endpoint name/);
     expect(() => parseEndpointSpec("unix:///x?max-parallel=0", 0)).toThrowError(

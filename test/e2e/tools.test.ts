@@ -38,6 +38,20 @@ describe("endpoint tools on the test environment", () => {
     expect(bad.stdout).toMatch(/nowhere\s+unix:\/\/\/nonexistent\.sock\s+no/);
   });
 
+  it("mbake endpoints inspect says how many CPUs placement counts and where that comes from", async () => {
+    const e = env.engines[1]!;
+    const reported = await runMbake(["endpoints", "inspect", e.name, "--json"], {
+      env: { MBAKE_ENDPOINTS: endpoints },
+    });
+    expect(reported.code).toBe(0);
+    expect(JSON.parse(reported.stdout).cpus).toMatch(/^\d+ \(Docker Engine \/info NCPU\)$/);
+    const set = await runMbake(["endpoints", "inspect", "e", "--json"], {
+      env: { MBAKE_ENDPOINTS: `e=${e.endpoint}?cpus=7` },
+    });
+    expect(set.code).toBe(0);
+    expect(JSON.parse(set.stdout).cpus).toBe("7 (set with cpus=)");
+  });
+
   it("mbake du shows the cache of every endpoint in human sizes", async () => {
     const r = await runMbake(["du"], { env: { MBAKE_ENDPOINTS: endpoints } });
     expect(r.code).toBe(0);

@@ -84,8 +84,13 @@ export interface Capabilities {
   readonly localSessionIds?: boolean;
   /** A Docker Engine's image store. */
   readonly imageStore?: "containerd" | "graphdriver";
-  /** CPUs the daemon reports (a Docker Engine's /info NCPU): placement's idea of its capacity. */
+  /**
+   * CPUs the daemon builds on, where they can be told (a Docker Engine's /info NCPU, or
+   * this machine's for a buildkitd on it): placement's idea of its capacity.
+   */
   readonly cpus?: number;
+  /** Where `cpus` comes from, for `mbake endpoints inspect`. */
+  readonly cpusFrom?: string;
   /** What the daemon said that these capabilities come from, for `mbake endpoints inspect`. */
   readonly found?: readonly string[];
 }
