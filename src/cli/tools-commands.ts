@@ -1,23 +1,14 @@
 /** `mbake endpoints`, `mbake du`, `mbake prune`: look after the daemons themselves. */
+
 import { createInterface } from "node:readline/promises";
 import { formatTable } from "../progress/summary.js";
+import { humanSize } from "../support/human-size.js";
 import { UsageError } from "./args.js";
 import { loadConfig } from "./config-file.js";
 import { connectEndpoints, endpointsToTry, NoEndpointError } from "./connect.js";
 import { selectEndpoints } from "./endpoint-config.js";
 import { ExitCode } from "./exit-codes.js";
 import { type CliIo, write } from "./io.js";
-
-export function humanSize(bytes: number): string {
-  const units = ["B", "kB", "MB", "GB", "TB"];
-  let v = bytes;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return i === 0 ? `${v}B` : `${v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0)}${units[i]}`;
-}
 
 /** "24h", "30m", "1h30m", "45s" to milliseconds. */
 export function parseDurationFlag(text: string): number {

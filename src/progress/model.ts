@@ -20,6 +20,18 @@ export interface StepState {
   readonly progress?: { readonly current: number; readonly total: number };
 }
 
+/** A warning of the build itself (a Dockerfile check, a deprecated form), as the frontend gave it. */
+export interface BuildWarning {
+  /** "InvalidDefaultArgInFrom: Default value for ARG ... results in ...". */
+  readonly short: string;
+  readonly file?: string;
+  readonly line?: number;
+  readonly url?: string;
+}
+
+/** Build warnings kept per job: a frontend that repeats itself cannot grow the state without bound. */
+export const MAX_BUILD_WARNINGS = 100;
+
 export interface JobView {
   readonly key: string;
   readonly target: string;
@@ -36,6 +48,8 @@ export interface JobView {
   readonly failedStep?: string;
   readonly outcome?: JobOutcome;
   readonly reason?: string;
+  /** The build's own warnings, each once (the latest attempt's). */
+  readonly buildWarnings?: readonly BuildWarning[];
 }
 
 export interface RunState {
@@ -105,6 +119,28 @@ function applyStatus(steps: readonly StepState[], status: SolveStatus): StepStat
   return order.map((d) => byDigest.get(d)!);
 }
 
+/** The job's build warnings with those of `status` added, each once, at most MAX_BUILD_WARNINGS. */
+function addBuildWarnings(
+  known: readonly BuildWarning[] | undefined,
+  status: SolveStatus,
+): readonly BuildWarning[] | undefined {
+  if (status.warnings.length === 0) return known;
+  const list = [...(known ?? [])];
+  const same = (a: BuildWarning, b: BuildWarning) =>
+    a.short === b.short && a.file === b.file && a.line === b.line;
+  for (const w of status.warnings) {
+    const line = w.range?.find((r) => r.startLine > 0)?.startLine;
+    const warning: BuildWarning = {
+      short: w.short,
+      ...(w.file ? { file: w.file } : {}),
+      ...(line !== undefined ? { line } : {}),
+      ...(w.url ? { url: w.url } : {}),
+    };
+    if (list.length < MAX_BUILD_WARNINGS && !list.some((k) => same(k, warning))) list.push(warning);
+  }
+  return list;
+}
+
 function updateJob(
   state: RunState,
   job: { target: string; platforms: readonly string[] },
@@ -153,12 +189,17 @@ export function reduce(state: RunState, e: RunEvent): RunState {
         attempt: e.attempt,
         startedAt: e.time,
         steps: [],
+        buildWarnings: [],
       }));
     case "job-status":
-      return updateJob(state, e.job, e.time, (j) => ({
-        ...j,
-        steps: applyStatus(j.steps, e.status),
-      }));
+      return updateJob(state, e.job, e.time, (j) => {
+        const buildWarnings = addBuildWarnings(j.buildWarnings, e.status);
+        return {
+          ...j,
+          steps: applyStatus(j.steps, e.status),
+          ...(buildWarnings ? { buildWarnings } : {}),
+        };
+      });
     case "job-retry":
       return updateJob(state, e.job, e.time, (j) => ({
         ...j,

@@ -15,8 +15,9 @@ import {
   reduce,
 } from "./model.js";
 import type { Renderer } from "./renderer.js";
-import type { SolveStatus, VertexLog } from "./status.js";
-import { formatTable, summaryRows } from "./summary.js";
+import { humanSize } from "../support/human-size.js";
+import type { SolveStatus, VertexLog, VertexProgress } from "./status.js";
+import { buildWarningLines, formatTable, summaryRows } from "./summary.js";
 
 interface VertexLine {
   readonly n: number;
@@ -24,6 +25,31 @@ interface VertexLine {
   announced: boolean;
   done: boolean;
   partial: string;
+}
+
+/** A running sub-progress (a context transfer, a layer pull) is told again at most this often. */
+const statusEveryMs = 2000;
+
+/**
+ * A sub-progress of a step as buildx's plain output tells it: `transferring context:
+ * 52.43MB 4.1s` while it runs, `transferring context: 39B done` when it ends.
+ */
+export function statusText(st: VertexProgress): string {
+  const amount =
+    st.total > 0
+      ? `${humanSize(st.current)} / ${humanSize(st.total)}`
+      : st.current > 0
+        ? humanSize(st.current)
+        : "";
+  const end = st.completed ?? st.timestamp;
+  const seconds =
+    st.started && end ? Math.max(0, (end.getTime() - st.started.getTime()) / 1000) : undefined;
+  // A finished transfer with its size needs no time unless it took long.
+  const time =
+    seconds !== undefined && (!st.completed || amount === "" || seconds >= 1)
+      ? `${seconds.toFixed(1)}s`
+      : "";
+  return [st.id, amount, time, st.completed ? "done" : ""].filter(Boolean).join(" ");
 }
 
 export function createPlainRenderer(
@@ -34,6 +60,8 @@ export function createPlainRenderer(
   let state: RunState = initialState();
   let counter = 0;
   const vertexes = new Map<string, VertexLine>();
+  /** Sub-progress told so far: when (daemon time) it was last told; -1 once it ended. */
+  const statuses = new Map<string, number>();
   const endpoints = new Map<string, string>();
   const line = (text: string) => write(`${mask(text)}\n`);
   const prefix = (job: JobRef) => {
@@ -60,13 +88,52 @@ export function createPlainRenderer(
           );
           break;
         case "job-status": {
+          // As buildx: a step is named when it starts, then what it tells (transfers,
+          // warnings, log lines), then how it ended, even when one message holds it all.
           for (const v of e.status.vertexes) {
             const vl = vertex(e.job, v.digest);
+            // A step that ended and starts again (BuildKit runs some twice) is told again.
+            if (vl.done && v.started && vl.started !== v.started.getTime()) {
+              vl.announced = false;
+              vl.done = false;
+            }
             if (!vl.announced && (v.started || v.cached || v.completed)) {
               vl.announced = true;
               vl.started = v.started?.getTime();
               line(`#${vl.n} ${prefix(e.job)} ${v.name}`);
             }
+          }
+          for (const st of e.status.statuses) {
+            const key = `${jobKey(e.job)} ${st.vertex} ${st.id}`;
+            const told = statuses.get(key);
+            if (told === -1) continue;
+            const at = (st.timestamp ?? st.completed ?? st.started)?.getTime() ?? 0;
+            if (!st.completed && told !== undefined && at - told < statusEveryMs) continue;
+            if (!st.completed && told === undefined && st.current === 0) {
+              // Nothing to tell yet: the first line waits for an amount or for time to pass.
+              statuses.set(key, at);
+              continue;
+            }
+            statuses.set(key, st.completed ? -1 : at);
+            line(`#${vertex(e.job, st.vertex).n} ${statusText(st)}`);
+          }
+          for (const w of e.status.warnings) {
+            // The frontend's text already ends with "(line N)", as buildx prints it.
+            line(`#${vertex(e.job, w.vertex).n} WARN: ${w.short}`);
+          }
+          for (const l of e.status.logs) {
+            const vl = vertex(e.job, l.vertex);
+            const text = vl.partial + Buffer.from(l.data).toString("utf8");
+            const parts = text.split("\n");
+            vl.partial = parts.pop() ?? "";
+            const at =
+              l.timestamp && vl.started
+                ? ((l.timestamp.getTime() - vl.started) / 1000).toFixed(3)
+                : "";
+            for (const p of parts) line(`#${vl.n} ${at ? `${at} ` : ""}${cleanLogLine(p)}`);
+          }
+          for (const v of e.status.vertexes) {
+            const vl = vertex(e.job, v.digest);
             if (!vl.done && (v.completed || v.error)) {
               vl.done = true;
               if (vl.partial) {
@@ -80,17 +147,6 @@ export function createPlainRenderer(
                   `#${vl.n} DONE ${formatDuration((v.completed?.getTime() ?? 0) - (v.started?.getTime() ?? v.completed?.getTime() ?? 0))}`,
                 );
             }
-          }
-          for (const l of e.status.logs) {
-            const vl = vertex(e.job, l.vertex);
-            const text = vl.partial + Buffer.from(l.data).toString("utf8");
-            const parts = text.split("\n");
-            vl.partial = parts.pop() ?? "";
-            const at =
-              l.timestamp && vl.started
-                ? ((l.timestamp.getTime() - vl.started) / 1000).toFixed(3)
-                : "";
-            for (const p of parts) line(`#${vl.n} ${at ? `${at} ` : ""}${cleanLogLine(p)}`);
           }
           break;
         }
@@ -135,6 +191,8 @@ export function createPlainRenderer(
     async finish() {
       if (options.summary !== false && state.jobs.length > 0) {
         write(`\n${mask(formatTable(summaryRows(state)))}\n`);
+        const warnings = buildWarningLines(state);
+        if (warnings.length > 0) write(`\n${mask(warnings.join("\n"))}\n`);
       }
     },
   };

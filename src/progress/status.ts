@@ -50,5 +50,7 @@ export interface VertexWarning {
   readonly short: string;
   readonly detail: readonly string[];
   readonly url: string;
+  /** The file the warning is about, as the frontend names it ("Dockerfile"). */
+  readonly file?: string;
   readonly range?: readonly { readonly startLine: number; readonly endLine: number }[];
 }

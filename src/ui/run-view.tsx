@@ -8,7 +8,7 @@
 import { Box, Text } from "ink";
 import type { ReactElement } from "react";
 import type { RunState } from "../progress/model.js";
-import { formatTable, summaryRows } from "../progress/summary.js";
+import { buildWarningLines, formatTable, summaryRows } from "../progress/summary.js";
 import { layoutRows } from "./layout.js";
 
 export interface RunViewProps {
@@ -25,7 +25,13 @@ export interface RunViewProps {
 /** How many lines the final frame takes (it is drawn in full). */
 export function finalFrameLines(state: RunState, width: number): number {
   const rows = layoutRows(state, { width, now: 0, color: false, mask: (t) => t });
-  return rows.length + 1 + formatTable(summaryRows(state), width).split("\n").length;
+  const warnings = buildWarningLines(state);
+  return (
+    rows.length +
+    1 +
+    formatTable(summaryRows(state), width).split("\n").length +
+    (warnings.length > 0 ? warnings.length + 1 : 0)
+  );
 }
 
 export function RunView(props: RunViewProps): ReactElement {
@@ -54,6 +60,11 @@ export function RunView(props: RunViewProps): ReactElement {
           summaryRows(state).map((row) => row.map((cell) => mask(cell))),
           width,
         )}`}</Text>
+      ) : null}
+      {props.final && buildWarningLines(state).length > 0 ? (
+        <Text
+          color={color ? "yellow" : undefined}
+        >{`\n${mask(buildWarningLines(state).join("\n"))}`}</Text>
       ) : null}
     </Box>
   );

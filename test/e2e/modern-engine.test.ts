@@ -538,6 +538,25 @@ describe("an sbom attestation whose scanner image cannot be pulled", () => {
 });
 
 describe("--call check, outline and targets on the modern Engine", () => {
+  it("shows the build's own warnings (Dockerfile checks) under their step and at the end, as buildx does", async () => {
+    const run = randomUUID().slice(0, 8);
+    const dir = project({
+      Dockerfile: `FROM ${env.baseImage} as base\nRUN echo ${run}\n`,
+      "docker-bake.hcl": `target "app" {\n  output = ["type=cacheonly"]\n}\n`,
+    });
+    const ours = await runMbake(["--progress=plain", "app"], { cwd: dir, env: onModern });
+    expect(ours.code).toBe(0);
+    const theirs = buildxOnEngine(env.buildx, dir, modern.socketPath)(["--progress=plain", "app"]);
+    expect(theirs.status).toBe(0);
+    const warn = /^#\d+ (WARN: FromAsCasing: .* \(line 1\))$/m;
+    expect(theirs.stderr).toMatch(warn);
+    // The same step line as buildx's, and the list at the end naming the file, line and target.
+    expect(warn.exec(ours.stderr)?.[1]).toBe(warn.exec(theirs.stderr)?.[1]);
+    expect(ours.stderr).toMatch(
+      /\n1 warning found:\n - Dockerfile:1: FromAsCasing: 'as' and 'FROM' keywords' casing do not match \(app\)\n/,
+    );
+  });
+
   it("print what the reference buildx prints on the same Engine, with its exit status; an Engine 20.10 says it cannot", async () => {
     const run = randomUUID().slice(0, 8);
     const dir = project({

@@ -1,11 +1,14 @@
 import { describe, expect, it } from "vitest";
+import type { RunEvent } from "../../src/progress/events.js";
 import { createMasker } from "../../src/progress/mask.js";
 import {
   createPlainRenderer,
   createQuietRenderer,
   createRawJsonRenderer,
+  statusText,
 } from "../../src/progress/plain.js";
 import { chooseProgressMode } from "../../src/progress/renderer.js";
+import { buildWarningLines } from "../../src/progress/summary.js";
 import { loadRecordedRun } from "./recorded.js";
 
 async function render(
@@ -73,5 +76,129 @@ describe("plain progress", () => {
     expect(chooseProgressMode("auto", true, { CI: "true" })).toBe("plain");
     expect(chooseProgressMode("auto", true, {})).toBe("tty");
     expect(chooseProgressMode("rawjson", true, {})).toBe("rawjson");
+  });
+});
+
+describe("the builds' own warnings (Dockerfile checks)", () => {
+  const warning = {
+    vertex: "sha256:def",
+    level: 1,
+    short:
+      "InvalidDefaultArgInFrom: Default value for ARG ${BASE_IMAGE} results in empty or invalid base image name (line 2)",
+    detail: [],
+    url: "https://docs.docker.com/go/dockerfile/rule/invalid-default-arg-in-from/",
+    file: "Dockerfile",
+    range: [{ startLine: 2, endLine: 2 }],
+  };
+  const events = (targets: string[]): RunEvent[] =>
+    targets.flatMap((target, i): RunEvent[] => {
+      const job = { target, platforms: [] };
+      const status = {
+        vertexes: [
+          {
+            digest: "sha256:def",
+            inputs: [],
+            name: "[internal] load build definition from Dockerfile",
+            cached: false,
+            error: "",
+            started: new Date(1000),
+            completed: new Date(1100),
+          },
+        ],
+        statuses: [],
+        logs: [],
+        // The frontend says it twice (once per pass): told once.
+        warnings: [warning, warning],
+      };
+      return [
+        { type: "job-started", time: i, job, endpoint: "e", attempt: 1 },
+        { type: "job-status", time: i, job, endpoint: "e", status },
+        { type: "job-done", time: i + 1, job, endpoint: "e", result: { exporterResponse: {} } },
+      ];
+    });
+
+  it("are printed under their step as buildx does, and listed once at the end with their targets", async () => {
+    let out = "";
+    const r = createPlainRenderer(
+      (t) => {
+        out += t;
+      },
+      { showEndpoint: false },
+    );
+    for (const e of events(["t0", "t1", "t2", "t3", "t4", "t5", "t6"])) r.onEvent(e);
+    await r.finish();
+    expect(out).toMatch(
+      /^#1 WARN: InvalidDefaultArgInFrom: Default value for ARG \$\{BASE_IMAGE\} results in empty or invalid base image name \(line 2\)$/m,
+    );
+    expect(out).toContain(
+      "\n1 warning found:\n - Dockerfile:2: InvalidDefaultArgInFrom: Default value for ARG ${BASE_IMAGE} results in empty or invalid base image name (t0, t1, t2, t3, t4 and 2 more)\n",
+    );
+    expect(out.match(/WARN:/g)?.length).toBe(14);
+  });
+
+  it("are not printed by quiet progress (as buildx), and not at all when there are none", async () => {
+    let quiet = "";
+    const q = createQuietRenderer((t) => {
+      quiet += t;
+    });
+    for (const e of events(["t0"])) q.onEvent(e);
+    await q.finish();
+    expect(quiet).toBe("t0\n");
+    const none = buildWarningLines({ jobs: [], endpoints: {}, warnings: [] });
+    expect(none).toEqual([]);
+  });
+});
+
+describe("sub-progress of a step (context transfers, resolves)", () => {
+  const at = (s: number) => new Date(1_000_000 + s * 1000);
+  const transfer = (current: number, s: number, done = false) => ({
+    id: "transferring context:",
+    vertex: "sha256:ctx",
+    name: "",
+    current,
+    total: 0,
+    started: at(0),
+    timestamp: at(s),
+    ...(done ? { completed: at(s) } : {}),
+  });
+
+  it("reads as buildx's: the amount, the time while it runs or when it was long, done", () => {
+    expect(statusText(transfer(39, 0.01, true))).toBe("transferring context: 39B done");
+    expect(statusText(transfer(52_433_642, 4.1))).toBe("transferring context: 52.4MB 4.1s");
+    expect(statusText(transfer(300_000_000, 2.7, true))).toBe(
+      "transferring context: 300MB 2.7s done",
+    );
+    expect(
+      statusText({ ...transfer(0, 0.02, true), id: "resolve docker.io/library/alpine:3" }),
+    ).toBe("resolve docker.io/library/alpine:3 0.0s done");
+    expect(statusText({ ...transfer(1500, 1), total: 3000 })).toBe(
+      "transferring context: 1.50kB / 3.00kB 1.0s",
+    );
+  });
+
+  it("tells a long transfer every 2 s of the daemon's time (a short one only when it ends), and once when it ends", async () => {
+    let out = "";
+    const r = createPlainRenderer(
+      (t) => {
+        out += t;
+      },
+      { showEndpoint: false },
+    );
+    const job = { target: "app", platforms: [] };
+    const status = (st: ReturnType<typeof transfer>) => ({
+      type: "job-status" as const,
+      time: 0,
+      job,
+      endpoint: "e",
+      status: { vertexes: [], statuses: [st], logs: [], warnings: [] },
+    });
+    for (let s = 0; s <= 5; s += 0.25) r.onEvent(status(transfer(Math.round(s * 1e7), s)));
+    r.onEvent(status(transfer(60_000_000, 5.5, true)));
+    r.onEvent(status(transfer(60_000_000, 5.5, true)));
+    expect(out.trim().split("\n")).toEqual([
+      "#1 transferring context: 20.0MB 2.0s",
+      "#1 transferring context: 40.0MB 4.0s",
+      "#1 transferring context: 60.0MB 5.5s done",
+    ]);
   });
 });

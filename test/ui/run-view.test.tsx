@@ -50,3 +50,34 @@ describe("the live view", () => {
     }
   });
 });
+
+describe("the final frame's build warnings", () => {
+  it("lists each warning of the builds once, after the summary, with its file and line", () => {
+    const job = { target: "app", platforms: [] };
+    const warning = {
+      vertex: "sha256:v",
+      level: 1,
+      short: "FromAsCasing: 'as' and 'FROM' keywords' casing do not match",
+      detail: [],
+      url: "",
+      file: "Dockerfile",
+      range: [{ startLine: 1, endLine: 1 }],
+    };
+    const state = [
+      { type: "run-started", time: 0, targets: ["app"], endpoints: ["e"] },
+      { type: "job-started", time: 0, job, endpoint: "e", attempt: 1 },
+      {
+        type: "job-status",
+        time: 1,
+        job,
+        endpoint: "e",
+        status: { vertexes: [], statuses: [], logs: [], warnings: [warning] },
+      },
+      { type: "job-done", time: 2, job, endpoint: "e", result: { exporterResponse: {} } },
+    ].reduce((s, e) => reduce(s, e as never), initialState());
+    const text = frame(state, 100, true);
+    expect(text).toMatch(
+      /TARGET\s+ENDPOINT[\s\S]*\n1 warning found:\n - Dockerfile:1: FromAsCasing: 'as' and 'FROM' keywords' casing do not match \(app\)/,
+    );
+  });
+});

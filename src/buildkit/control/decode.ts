@@ -41,6 +41,7 @@ interface RawStatus {
     short: Uint8Array;
     detail?: Uint8Array[];
     url: string;
+    info?: { filename?: string } | null;
     ranges?: { start?: { line: number }; end?: { line: number } }[];
   }[];
 }
@@ -91,6 +92,7 @@ export function decodeStatus(raw: RawStatus): SolveStatus {
       short: Buffer.from(w.short ?? []).toString("utf8"),
       detail: (w.detail ?? []).map((d) => Buffer.from(d).toString("utf8")),
       url: w.url ?? "",
+      ...opt("file", w.info?.filename || undefined),
       range: (w.ranges ?? []).map((r) => ({
         startLine: r.start?.line ?? 0,
         endLine: r.end?.line ?? 0,

@@ -509,6 +509,7 @@ export namespace moby {
                 short?: (Uint8Array|null);
                 detail?: (Uint8Array[]|null);
                 url?: (string|null);
+                info?: (moby.buildkit.v1.IWarningSource|null);
                 ranges?: (moby.buildkit.v1.IRange[]|null);
             }
 
@@ -519,11 +520,28 @@ export namespace moby {
                 public short: Uint8Array;
                 public detail: Uint8Array[];
                 public url: string;
+                public info?: (moby.buildkit.v1.IWarningSource|null);
                 public ranges: moby.buildkit.v1.IRange[];
                 public static encode(message: moby.buildkit.v1.IVertexWarning, writer?: $protobuf.Writer): $protobuf.Writer;
                 public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): moby.buildkit.v1.VertexWarning;
                 public static fromObject(object: { [k: string]: any }): moby.buildkit.v1.VertexWarning;
                 public static toObject(message: moby.buildkit.v1.VertexWarning, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                public toJSON(): { [k: string]: any };
+            }
+
+            interface IWarningSource {
+                filename?: (string|null);
+                language?: (string|null);
+            }
+
+            class WarningSource implements IWarningSource {
+                constructor(properties?: moby.buildkit.v1.IWarningSource);
+                public filename: string;
+                public language: string;
+                public static encode(message: moby.buildkit.v1.IWarningSource, writer?: $protobuf.Writer): $protobuf.Writer;
+                public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): moby.buildkit.v1.WarningSource;
+                public static fromObject(object: { [k: string]: any }): moby.buildkit.v1.WarningSource;
+                public static toObject(message: moby.buildkit.v1.WarningSource, options?: $protobuf.IConversionOptions): { [k: string]: any };
                 public toJSON(): { [k: string]: any };
             }
 

@@ -4151,6 +4151,7 @@ export const moby = $root.moby = (() => {
                 VertexWarning.prototype.short = $util.newBuffer([]);
                 VertexWarning.prototype.detail = $util.emptyArray;
                 VertexWarning.prototype.url = "";
+                VertexWarning.prototype.info = null;
                 VertexWarning.prototype.ranges = $util.emptyArray;
 
                 VertexWarning.encode = function encode(message, writer, q) {
@@ -4171,6 +4172,8 @@ export const moby = $root.moby = (() => {
                             writer.uint32(34).bytes(message.detail[i]);
                     if (message.url != null && Object.hasOwnProperty.call(message, "url"))
                         writer.uint32(42).string(message.url);
+                    if (message.info != null && Object.hasOwnProperty.call(message, "info"))
+                        $root.moby.buildkit.v1.WarningSource.encode(message.info, writer.uint32(50).fork(), q + 1).ldelim();
                     if (message.ranges != null && message.ranges.length)
                         for (let i = 0; i < message.ranges.length; ++i)
                             $root.moby.buildkit.v1.Range.encode(message.ranges[i], writer.uint32(58).fork(), q + 1).ldelim();
@@ -4220,6 +4223,10 @@ export const moby = $root.moby = (() => {
                             }
                         case 5: {
                                 message.url = reader.string();
+                                break;
+                            }
+                        case 6: {
+                                message.info = $root.moby.buildkit.v1.WarningSource.decode(reader, reader.uint32(), undefined, long + 1);
                                 break;
                             }
                         case 7: {
@@ -4279,6 +4286,11 @@ export const moby = $root.moby = (() => {
                     }
                     if (object.url != null)
                         message.url = String(object.url);
+                    if (object.info != null) {
+                        if (!$util.isObject(object.info))
+                            throw TypeError(".moby.buildkit.v1.VertexWarning.info: object expected");
+                        message.info = $root.moby.buildkit.v1.WarningSource.fromObject(object.info, long + 1);
+                    }
                     if (object.ranges) {
                         if (!Array.isArray(object.ranges))
                             throw TypeError(".moby.buildkit.v1.VertexWarning.ranges: array expected");
@@ -4319,6 +4331,7 @@ export const moby = $root.moby = (() => {
                                 object.short = $util.newBuffer(object.short);
                         }
                         object.url = "";
+                        object.info = null;
                     }
                     if (message.vertex != null && Object.hasOwnProperty.call(message, "vertex"))
                         object.vertex = message.vertex;
@@ -4338,6 +4351,8 @@ export const moby = $root.moby = (() => {
                     }
                     if (message.url != null && Object.hasOwnProperty.call(message, "url"))
                         object.url = message.url;
+                    if (message.info != null && Object.hasOwnProperty.call(message, "info"))
+                        object.info = $root.moby.buildkit.v1.WarningSource.toObject(message.info, options, q + 1);
                     if (message.ranges && message.ranges.length) {
                         object.ranges = [];
                         for (let j = 0; j < message.ranges.length; ++j)
@@ -4351,6 +4366,119 @@ export const moby = $root.moby = (() => {
                 };
 
                 return VertexWarning;
+            })();
+
+            v1.WarningSource = (function() {
+
+                function WarningSource(properties) {
+                    if (properties)
+                        for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                }
+
+                WarningSource.prototype.filename = "";
+                WarningSource.prototype.language = "";
+
+                WarningSource.encode = function encode(message, writer, q) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (q === undefined)
+                        q = 0;
+                    if (q > $util.recursionLimit)
+                        throw Error("max depth exceeded");
+                    if (message.filename != null && Object.hasOwnProperty.call(message, "filename"))
+                        writer.uint32(10).string(message.filename);
+                    if (message.language != null && Object.hasOwnProperty.call(message, "language"))
+                        writer.uint32(34).string(message.language);
+                    return writer;
+                };
+
+                WarningSource.decode = function decode(reader, length, error, long) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (long === undefined)
+                        long = 0;
+                    if (long > $Reader.recursionLimit)
+                        throw Error("maximum nesting depth exceeded");
+                    let end, message;
+                    if (length === undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = new $root.moby.buildkit.v1.WarningSource();
+                    while (reader.pos < end) {
+                        let tag = reader.uint32();
+                        if (tag === error)
+                            break;
+                        switch (tag >>> 3) {
+                        case 1: {
+                                message.filename = reader.string();
+                                break;
+                            }
+                        case 4: {
+                                message.language = reader.string();
+                                break;
+                            }
+                        default:
+                            reader.skipType(tag & 7, long);
+                            break;
+                        }
+                    }
+                    if (length !== undefined) {
+                        if (reader.pos !== end)
+                            throw RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    return message;
+                };
+
+                WarningSource.fromObject = function fromObject(object, long) {
+                    if (object instanceof $root.moby.buildkit.v1.WarningSource)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw TypeError(".moby.buildkit.v1.WarningSource: object expected");
+                    if (long === undefined)
+                        long = 0;
+                    if (long > $util.recursionLimit)
+                        throw Error("maximum nesting depth exceeded");
+                    let message = new $root.moby.buildkit.v1.WarningSource();
+                    if (object.filename != null)
+                        message.filename = String(object.filename);
+                    if (object.language != null)
+                        message.language = String(object.language);
+                    return message;
+                };
+
+                WarningSource.toObject = function toObject(message, options, q) {
+                    if (!options)
+                        options = {};
+                    if (q === undefined)
+                        q = 0;
+                    if (q > $util.recursionLimit)
+                        throw Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.filename = "";
+                        object.language = "";
+                    }
+                    if (message.filename != null && Object.hasOwnProperty.call(message, "filename"))
+                        object.filename = message.filename;
+                    if (message.language != null && Object.hasOwnProperty.call(message, "language"))
+                        object.language = message.language;
+                    return object;
+                };
+
+                WarningSource.prototype.toJSON = function toJSON() {
+                    return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return WarningSource;
             })();
 
             v1.BytesMessage = (function() {
