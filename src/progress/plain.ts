@@ -3,6 +3,8 @@
  * endpoint when several run): `#3 [app linux/amd64 @a] [build 2/3] RUN make`,
  * log lines `#3 0.412 text`, then `#3 DONE 1.2s`, `#3 CACHED` or `#3 ERROR: ...`.
  */
+
+import { humanSize } from "../support/human-size.js";
 import type { JobRef, RunEvent } from "./events.js";
 import type { Masker, StreamMasker } from "./mask.js";
 import {
@@ -15,7 +17,6 @@ import {
   reduce,
 } from "./model.js";
 import type { Renderer } from "./renderer.js";
-import { humanSize } from "../support/human-size.js";
 import type { SolveStatus, VertexLog, VertexProgress } from "./status.js";
 import { buildWarningLines, formatTable, summaryRows } from "./summary.js";
 

@@ -84,7 +84,7 @@ describe("the builds' own warnings (Dockerfile checks)", () => {
     vertex: "sha256:def",
     level: 1,
     short:
-      "InvalidDefaultArgInFrom: Default value for ARG ${BASE_IMAGE} results in empty or invalid base image name (line 2)",
+      "InvalidDefaultArgInFrom: Default value for ARG $BASE_IMAGE results in empty or invalid base image name (line 2)",
     detail: [],
     url: "https://docs.docker.com/go/dockerfile/rule/invalid-default-arg-in-from/",
     file: "Dockerfile",
@@ -128,10 +128,10 @@ describe("the builds' own warnings (Dockerfile checks)", () => {
     for (const e of events(["t0", "t1", "t2", "t3", "t4", "t5", "t6"])) r.onEvent(e);
     await r.finish();
     expect(out).toMatch(
-      /^#1 WARN: InvalidDefaultArgInFrom: Default value for ARG \$\{BASE_IMAGE\} results in empty or invalid base image name \(line 2\)$/m,
+      /^#1 WARN: InvalidDefaultArgInFrom: Default value for ARG \$BASE_IMAGE results in empty or invalid base image name \(line 2\)$/m,
     );
     expect(out).toContain(
-      "\n1 warning found:\n - Dockerfile:2: InvalidDefaultArgInFrom: Default value for ARG ${BASE_IMAGE} results in empty or invalid base image name (t0, t1, t2, t3, t4 and 2 more)\n",
+      "\n1 warning found:\n - Dockerfile:2: InvalidDefaultArgInFrom: Default value for ARG $BASE_IMAGE results in empty or invalid base image name (t0, t1, t2, t3, t4 and 2 more)\n",
     );
     expect(out.match(/WARN:/g)?.length).toBe(14);
   });
