@@ -120,4 +120,10 @@ export interface RunOptions {
   readonly cancelGraceMs?: number;
   /** How soon and how often a down endpoint is probed again (default 1 s doubling to 15 s). */
   readonly reprobe?: ReprobeTiming;
+  /**
+   * How long a job that no endpoint up can build waits for a down one to come back (a
+   * daemon restarting) before it fails (default 30 s). Only endpoints that can be probed
+   * are waited for.
+   */
+  readonly downWaitMs?: number;
 }

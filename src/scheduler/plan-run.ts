@@ -88,6 +88,13 @@ export class PlanRun {
   private readonly health = new Map<string, EndpointHealth>();
   /** The timer of each down endpoint's next probe. */
   private readonly probeTimers = new Map<string, NodeJS.Timeout>();
+  /** When each down endpoint went down: jobs no endpoint up can build wait for it a while. */
+  private readonly downSince = new Map<string, number>();
+  /**
+   * Per down endpoint that jobs wait for: the timer that ends their wait. Unlike the
+   * probes' timers it keeps the process alive: the run is not over while they wait.
+   */
+  private readonly waitTimers = new Map<string, NodeJS.Timeout>();
   /** Aborted when the run stops or ends: a probe under way gives up. */
   private readonly probing = new AbortController();
   /** Each queued job's latest placement: an older queue entry of it does nothing when its turn comes. */
@@ -247,8 +254,10 @@ export class PlanRun {
       return;
     }
     const endpoint = this.pick(job);
+    const back = endpoint ? undefined : this.downToWaitFor(job);
     if (endpoint && !this.hasRoom(endpoint)) this.hold(job, endpoint, { attempt, retries });
     else if (endpoint) this.place(job, endpoint, attempt, retries);
+    else if (back) this.waitForEndpoint(job, back, { attempt, retries });
     else this.fail(job, retries, { error: this.noEndpointReason(job) });
     // Work that a down endpoint could take again: make sure it is being probed.
     for (const e of this.down) this.scheduleProbe(e);
@@ -289,7 +298,7 @@ export class PlanRun {
    * room; each looks again where it would finish first, seeing only the held jobs
    * before it as waiting. Each free slot gets a few jobs looked at, so that a long
    * list of held jobs costs little per event; a job with no endpoint up is always
-   * looked at (it fails).
+   * looked at (it waits for a down endpoint to come back, or fails).
    */
   private dispatchHeld(): void {
     if (this.dispatching || this.held.size === 0 || this.stopping) return;
@@ -315,6 +324,58 @@ export class PlanRun {
     }
   }
 
+  private get downWaitMs(): number {
+    return this.options.downWaitMs ?? 30_000;
+  }
+
+  /**
+   * The down endpoint a job that no endpoint up can build waits for: one of its own that
+   * can be probed and went down less than downWaitMs ago (the latest to go down).
+   */
+  private downToWaitFor(job: Job): string | undefined {
+    const now = this.now();
+    let best: string | undefined;
+    for (const e of job.preferred) {
+      const since = this.downSince.get(e);
+      if (since === undefined || now - since >= this.downWaitMs || !this.endpoints.get(e)!.probe)
+        continue;
+      if (best === undefined || since > this.downSince.get(best)!) best = e;
+    }
+    return best;
+  }
+
+  /**
+   * Keeps the job unplaced until `endpoint` is back (it is placed then, see cameBack)
+   * or has been down for downWaitMs (it is looked at again then, and fails when no
+   * endpoint is left to wait for). Said once per endpoint and time it went down.
+   */
+  private waitForEndpoint(job: Job, endpoint: string, resume: Resume): void {
+    this.held.set(job.id, { ...resume, waitsFor: endpoint });
+    if (this.waitTimers.has(endpoint)) return;
+    const left = this.downSince.get(endpoint)! + this.downWaitMs - this.now();
+    this.emit({
+      type: "warning",
+      time: this.now(),
+      message: `no endpoint that is up can build ${job.target}: waiting up to ${Math.ceil(left / 1000)} s for ${endpoint} to come back`,
+    });
+    this.waitTimers.set(
+      endpoint,
+      setTimeout(() => this.stopWaiting(endpoint), Math.max(0, left)),
+    );
+  }
+
+  /** `endpoint` stayed down too long: the jobs waiting for it are looked at again (and fail). */
+  private stopWaiting(endpoint: string): void {
+    this.waitTimers.delete(endpoint);
+    if (this.stopping || this.over) return;
+    for (const job of this.longestFirst(this.plan.jobs)) {
+      const resume = this.held.get(job.id);
+      if (resume?.waitsFor !== endpoint || !this.down.has(endpoint)) continue;
+      this.held.delete(job.id);
+      this.start(job, resume.attempt, resume.retries);
+    }
+  }
+
   /** Builds the endpoints that are up could start now. */
   private freeSlots(): number {
     let free = 0;
@@ -325,9 +386,12 @@ export class PlanRun {
   }
 
   private noEndpointReason(job: Job): string {
-    return job.preferred.length === 0
-      ? `no endpoint can build ${job.target} for ${job.platforms.join(", ") || "its platform"}`
-      : `no endpoint left to build ${job.target} (${[...this.down].join(", ")} down)`;
+    if (job.preferred.length === 0)
+      return `no endpoint can build ${job.target} for ${job.platforms.join(", ") || "its platform"}`;
+    const waited = job.preferred.filter(
+      (e) => this.downSince.has(e) && this.endpoints.get(e)!.probe,
+    );
+    return `no endpoint left to build ${job.target} (${[...this.down].join(", ")} down)${waited.length > 0 ? `; waited ${Math.round(this.downWaitMs / 1000)} s for ${waited.join(", ")} to come back` : ""}`;
   }
 
   /** Queues the job on `endpoint`; it builds once both the endpoint and the run have a slot. */
@@ -466,6 +530,7 @@ export class PlanRun {
   private markDown(endpoint: string, reason: string): void {
     if (this.down.has(endpoint)) return;
     this.down.add(endpoint);
+    this.downSince.set(endpoint, this.now());
     this.health.set(endpoint, wentDown(up, this.now(), this.reprobeTiming));
     this.emit({ type: "endpoint-state", time: this.now(), endpoint, state: "down", reason });
     this.scheduleProbe(endpoint);
@@ -531,6 +596,9 @@ export class PlanRun {
   private cameBack(endpoint: string): void {
     this.health.delete(endpoint);
     this.down.delete(endpoint);
+    this.downSince.delete(endpoint);
+    clearTimeout(this.waitTimers.get(endpoint));
+    this.waitTimers.delete(endpoint);
     this.queues.get(endpoint)!.concurrency = Math.max(1, this.endpoints.get(endpoint)!.maxParallel);
     this.emit({
       type: "endpoint-state",
@@ -568,10 +636,11 @@ export class PlanRun {
     }
   }
 
-  /** No probe starts any more; one under way is aborted. */
+  /** No probe starts any more; one under way is aborted; no job waits for an endpoint. */
   private stopProbing(): void {
-    for (const t of this.probeTimers.values()) clearTimeout(t);
+    for (const t of [...this.probeTimers.values(), ...this.waitTimers.values()]) clearTimeout(t);
     this.probeTimers.clear();
+    this.waitTimers.clear();
     this.probing.abort();
   }
 

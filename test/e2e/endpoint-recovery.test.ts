@@ -2,7 +2,8 @@
  * An endpoint that goes away and comes back during a run (an Engine 20.10 of this file's
  * own, killed by its PID; the shared engines are never killed): mbake probes it again and
  * gives it work once it answers; when it never answers the run still ends at once after
- * its last target; a Ctrl-C while it is being probed exits 130 at once.
+ * its last target; a Ctrl-C while it is being probed exits 130 at once; when it is the only
+ * endpoint, its targets wait for it to come back.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -50,13 +51,16 @@ function project(count: number, sleep: number): string {
 function run(
   dir: string,
   onFirstDone: (child: { kill(s: NodeJS.Signals): boolean }) => void,
-  extra: { onStderr?: (text: string, child: { kill(s: NodeJS.Signals): boolean }) => void } = {},
+  extra: {
+    onStderr?: (text: string, child: { kill(s: NodeJS.Signals): boolean }) => void;
+    alone?: boolean;
+  } = {},
 ): Promise<Run> {
   let seen = false;
   return runMbake(["--progress=plain", "--metadata-file", "meta.json"], {
     cwd: dir,
     env: {
-      MBAKE_ENDPOINTS: `victim=${engine.endpoint}?max-parallel=2 ${other.name}=${other.endpoint}?max-parallel=2`,
+      MBAKE_ENDPOINTS: `victim=${engine.endpoint}?max-parallel=2${extra.alone ? "" : ` ${other.name}=${other.endpoint}?max-parallel=2`}`,
       CI: "true",
     },
     timeoutMs: 150_000,
@@ -145,5 +149,32 @@ describe("an endpoint that goes away during a run", () => {
     expect(r.stderr).toMatch(/endpoint victim is down/);
     expect(ended - signalledAt).toBeLessThan(5000);
     expect(existsSync(join(dir, "meta.json"))).toBe(false);
+  }, 150_000);
+
+  it("the only endpoint restarting: its targets wait for it and build there once it is back", async () => {
+    // The Ctrl-C test before left it killed.
+    await engine.start();
+    const count = 6;
+    const dir = project(count, 1);
+    let restarted: Promise<void> | undefined;
+    const r = await run(
+      dir,
+      () => {
+        engine.kill();
+        restarted = new Promise((r) => setTimeout(r, 3000)).then(() => engine.start());
+      },
+      { alone: true },
+    );
+    await restarted;
+    const where = everyTargetBuilt(dir, count, r);
+    expect([...where.values()].every((e) => e === "victim")).toBe(true);
+    expect(r.stderr).toMatch(/endpoint victim is down/);
+    expect(
+      r.stderr.match(
+        /no endpoint that is up can build t\d+: waiting up to \d+ s for victim to come back/g,
+      ) ?? [],
+      r.stderr,
+    ).toHaveLength(1);
+    expect(r.stderr).toMatch(/endpoint victim is back/);
   }, 150_000);
 });

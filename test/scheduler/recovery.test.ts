@@ -43,13 +43,13 @@ const info = (name: string): EndpointInfo => ({
   multiPlatformImages: false,
 });
 
-function plan(count: number) {
+function plan(count: number, endpoints = ["a", "b"]) {
   const names = Array.from({ length: count }, (_, i) => `t${i}`);
   const graph = buildGraph(Object.fromEntries(names.map((n) => [n, { name: n }])));
   const targets: Record<string, PlanTarget> = Object.fromEntries(
     names.map((n) => [n, { name: n, platforms: [], exportsImage: false, pushes: false }]),
   );
-  return planJobs(graph, targets, [info("a"), info("b")]);
+  return planJobs(graph, targets, endpoints.map(info));
 }
 
 const fast = { firstDelayMs: 5, maxDelayMs: 20 };
@@ -166,5 +166,80 @@ describe("scheduler: a down endpoint that comes back", () => {
     expect(a.probes).toEqual([]);
     b.succeed(b.started[1]!);
     expect((await run).outcome).toBe("success");
+  });
+});
+
+describe("scheduler: no endpoint up (a lone daemon restarting)", () => {
+  it("waits for the endpoint to come back and builds everything there, saying so once", async () => {
+    const a = new ProbedEndpoint("a", 1);
+    const events: RunEvent[] = [];
+    const run = runPlan(plan(3, ["a"]), [a], {
+      signal: new AbortController().signal,
+      emit: (e) => events.push(e),
+      reprobe: fast,
+      downWaitMs: 5000,
+    });
+    await a.untilStarted(1);
+    a.fail(a.started[0]!, new EndpointUnavailableError("connection refused"));
+    await until(() => a.probes.length >= 2, "two failed probes");
+    a.reachable = true;
+    const result = await succeedAll(run, [a]);
+    expect(result.outcome).toBe("success");
+    expect(result.jobs.map((j) => `${j.job.target} ${j.state} ${j.endpoint}`).sort()).toEqual([
+      "t0 done a",
+      "t1 done a",
+      "t2 done a",
+    ]);
+    const waits = events
+      .filter((e) => e.type === "warning")
+      .map((e) => e.type === "warning" && e.message);
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toMatch(
+      /^no endpoint that is up can build t\d: waiting up to 5 s for a to come back$/,
+    );
+  });
+
+  it("fails the waiting jobs, naming the endpoint, once it stayed down too long", async () => {
+    const a = new ProbedEndpoint("a", 1);
+    const run = runPlan(plan(2, ["a"]), [a], {
+      signal: new AbortController().signal,
+      emit: () => {},
+      reprobe: fast,
+      downWaitMs: 60,
+    });
+    await a.untilStarted(1);
+    a.fail(a.started[0]!, new EndpointUnavailableError("connection refused"));
+    const result = await run;
+    expect(result.outcome).toBe("failed");
+    for (const j of result.jobs) {
+      expect(j.state).toBe("failed");
+      expect(j.error).toMatch(
+        /no endpoint left to build t\d \(a down\); waited 0 s for a to come back/,
+      );
+    }
+    const probes = a.probes.length;
+    await new Promise((r) => setTimeout(r, 60));
+    expect(a.probes.length).toBe(probes);
+  });
+
+  it("a Ctrl-C while jobs wait ends the run cancelled at once", async () => {
+    const a = new ProbedEndpoint("a", 1);
+    const abort = new AbortController();
+    const run = runPlan(plan(2, ["a"]), [a], {
+      signal: abort.signal,
+      emit: () => {},
+      reprobe: fast,
+      downWaitMs: 60_000,
+      cancelGraceMs: 100,
+    });
+    await a.untilStarted(1);
+    a.fail(a.started[0]!, new EndpointUnavailableError("connection refused"));
+    await until(() => a.probes.length >= 1, "a probe");
+    const at = Date.now();
+    abort.abort();
+    const result = await run;
+    expect(result.outcome).toBe("cancelled");
+    expect(Date.now() - at).toBeLessThan(1000);
+    expect(result.jobs.every((j) => j.state === "cancelled")).toBe(true);
   });
 });
