@@ -1,6 +1,6 @@
 /* biome-ignore-all lint/suspicious/noTemplateCurlyInString: Dockerfile text uses ${} */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -80,6 +80,38 @@ describe("context upload across builds", () => {
         { signal: new AbortController().signal, onStatus: () => {}, env: {} },
       );
       expect(readFileSync(join(out, "id"), "utf8")).toBe(`${which}-${salt}\n`);
+    }
+  });
+
+  it("delivers every file byte for byte, large ones read chunk by chunk into reused buffers", async () => {
+    // Random bytes in every chunk: a read buffer written over before HTTP/2 sent its packet
+    // would put another chunk's bytes in a file. The daemon writes the files back (local
+    // output) and they are compared with the context's.
+    const MiB = 1024 * 1024;
+    const ctx = mkdtempSync(join(tmpdir(), "mbake-exact-upload-"));
+    const out = mkdtempSync(join(tmpdir(), "mbake-exact-upload-out-"));
+    const sizes: Record<string, number> = {
+      "a.bin": 9 * MiB + 7,
+      "b.bin": MiB,
+      "c.bin": 600 * 1024,
+      "d.bin": 3,
+      "e.bin": 6 * MiB - 1,
+    };
+    try {
+      for (const [name, size] of Object.entries(sizes))
+        writeFileSync(join(ctx, name), randomBytes(size));
+      await client.build(
+        buildSpec(ctx, "FROM scratch\nCOPY . /\n", { output: { type: "local", dest: out } }),
+        { signal: new AbortController().signal, onStatus: () => {}, env: {} },
+      );
+      for (const name of Object.keys(sizes)) {
+        const back = readFileSync(join(out, name));
+        expect(back.length, name).toBe(sizes[name]);
+        expect(back.equals(readFileSync(join(ctx, name))), `${name} as sent`).toBe(true);
+      }
+    } finally {
+      rmSync(ctx, { recursive: true, force: true });
+      rmSync(out, { recursive: true, force: true });
     }
   });
 });

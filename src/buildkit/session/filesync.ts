@@ -10,11 +10,14 @@ import { setImmediate } from "node:timers/promises";
 import * as grpc from "@grpc/grpc-js";
 import { traceClock, tracePhase } from "../../support/trace.js";
 import { fileSyncDefinition } from "../api/services.js";
+import { BufferPool } from "./buffer-pool.js";
 import { goFileMode, PacketType, type StatMessage, statMessage } from "./fsutil.js";
 import { IgnoreMatcher } from "./ignore.js";
 import { PacedWriter } from "./paced-writer.js";
 import {
+  DATA_HEADER_ROOM,
   dataPacket,
+  dataPacketAround,
   encodeControlPacket,
   encodeDataPacket,
   encodeStatPacket,
@@ -233,6 +236,8 @@ function openListed(abs: string, path: string): number {
 
 /** Bytes written to the call and not yet taken by HTTP/2 at which the sender waits. */
 const IN_FLIGHT = 4 * CHUNK;
+/** Reads of more than this go into pooled buffers of CHUNK bytes (at most half of one unused). */
+const POOLED_READ = CHUNK / 2;
 /** Entries listed between two turns of the event loop (to take the daemon's requests and send). */
 const SLICE = 512;
 
@@ -253,6 +258,8 @@ class DiffCopySender {
   private asked = 0;
   private wake: (() => void) | undefined;
   private readonly out: PacedWriter;
+  /** Read buffers of large chunks: as many as can be in flight, and one being filled. */
+  private readonly buffers = new BufferPool(DATA_HEADER_ROOM + CHUNK, IN_FLIGHT / CHUNK + 2);
 
   constructor(
     private readonly call: grpc.ServerDuplexStream<Packet, Buffer>,
@@ -339,6 +346,33 @@ class DiffCopySender {
     this.next = 0;
   }
 
+  /**
+   * Reads up to `size` bytes of a file at its current position and writes them as one
+   * DATA packet; returns how many were read (0: none left). A large read goes into a
+   * pooled buffer, given back only once HTTP/2 took the packet: grpc-js or HTTP/2 may
+   * still hold the packet until then, and the next read would write over its bytes.
+   * A small one gets a packet sized to it: 50,000 small files need no 1 MiB buffers.
+   */
+  private sendChunk(fd: number, id: number, size: number): number {
+    if (size > POOLED_READ) {
+      const buf = this.buffers.take();
+      const n = readSync(fd, buf, DATA_HEADER_ROOM, size, null);
+      if (n === 0) this.buffers.give(buf);
+      else
+        this.out.write(dataPacketAround(buf, DATA_HEADER_ROOM, id, n), () =>
+          this.buffers.give(buf),
+        );
+      return n;
+    }
+    const { packet, offset } = dataPacket(id, size);
+    const n = readSync(fd, packet, offset, size, null);
+    if (n > 0)
+      this.out.write(
+        n === size ? packet : encodeDataPacket(id, packet.subarray(offset, offset + n)),
+      );
+    return n;
+  }
+
   /** The content of one requested entry as DATA packets (the empty one that ends it is not sent here). */
   private async sendContent(id: number, entry: Entry | undefined): Promise<void> {
     if (entry?.source?.kind === "fs") {
@@ -351,15 +385,9 @@ class DiffCopySender {
       let remaining = listed;
       try {
         while (remaining > 0 && !this.cancelled) {
-          // Packets sized to the file: 50,000 small files need no 1 MiB buffers.
-          const size = Math.min(CHUNK, remaining);
-          const { packet, offset } = dataPacket(id, size);
-          const n = readSync(fd, packet, offset, size, null);
+          const n = this.sendChunk(fd, id, Math.min(CHUNK, remaining));
           if (n === 0) throw changedWhileSent(entry.stat.path, listed - remaining, listed);
           remaining -= n;
-          this.out.write(
-            n === size ? packet : encodeDataPacket(id, packet.subarray(offset, offset + n)),
-          );
           if (this.out.full) await this.out.room();
         }
       } finally {

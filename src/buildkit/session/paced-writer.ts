@@ -49,13 +49,18 @@ export class PacedWriter {
     passBufferedTogether(stream);
   }
 
-  /** Writes one encoded message; never waits (check `full`). */
-  write(message: Buffer): void {
-    if (this.stopped) return;
+  /**
+   * Writes one encoded message; never waits (check `full`). `taken` is called once the
+   * stream took the message (its write callback), or at once if it is dropped: only then
+   * may its bytes be written over. A cancelled call may never call it.
+   */
+  write(message: Buffer, taken?: () => void): void {
+    if (this.stopped) return void taken?.();
     const size = message.length + 5;
     this.inFlight += size;
     this.stream.write(message, () => {
       this.inFlight -= size;
+      taken?.();
       if (this.waiting && this.inFlight <= this.budget / 2) this.wakeUp();
     });
   }

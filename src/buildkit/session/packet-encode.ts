@@ -48,11 +48,11 @@ function take(size: number): Buffer {
 
 /** The bytes of one message. */
 class Out {
-  readonly buf: Buffer;
-  pos = 0;
-  constructor(size: number) {
-    this.buf = take(size);
-  }
+  /** `pos`: where the next byte goes in `buf`. */
+  constructor(
+    readonly buf: Buffer,
+    public pos = 0,
+  ) {}
   varint(v: number): void {
     while (v >= 0x80) {
       this.buf[this.pos++] = (v & 0x7f) | 0x80;
@@ -154,7 +154,7 @@ export function encodeStatPacket(stat?: StatMessage): Buffer {
   if (!stat) return Buffer.alloc(0);
   const f = statFields(stat);
   const len = statLength(stat, f);
-  const out = new Out(1 + varintLength(len) + len);
+  const out = new Out(take(1 + varintLength(len) + len));
   out.key(2, Wire.Bytes);
   out.varint(len);
   writeStat(out, stat, f);
@@ -163,7 +163,7 @@ export function encodeStatPacket(stat?: StatMessage): Buffer {
 
 /** A packet with no stat and no data (FIN, REQ). */
 export function encodeControlPacket(type: number, id = 0): Buffer {
-  const out = new Out(2 + 1 + varintLength(id) + 1);
+  const out = new Out(take(2 + 1 + varintLength(id) + 1));
   if (type !== 0) {
     out.key(1, Wire.Varint);
     out.varint(type);
@@ -175,12 +175,12 @@ export function encodeControlPacket(type: number, id = 0): Buffer {
   return out.buf.subarray(0, out.pos);
 }
 
-/**
- * A DATA packet of `length` bytes whose data is to be written in place: the packet
- * and the offset at which its data goes (a file is read straight into it, not copied).
- */
-export function dataPacket(id: number, length: number): { packet: Buffer; offset: number } {
-  const out = new Out(2 + varintLength(id) + 1 + 1 + varintLength(length) + length);
+/** Bytes before a DATA packet's data: its type, its file's ID and the data's length. */
+function dataHeaderLength(id: number, length: number): number {
+  return 2 + (id !== 0 ? 1 + varintLength(id) : 0) + (length > 0 ? 1 + varintLength(length) : 0);
+}
+
+function writeDataHeader(out: Out, id: number, length: number): void {
   out.key(1, Wire.Varint);
   out.varint(PacketType.DATA);
   if (id !== 0) {
@@ -191,7 +191,31 @@ export function dataPacket(id: number, length: number): { packet: Buffer; offset
     out.key(4, Wire.Bytes);
     out.varint(length);
   }
+}
+
+/**
+ * A DATA packet of `length` bytes whose data is to be written in place: the packet
+ * and the offset at which its data goes (a file is read straight into it, not copied).
+ */
+export function dataPacket(id: number, length: number): { packet: Buffer; offset: number } {
+  const out = new Out(take(dataHeaderLength(id, length) + length));
+  writeDataHeader(out, id, length);
   return { packet: out.buf.subarray(0, out.pos + length), offset: out.pos };
+}
+
+/** Room to leave before data for `dataPacketAround` (its header for any ID and length). */
+export const DATA_HEADER_ROOM = 24;
+
+/**
+ * The DATA packet around `length` bytes of data already in `buf` at `start` (read there
+ * from a file): its header is written just before them, so no byte of the data is copied.
+ * `start` must be at least DATA_HEADER_ROOM. The packet is a view of `buf`.
+ */
+export function dataPacketAround(buf: Buffer, start: number, id: number, length: number): Buffer {
+  const from = start - dataHeaderLength(id, length);
+  if (from < 0) throw new RangeError(`no room for a DATA packet's header before offset ${start}`);
+  writeDataHeader(new Out(buf, from), id, length);
+  return buf.subarray(from, start + length);
 }
 
 /** A DATA packet holding a copy of `data` (the empty one ends a file). */

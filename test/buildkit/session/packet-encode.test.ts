@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { asObject, Packet } from "../../../src/buildkit/api/services.js";
 import { PacketType, type StatMessage } from "../../../src/buildkit/session/fsutil.js";
 import {
+  DATA_HEADER_ROOM,
   dataPacket,
+  dataPacketAround,
   encodeControlPacket,
   encodeDataPacket,
   encodeStatPacket,
@@ -69,6 +71,30 @@ describe("fsutil packets encoded by hand", () => {
     bytes.copy(packet, offset);
     expect(packet).toEqual(encodeDataPacket(0, bytes));
     expect(decoded(packet).data).toEqual(bytes);
+  });
+
+  it.each([
+    [0, 1],
+    [5, 700_000],
+    [300, 1024 * 1024],
+    [2 ** 31, 3],
+  ])(
+    "a DATA packet around data read into a buffer (ID %i, %i bytes) is the one made from a copy",
+    (id, length) => {
+      const buf = Buffer.alloc(DATA_HEADER_ROOM + length + 10, 0xee);
+      const bytes = Buffer.alloc(length, 0x5a);
+      bytes.copy(buf, DATA_HEADER_ROOM);
+      const packet = dataPacketAround(buf, DATA_HEADER_ROOM, id, length);
+      // Buffer.equals: a deep comparison of a MiB element by element takes seconds.
+      expect(packet.equals(encodeDataPacket(id, bytes))).toBe(true);
+      const back = decoded(packet);
+      expect([back.type, back.ID]).toEqual([PacketType.DATA, id]);
+      expect(Buffer.from(back.data).equals(bytes)).toBe(true);
+    },
+  );
+
+  it("a DATA packet around data with no room for its header before it is refused", () => {
+    expect(() => dataPacketAround(Buffer.alloc(100), 2, 300, 50)).toThrow(/no room/);
   });
 
   it("FIN and REQ packets", () => {
