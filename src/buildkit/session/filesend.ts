@@ -129,7 +129,12 @@ function receiveTar(
   call.on("end", () => {
     call.end();
     if (out === stdout) outcome.resolve();
-    else (out as WriteStream).end(() => outcome.resolve());
+    // A failed write calls this back with its error before the "error" event: only that
+    // event settles the transfer then (as failed), or the output would pass as written.
+    else
+      (out as WriteStream).end((err?: Error | null) => {
+        if (!err) outcome.resolve();
+      });
   });
   call.on("error", (e: Error) => outcome.reject(e));
 }
