@@ -12,6 +12,7 @@ import * as grpc from "@grpc/grpc-js";
 import type { ControlApi } from "../control/control.js";
 import { hijack } from "../transport/engine.js";
 import { healthService } from "./health.js";
+import { widenReceiveWindow } from "./receive-window.js";
 import { methodPaths, type SessionService } from "./service.js";
 
 export interface OpenSession {
@@ -82,6 +83,7 @@ function serve(services: readonly SessionService[], connection: Duplex): grpc.Se
   for (const s of services) server.addService(s.definition, s.implementation);
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
   injector.injectConnection(connection);
+  widenReceiveWindow(server);
   return server;
 }
 
