@@ -11,6 +11,7 @@ import * as grpc from "@grpc/grpc-js";
 import { traceClock, tracePhase } from "../../support/trace.js";
 import { fileSyncDefinition } from "../api/services.js";
 import { BufferPool } from "./buffer-pool.js";
+import { frameInPlace, GRPC_PREFIX, sendFramedAsIs } from "./framed-send.js";
 import { goFileMode, PacketType, type StatMessage, statMessage } from "./fsutil.js";
 import { IgnoreMatcher } from "./ignore.js";
 import { PacedWriter } from "./paced-writer.js";
@@ -238,6 +239,8 @@ function openListed(abs: string, path: string): number {
 const IN_FLIGHT = 4 * CHUNK;
 /** Reads of more than this go into pooled buffers of CHUNK bytes (at most half of one unused). */
 const POOLED_READ = CHUNK / 2;
+/** Where a pooled read goes: after room for the DATA header and gRPC's prefix (sent as it lies). */
+const READ_AT = GRPC_PREFIX + DATA_HEADER_ROOM;
 /** Entries listed between two turns of the event loop (to take the daemon's requests and send). */
 const SLICE = 512;
 
@@ -259,7 +262,7 @@ class DiffCopySender {
   private wake: (() => void) | undefined;
   private readonly out: PacedWriter;
   /** Read buffers of large chunks: as many as can be in flight, and one being filled. */
-  private readonly buffers = new BufferPool(DATA_HEADER_ROOM + CHUNK, IN_FLIGHT / CHUNK + 2);
+  private readonly buffers = new BufferPool(READ_AT + CHUNK, IN_FLIGHT / CHUNK + 2);
 
   constructor(
     private readonly call: grpc.ServerDuplexStream<Packet, Buffer>,
@@ -268,6 +271,7 @@ class DiffCopySender {
     private readonly onError: (err: Error) => void,
   ) {
     this.out = new PacedWriter(call, IN_FLIGHT);
+    sendFramedAsIs(call);
   }
 
   start(): void {
@@ -356,10 +360,10 @@ class DiffCopySender {
   private sendChunk(fd: number, id: number, size: number): number {
     if (size > POOLED_READ) {
       const buf = this.buffers.take();
-      const n = readSync(fd, buf, DATA_HEADER_ROOM, size, null);
+      const n = readSync(fd, buf, READ_AT, size, null);
       if (n === 0) this.buffers.give(buf);
       else
-        this.out.write(dataPacketAround(buf, DATA_HEADER_ROOM, id, n), () =>
+        this.out.write(frameInPlace(dataPacketAround(buf, READ_AT, id, n)), () =>
           this.buffers.give(buf),
         );
       return n;
