@@ -17,7 +17,7 @@ import {
   reduce,
 } from "./model.js";
 import type { Renderer } from "./renderer.js";
-import type { SolveStatus, VertexLog, VertexProgress } from "./status.js";
+import type { SolveStatus, VertexLog, VertexProgress, VertexStatus } from "./status.js";
 import { buildWarningLines, formatTable, summaryRows } from "./summary.js";
 
 interface VertexLine {
@@ -78,6 +78,60 @@ export function createPlainRenderer(
     }
     return v;
   };
+  /** Names a step when it starts (again, when BuildKit runs it once more). */
+  const started = (job: JobRef, v: VertexStatus) => {
+    const vl = vertex(job, v.digest);
+    if (vl.done && v.started && vl.started !== v.started.getTime()) {
+      vl.announced = false;
+      vl.done = false;
+    }
+    if (!vl.announced && (v.started || v.cached || v.completed)) {
+      vl.announced = true;
+      vl.started = v.started?.getTime();
+      line(`#${vl.n} ${prefix(job)} ${v.name}`);
+    }
+  };
+  /** Says how a step ended, after the rest of its unfinished last log line. */
+  const ended = (job: JobRef, v: VertexStatus) => {
+    const vl = vertex(job, v.digest);
+    if (vl.done || !(v.completed || v.error)) return;
+    vl.done = true;
+    if (vl.partial) {
+      line(`#${vl.n} ${vl.partial}`);
+      vl.partial = "";
+    }
+    if (v.error) line(`#${vl.n} ERROR: ${v.error}`);
+    else if (v.cached) line(`#${vl.n} CACHED`);
+    else
+      line(
+        `#${vl.n} DONE ${formatDuration((v.completed?.getTime() ?? 0) - (v.started?.getTime() ?? v.completed?.getTime() ?? 0))}`,
+      );
+  };
+  /** A step's sub-progress: when it ends, and while it runs at most every statusEveryMs. */
+  const status = (job: JobRef, st: VertexProgress) => {
+    const key = `${jobKey(job)} ${st.vertex} ${st.id}`;
+    const toldAt = statuses.get(key);
+    if (toldAt === -1) return;
+    const at = (st.timestamp ?? st.completed ?? st.started)?.getTime() ?? 0;
+    if (!st.completed && toldAt !== undefined && at - toldAt < statusEveryMs) return;
+    if (!st.completed && toldAt === undefined && st.current === 0) {
+      // Nothing to tell yet: the first line waits for an amount or for time to pass.
+      statuses.set(key, at);
+      return;
+    }
+    statuses.set(key, st.completed ? -1 : at);
+    line(`#${vertex(job, st.vertex).n} ${statusText(st)}`);
+  };
+  /** A step's log lines, each with its time since the step started. */
+  const log = (job: JobRef, l: VertexLog) => {
+    const vl = vertex(job, l.vertex);
+    const text = vl.partial + Buffer.from(l.data).toString("utf8");
+    const parts = text.split("\n");
+    vl.partial = parts.pop() ?? "";
+    const at =
+      l.timestamp && vl.started ? ((l.timestamp.getTime() - vl.started) / 1000).toFixed(3) : "";
+    for (const p of parts) line(`#${vl.n} ${at ? `${at} ` : ""}${cleanLogLine(p)}`);
+  };
   return {
     onEvent(e: RunEvent) {
       state = reduce(state, e);
@@ -89,65 +143,22 @@ export function createPlainRenderer(
           );
           break;
         case "job-status": {
-          // As buildx: a step is named when it starts, then what it tells (transfers,
+          // As buildx: each step named when it starts, then what it tells (transfers,
           // warnings, log lines), then how it ended, even when one message holds it all.
+          const told = new Map<string, (() => void)[]>();
+          const tell = (digest: string, say: () => void) =>
+            told.set(digest, [...(told.get(digest) ?? []), say]);
+          for (const st of e.status.statuses) tell(st.vertex, () => status(e.job, st));
+          // The frontend's text already ends with "(line N)", as buildx prints it.
+          for (const w of e.status.warnings)
+            tell(w.vertex, () => line(`#${vertex(e.job, w.vertex).n} WARN: ${w.short}`));
+          for (const l of e.status.logs) tell(l.vertex, () => log(e.job, l));
+          const listed = new Set(e.status.vertexes.map((v) => v.digest));
+          for (const [digest, says] of told) if (!listed.has(digest)) for (const say of says) say();
           for (const v of e.status.vertexes) {
-            const vl = vertex(e.job, v.digest);
-            // A step that ended and starts again (BuildKit runs some twice) is told again.
-            if (vl.done && v.started && vl.started !== v.started.getTime()) {
-              vl.announced = false;
-              vl.done = false;
-            }
-            if (!vl.announced && (v.started || v.cached || v.completed)) {
-              vl.announced = true;
-              vl.started = v.started?.getTime();
-              line(`#${vl.n} ${prefix(e.job)} ${v.name}`);
-            }
-          }
-          for (const st of e.status.statuses) {
-            const key = `${jobKey(e.job)} ${st.vertex} ${st.id}`;
-            const told = statuses.get(key);
-            if (told === -1) continue;
-            const at = (st.timestamp ?? st.completed ?? st.started)?.getTime() ?? 0;
-            if (!st.completed && told !== undefined && at - told < statusEveryMs) continue;
-            if (!st.completed && told === undefined && st.current === 0) {
-              // Nothing to tell yet: the first line waits for an amount or for time to pass.
-              statuses.set(key, at);
-              continue;
-            }
-            statuses.set(key, st.completed ? -1 : at);
-            line(`#${vertex(e.job, st.vertex).n} ${statusText(st)}`);
-          }
-          for (const w of e.status.warnings) {
-            // The frontend's text already ends with "(line N)", as buildx prints it.
-            line(`#${vertex(e.job, w.vertex).n} WARN: ${w.short}`);
-          }
-          for (const l of e.status.logs) {
-            const vl = vertex(e.job, l.vertex);
-            const text = vl.partial + Buffer.from(l.data).toString("utf8");
-            const parts = text.split("\n");
-            vl.partial = parts.pop() ?? "";
-            const at =
-              l.timestamp && vl.started
-                ? ((l.timestamp.getTime() - vl.started) / 1000).toFixed(3)
-                : "";
-            for (const p of parts) line(`#${vl.n} ${at ? `${at} ` : ""}${cleanLogLine(p)}`);
-          }
-          for (const v of e.status.vertexes) {
-            const vl = vertex(e.job, v.digest);
-            if (!vl.done && (v.completed || v.error)) {
-              vl.done = true;
-              if (vl.partial) {
-                line(`#${vl.n} ${vl.partial}`);
-                vl.partial = "";
-              }
-              if (v.error) line(`#${vl.n} ERROR: ${v.error}`);
-              else if (v.cached) line(`#${vl.n} CACHED`);
-              else
-                line(
-                  `#${vl.n} DONE ${formatDuration((v.completed?.getTime() ?? 0) - (v.started?.getTime() ?? v.completed?.getTime() ?? 0))}`,
-                );
-            }
+            started(e.job, v);
+            for (const say of told.get(v.digest) ?? []) say();
+            ended(e.job, v);
           }
           break;
         }

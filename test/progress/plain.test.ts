@@ -202,3 +202,52 @@ describe("sub-progress of a step (context transfers, resolves)", () => {
     ]);
   });
 });
+
+describe("steps told in one status message", () => {
+  it("each step's name, then its log, then how it ended, step by step as buildx prints them", async () => {
+    let out = "";
+    const r = createPlainRenderer(
+      (t) => {
+        out += t;
+      },
+      { showEndpoint: false },
+    );
+    const step = (digest: string, name: string) => ({
+      digest,
+      inputs: [],
+      name,
+      cached: false,
+      error: "",
+      started: new Date(1000),
+      completed: new Date(1500),
+    });
+    r.onEvent({
+      type: "job-status",
+      time: 0,
+      job: { target: "app", platforms: [] },
+      endpoint: "e",
+      status: {
+        vertexes: [step("sha256:a", "[1/2] RUN make"), step("sha256:b", "[2/2] RUN test")],
+        statuses: [],
+        logs: [
+          { vertex: "sha256:b", stream: 1, data: Buffer.from("ok\n"), timestamp: new Date(1200) },
+          {
+            vertex: "sha256:a",
+            stream: 1,
+            data: Buffer.from("built\n"),
+            timestamp: new Date(1100),
+          },
+        ],
+        warnings: [],
+      },
+    });
+    expect(out.trim().split("\n")).toEqual([
+      "#1 [app] [1/2] RUN make",
+      "#1 0.100 built",
+      "#1 DONE 0.5s",
+      "#2 [app] [2/2] RUN test",
+      "#2 0.200 ok",
+      "#2 DONE 0.5s",
+    ]);
+  });
+});
