@@ -526,8 +526,9 @@ export function composeFilesToBake(
       group: {
         default: { targets: Object.keys(targets).length > 0 ? Object.keys(targets) : null },
       },
-      // Template markers in values must stay literal once the file is read as bake JSON.
-      target: escapeTemplates(targets),
+      // Template markers in values and map keys (an extra host's name, an arg's name) must
+      // stay literal once the file is read as bake JSON.
+      target: escapeTemplates(targets, { keys: true }),
     };
     return { name: `${first.name}.json`, text: `${JSON.stringify(bake, null, 2)}\n` };
   } catch (err) {

@@ -127,6 +127,27 @@ secrets:
     expect(out.target.app.target).toBe("t${T}");
   });
 
+  it("keeps $${ in an extra host and in map keys literal, as buildx reads them", () => {
+    const out = printed(
+      `services:
+  app:
+    build:
+      context: .
+      args:
+        "K$\${AK}": v
+      extra_hosts:
+        - "host$\${Z}:10.0.0.1"
+        - "h%{i}:10.0.0.2"
+      additional_contexts:
+        "c$\${C}": "docker-image://x$\${V}"
+`,
+    );
+    // compose interpolates values, not keys; buildx prints extra host names unescaped.
+    expect(out.target.app.args).toEqual({ "K$${AK}": "v" });
+    expect(out.target.app["extra-hosts"]).toEqual({ "host${Z}": "10.0.0.1", "h%{i}": "10.0.0.2" });
+    expect(out.target.app.contexts).toEqual({ "c$${C}": "docker-image://x${V}" });
+  });
+
   it("prints a ulimit in its short form as name=0:0, as buildx does (it reads soft and hard only)", () => {
     const out = printed(
       "services:\n  app:\n    build:\n      context: .\n      ulimits:\n        nproc: 65535\n        nofile:\n          soft: 10\n          hard: 20\n",
