@@ -360,14 +360,42 @@ export function volumeSpecError(spec: string): string | undefined {
 
 /** The short-syntax volumes of every service, checked as compose checks them on load. */
 function checkVolumes(services: { [k: string]: Json }): void {
-  for (const s of Object.values(services)) {
-    if (!isObj(s) || !Array.isArray(s.volumes)) continue;
-    for (const v of s.volumes) {
-      if (typeof v !== "string") continue;
-      const problem = volumeSpecError(v);
-      if (problem) throw new ComposeError(`invalid spec: ${v}: ${problem}`);
+  const lists = Object.entries(services).flatMap(([name, s]) =>
+    isObj(s) && Array.isArray(s.volumes) ? [[name, s.volumes] as const] : [],
+  );
+  // First compose indexes every entry by its target (short specs parsed, long ones need a
+  // target), then it reads each entry as a mount, which only a string or a map can be.
+  for (const [name, volumes] of lists) {
+    for (const [i, v] of volumes.entries()) {
+      if (typeof v === "string") {
+        const problem = volumeSpecError(v);
+        if (problem) throw new ComposeError(`invalid spec: ${v}: ${problem}`);
+      } else if (isObj(v) && typeof v.target !== "string") {
+        throw new ComposeError(
+          `service volume services.${name}.volumes.[${i}] is missing a mount target (give a long-syntax volume a string target)`,
+        );
+      }
     }
   }
+  for (const [name, volumes] of lists) {
+    const wrong = volumes.find((v) => typeof v !== "string" && !isObj(v));
+    if (wrong !== undefined)
+      throw new ComposeError(
+        `services.${name}.volumes.[]: invalid type ${goTypeName(wrong)} for service volume mount (write a volume as a string or a map)`,
+      );
+  }
+}
+
+/** The Go type compose-go decodes a YAML value to, as its errors name it. */
+function goTypeName(v: Json): string {
+  if (v === null) return "<nil>";
+  if (typeof v === "boolean") return "bool";
+  if (typeof v === "number") {
+    if (!Number.isInteger(v)) return "float64";
+    return v > 2 ** 63 - 1 ? "uint64" : "int";
+  }
+  if (Array.isArray(v)) return "[]interface {}";
+  return typeof v === "string" ? "string" : "map[string]interface {}";
 }
 
 /** What compose checks of every service when it loads the project. */

@@ -205,6 +205,29 @@ secrets:
     ).not.toThrow();
   });
 
+  it("refuses a volume that is neither a string nor a map, and a map without a target, as compose does", () => {
+    const load = (volumes: string) => () =>
+      composeToBake(
+        {
+          name: "compose.yaml",
+          text: `services:\n  app:\n    build: .\n    volumes: ${volumes}\n`,
+        },
+        {},
+      );
+    const types = { "42": "int", "-1": "int", "4.5": "float64", true: "bool", null: "<nil>" };
+    for (const [v, type] of Object.entries(types))
+      expect(load(`[x, ${v}]`), v).toThrowError(
+        `compose.yaml: services.app.volumes.[]: invalid type ${type} for service volume mount`,
+      );
+    expect(load("[[a]]")).toThrowError("invalid type []interface {} for service volume mount");
+    // Targets are checked (in order) before entry types: the map at index 1 is named.
+    expect(load("[42, {type: bind, source: .}]")).toThrowError(
+      "compose.yaml: service volume services.app.volumes.[1] is missing a mount target",
+    );
+    expect(load("[{target: 5}]")).toThrowError("volumes.[0] is missing a mount target");
+    expect(load('[{target: ""}, "x"]')).not.toThrow();
+  });
+
   it("lets a bake file override a compose service, as buildx merges them", () => {
     const out = printed("services:\n  app:\n    build: .\n", {}, [
       { name: "docker-bake.hcl", text: 'target "app" {\n  tags = ["app:from-hcl"]\n}\n' },
