@@ -429,7 +429,11 @@ class Loader {
     const typeAttr = attributeOf(block.blocks, "type");
     if (!typeAttr) return {};
     const text = typeAttr.range.file.text.slice(typeAttr.expr.range.start, typeAttr.expr.range.end);
-    return { type: parseTypeExpr(typeAttr.expr, (e) => evaluate(e, this.globals)), text };
+    // `type = null` is no type at all to buildx (the variable is untyped).
+    let expr = typeAttr.expr;
+    while (expr.kind === "Paren") expr = expr.expr;
+    if (expr.kind === "Literal" && expr.value === null) return {};
+    return { type: parseTypeExpr(typeAttr.expr), text };
   }
 
   /**

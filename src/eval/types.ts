@@ -25,10 +25,7 @@ export type TypeSpec =
   | {
       readonly kind: "object";
       readonly attrs: Readonly<
-        Record<
-          string,
-          { readonly type: TypeSpec; readonly optional: boolean; readonly default?: Value }
-        >
+        Record<string, { readonly type: TypeSpec; readonly optional: boolean }>
       >;
     };
 
@@ -49,59 +46,122 @@ export function describeType(t: TypeSpec): string {
   }
 }
 
-/** Reads a type constraint expression. `evaluateDefault` evaluates optional() defaults. */
-export function parseTypeExpr(
-  expr: Expression,
-  evaluateDefault?: (e: Expression) => Value,
-): TypeSpec {
-  const bad = (): never =>
-    fail(
-      "Invalid type specification; A type is string, number, bool, any, list(T), set(T), map(T), tuple([...]) or object({...}).",
-      expr.range,
-    );
+/**
+ * Reads a type constraint expression as HCL's typeexpr.TypeConstraint does (buildx reads
+ * variable types and convert()'s second argument so): `optional(T)` marks an object
+ * attribute and takes no default. Errors name the part of the expression buildx names.
+ */
+export function parseTypeExpr(expr: Expression): TypeSpec {
+  const bad = (detail: string, range: SourceRange = expr.range): never =>
+    fail(`Invalid type specification; ${detail}`, range);
   if (expr.kind === "Variable") {
-    if (["string", "number", "bool", "any"].includes(expr.name))
-      return { kind: expr.name as "string" };
-    return bad();
+    const kw = expr.name;
+    if (["string", "number", "bool", "any"].includes(kw)) return { kind: kw as "string" };
+    if (kw === "list" || kw === "set" || kw === "map")
+      return bad(`The ${kw} type constructor requires one argument specifying the element type.`);
+    if (kw === "object")
+      return bad(
+        "The object type constructor requires one argument specifying the attribute types and values as a map.",
+      );
+    if (kw === "tuple")
+      return bad(
+        "The tuple type constructor requires one argument specifying the element types as a list.",
+      );
+    return bad(`The keyword "${kw}" is not a valid type specification.`);
   }
-  if (expr.kind !== "FunctionCall") return bad();
-  const [arg, second] = expr.args;
-  switch (expr.name) {
+  if (expr.kind !== "FunctionCall")
+    return bad(
+      "A type specification is either a primitive type keyword (bool, number, string) or a complex type constructor call, like list(string).",
+    );
+  const argsRange = callArgsRange(expr);
+  const name = expr.name;
+  if (name === "bool" || name === "string" || name === "number")
+    return bad(`Primitive type keyword "${name}" does not expect arguments.`, argsRange);
+  if (name === "any")
+    return bad(`Type constraint keyword "${name}" does not expect arguments.`, argsRange);
+  const args = expr.args;
+  if (args.length !== 1 && ["list", "set", "map", "object", "tuple"].includes(name)) {
+    // Too many arguments: the extra ones are named; too few: the parentheses.
+    const extra =
+      args.length > 1
+        ? { file: expr.range.file, start: args[1]!.range.start, end: args.at(-1)!.range.end }
+        : argsRange;
+    if (name === "object")
+      return bad(
+        "The object type constructor requires one argument specifying the attribute types and values as a map.",
+        extra,
+      );
+    if (name === "tuple")
+      return bad(
+        "The tuple type constructor requires one argument specifying the element types as a list.",
+        extra,
+      );
+    return bad(
+      `The ${name} type constructor requires one argument specifying the element type.`,
+      extra,
+    );
+  }
+  const arg = args[0]!;
+  switch (name) {
     case "list":
     case "set":
     case "map":
-      if (expr.args.length !== 1) return bad();
-      return { kind: expr.name, elem: parseTypeExpr(arg!, evaluateDefault) };
+      return { kind: name, elem: parseTypeExpr(arg) };
     case "tuple":
-      if (arg?.kind !== "Tuple" || expr.args.length !== 1) return bad();
-      return { kind: "tuple", elems: arg.items.map((e) => parseTypeExpr(e, evaluateDefault)) };
-    case "object": {
-      if (arg?.kind !== "Object" || expr.args.length !== 1) return bad();
-      const attrs = record<{ type: TypeSpec; optional: boolean; default?: Value }>();
-      for (const item of arg.items) {
-        const name =
-          item.key.kind === "Literal"
-            ? String(item.key.value)
-            : item.key.kind === "Variable"
-              ? item.key.name
-              : bad();
-        const v = item.value;
-        if (v.kind === "FunctionCall" && v.name === "optional") {
-          const [inner, def] = v.args;
-          if (!inner || v.args.length > 2) return bad();
-          attrs[name] = {
-            type: parseTypeExpr(inner, evaluateDefault),
-            optional: true,
-            ...(def && evaluateDefault ? { default: evaluateDefault(def) } : {}),
-          };
-        } else attrs[name] = { type: parseTypeExpr(v, evaluateDefault), optional: false };
-      }
-      return { kind: "object", attrs };
-    }
+      if (arg.kind !== "Tuple")
+        return bad("Tuple type constructor requires a list of element types.", arg.range);
+      return { kind: "tuple", elems: arg.items.map((e) => parseTypeExpr(e)) };
+    case "object":
+      return objectType(arg, bad);
+    case "optional":
+      return bad(
+        'Keyword "optional" is valid only as a modifier for object type attributes.',
+        expr.nameRange,
+      );
     default:
-      void second;
-      return bad();
+      return bad(`Keyword "${name}" is not a valid type constructor.`);
   }
+}
+
+function objectType(
+  arg: Expression,
+  bad: (detail: string, range?: SourceRange) => never,
+): TypeSpec {
+  if (arg.kind !== "Object")
+    return bad(
+      "Object type constructor requires a map whose keys are attribute names and whose values are the corresponding attribute types.",
+      arg.range,
+    );
+  const attrs = record<{ type: TypeSpec; optional: boolean }>();
+  for (const item of arg.items) {
+    // Only a bare name is an attribute name ("a" and (a) are not); a repeated one takes
+    // the last type, as buildx reads it.
+    const name = item.bareKey && item.key.kind === "Literal" ? String(item.key.value) : undefined;
+    if (name === undefined)
+      return bad("Object constructor map keys must be attribute names.", item.key.range);
+    const v = item.value;
+    if (v.kind === "FunctionCall" && v.name === "optional") {
+      if (v.args.length !== 1)
+        return bad(
+          v.args.length === 0
+            ? "Optional attribute modifier requires the attribute type as its argument."
+            : "Optional attribute modifier expects only one argument: the attribute type (buildx takes no default value).",
+          callArgsRange(v),
+        );
+      attrs[name] = { type: parseTypeExpr(v.args[0]!), optional: true };
+    } else attrs[name] = { type: parseTypeExpr(v), optional: false };
+  }
+  return { kind: "object", attrs };
+}
+
+/** A call's parentheses and what they hold: from its "(" to its end. */
+function callArgsRange(call: Expression & { kind: "FunctionCall" }): SourceRange {
+  const open = call.range.file.text.indexOf("(", call.nameRange.end);
+  return {
+    file: call.range.file,
+    start: open < 0 ? call.nameRange.end : open,
+    end: call.range.end,
+  };
 }
 
 /** Converts a value to a type as cty's convert package does, or fails naming the mismatch. */
@@ -159,8 +219,7 @@ export function convertValue(v: Value, t: TypeSpec, range?: SourceRange, path = 
         if (!Object.hasOwn(obj, k) || obj[k] === null) {
           if (!a.optional && !Object.hasOwn(obj, k))
             fail(`Invalid value${where}: attribute "${k}" is required.`, range);
-          out[k] =
-            a.default !== undefined ? convertValue(a.default, a.type, range, `${path}.${k}`) : null;
+          out[k] = null;
         } else out[k] = convertValue(obj[k]!, a.type, range, `${path}.${k}`);
       }
       return out;

@@ -53,7 +53,7 @@ const convertFunction: LazyFunction = {
   callLazy(args, evaluate, range) {
     if (args.length !== 2)
       fail('Function "convert" expects two arguments: a value and a type.', range);
-    const type = parseTypeExpr(args[1]!, evaluate);
+    const type = parseTypeExpr(args[1]!);
     return convertValue(evaluate(args[0]!), type, args[0]!.range);
   },
 };
