@@ -212,6 +212,18 @@ function expand(
       }
       return;
     }
+    if (visiting.has(name)) {
+      // buildx says only that no target has the name: say which group leads back to it.
+      const lister = stack[stack.length - 1]!.name;
+      const path = stack.slice(stack.findIndex((f) => f.name === name)).map((f) => f.name);
+      const cycle =
+        lister === name
+          ? `group "${name}" lists itself`
+          : `the groups form a cycle, ${[...path, name].join(" -> ")},`;
+      throw new UnknownTargetError(
+        `failed to find target ${name} (${cycle} and no target is named "${name}": remove "${name}" from group "${lister}")`,
+      );
+    }
     const known = [...project.groups.keys(), ...project.targets.keys()];
     throw new UnknownTargetError(`failed to find target ${name}${didYouMean(name, known)}`);
   };

@@ -236,6 +236,20 @@ target "app" {
     );
   });
 
+  it("says a group that includes itself is why its name is not found, not that it is its own suggestion", () => {
+    expect(() => print('group "g" {\n  targets = ["g"]\n}\n', ["g"])).toThrowError(
+      'failed to find target g (group "g" lists itself and no target is named "g": remove "g" from group "g")',
+    );
+    const cycle =
+      'group "a" {\n  targets = ["b"]\n}\ngroup "b" {\n  targets = ["t", "a"]\n}\ntarget "t" {}\n';
+    expect(() => print(cycle, ["a"])).toThrowError(
+      'failed to find target a (the groups form a cycle, a -> b -> a, and no target is named "a": remove "a" from group "b")',
+    );
+    // A target named like the group is what the group stands for inside itself.
+    const out = JSON.parse(print('group "g" {\n  targets = ["g"]\n}\ntarget "g" {}\n', ["g"]));
+    expect(Object.keys(out.target)).toEqual(["g"]);
+  });
+
   it("reports variable cycles with the chain", () => {
     expect(() =>
       print(
