@@ -51,8 +51,9 @@ export function userFunction(block: Block, outer: () => EvalContext): EagerFunct
   }
   let depth = 0;
   return {
-    params: params.map((p) => ({ name: p, allowNull: true })),
-    ...(variadic ? { variadic: { name: variadic, allowNull: true } } : {}),
+    // buildx's function parameters refuse null, as a built-in's do.
+    params: params.map((p) => ({ name: p })),
+    ...(variadic ? { variadic: { name: variadic } } : {}),
     call(args, range) {
       if (depth > 0)
         fail(`Function "${name}" calls itself; recursive function calls are not allowed.`, range);
