@@ -604,7 +604,7 @@ class Loader {
             const spec = attributesByName.get(attrName);
             if (!spec || controlAttributes.has(attrName)) continue; // unknown attributes are ignored, as in buildx
             const raw = evaluate(expr, ctx);
-            const value = convertAttribute(spec, raw, expr.range, nullTypeOf(expr, ctx, raw));
+            const value = convertAttribute(spec, raw, expr.range, nullTypeOf(expr, raw));
             if (value !== undefined) target[spec.field] = value;
             if (attrName === "contexts" && expr.kind === "Object") {
               const ranges = record<SourceRange>();

@@ -33,7 +33,16 @@ function isDynamicNull(o: Outcome): boolean {
   return "value" in o && o.value === null && o.type.kind === "any";
 }
 
-export function evaluateConditional(expr: ConditionalExpr, ev: ConditionalEvaluator): Value {
+/** The chosen result, and when it is a null of some type, that type. */
+export interface ConditionalResult {
+  readonly value: Value;
+  readonly nullType?: CtyType;
+}
+
+export function evaluateConditional(
+  expr: ConditionalExpr,
+  ev: ConditionalEvaluator,
+): ConditionalResult {
   const t = attempt(expr.then, ev);
   const f = attempt(expr.else, ev);
   let resultType: CtyType | undefined;
@@ -55,9 +64,15 @@ export function evaluateConditional(expr: ConditionalExpr, ev: ConditionalEvalua
     );
   const chosen = valueToBool(cond, expr.condition.range, "condition") ? t : f;
   if ("error" in chosen) throw chosen.error;
-  if (!resultType || chosen.value === null || typesEqual(chosen.type, resultType))
-    return chosen.value;
-  return convertValue(chosen.value, resultType as TypeSpec, expr.range);
+  if (chosen.value === null) {
+    // A null takes the result type: the unified one, or the typed side's against a literal null.
+    const other = chosen === t ? f : t;
+    const type =
+      resultType ?? (isDynamicNull(chosen) && "type" in other ? other.type : chosen.type);
+    return { value: null, nullType: type };
+  }
+  if (!resultType || typesEqual(chosen.type, resultType)) return { value: chosen.value };
+  return { value: convertValue(chosen.value, resultType as TypeSpec, expr.range) };
 }
 
 /** hcl's describeConditionalTypeMismatch, for the common shapes. */

@@ -33,6 +33,17 @@ export function nullMemberType(v: Value, key: string | number): CtyType | undefi
   return v !== null && typeof v === "object" ? nullMembers.get(v)?.get(String(key)) : undefined;
 }
 
+/**
+ * The type of a null member of an array or object: the one recorded for it, or the element
+ * type of the collection type the value was converted to. Undefined for a plain null.
+ */
+export function memberNullType(v: Value, key: string | number): CtyType | undefined {
+  const recorded = nullMemberType(v, key);
+  if (recorded) return recorded;
+  const t = v !== null && typeof v === "object" ? declared.get(v) : undefined;
+  return t && (t.kind === "list" || t.kind === "set" || t.kind === "map") ? t.elem : undefined;
+}
+
 export function isSet(v: Value): boolean {
   return v !== null && typeof v === "object" && declared.get(v)?.kind === "set";
 }

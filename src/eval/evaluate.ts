@@ -8,7 +8,13 @@ import type { SourceRange } from "../diagnostics/source.js";
 import type { BinaryExpr, Expression, FunctionCallExpr, TemplatePart } from "../hcl/ast.js";
 import { unreachable } from "../support/unreachable.js";
 import { evaluateConditional } from "./conditional.js";
-import { type CtyType, declareNullMembers, nullMemberType, typeOf } from "./cty-type.js";
+import {
+  type CtyType,
+  declareNullMembers,
+  memberNullType,
+  nullMemberType,
+  typeOf,
+} from "./cty-type.js";
 import type { FunctionTable } from "./function.js";
 import type { EvalBudget } from "./limits.js";
 import {
@@ -36,12 +42,19 @@ export interface EvalContext {
   nullType?(name: string): CtyType | undefined;
 }
 
-/** A context with extra local names (for-expression variables, function parameters). */
-export function withLocals(ctx: EvalContext, locals: ReadonlyMap<string, Value>): EvalContext {
+/**
+ * A context with extra local names (for-expression variables, function parameters);
+ * `nullTypes` gives the types of those whose value is a typed null.
+ */
+export function withLocals(
+  ctx: EvalContext,
+  locals: ReadonlyMap<string, Value>,
+  nullTypes?: ReadonlyMap<string, CtyType>,
+): EvalContext {
   return {
     functions: ctx.functions,
     lookup: (name, range) => (locals.has(name) ? locals.get(name)! : ctx.lookup(name, range)),
-    nullType: (name) => (locals.has(name) ? undefined : ctx.nullType?.(name)),
+    nullType: (name) => (locals.has(name) ? nullTypes?.get(name) : ctx.nullType?.(name)),
     ...(ctx.budget ? { budget: ctx.budget } : {}),
   };
 }
@@ -57,25 +70,42 @@ export function unknownVariable(name: string, range: SourceRange, known: Iterabl
 }
 
 export function evaluate(expr: Expression, ctx: EvalContext, splatItem?: Value): Value {
+  nullTypes.delete(expr);
+  return evaluateNode(expr, ctx, splatItem);
+}
+
+function evaluateNode(expr: Expression, ctx: EvalContext, splatItem?: Value): Value {
   switch (expr.kind) {
     case "Literal":
       return expr.value;
-    case "Template":
-      return evaluateTemplate(expr.parts, ctx, true);
-    case "Variable":
-      return ctx.lookup(expr.name, expr.range);
+    case "Template": {
+      const v = evaluateTemplate(expr.parts, ctx, true);
+      const only = expr.parts.length === 1 ? expr.parts[0]! : undefined;
+      return v === null && only?.kind === "TemplateInterpolation"
+        ? typedNull(expr, nullTypeOf(only.expr, v))
+        : v;
+    }
+    case "Variable": {
+      const v = ctx.lookup(expr.name, expr.range);
+      return v === null ? typedNull(expr, ctx.nullType?.(expr.name)) : v;
+    }
     case "SplatItem":
       return splatItem ?? null;
-    case "Paren":
-      return evaluate(expr.expr, ctx, splatItem);
-    case "GetAttr":
-      return getAttr(evaluate(expr.object, ctx, splatItem), expr.name, expr.range);
-    case "Index":
-      return index(
-        evaluate(expr.collection, ctx, splatItem),
-        evaluate(expr.key, ctx, splatItem),
-        expr.range,
-      );
+    case "Paren": {
+      const v = evaluate(expr.expr, ctx, splatItem);
+      return v === null ? typedNull(expr, nullTypeOf(expr.expr, v)) : v;
+    }
+    case "GetAttr": {
+      const obj = evaluate(expr.object, ctx, splatItem);
+      const v = getAttr(obj, expr.name, expr.range);
+      return v === null ? typedNull(expr, memberNullType(obj, expr.name)) : v;
+    }
+    case "Index": {
+      const coll = evaluate(expr.collection, ctx, splatItem);
+      const key = evaluate(expr.key, ctx, splatItem);
+      const v = index(coll, key, expr.range);
+      return v === null ? typedNull(expr, memberNullType(coll, indexKey(coll, key))) : v;
+    }
     case "Splat": {
       const source = evaluate(expr.source, ctx, splatItem);
       if (source === null) return [];
@@ -84,15 +114,24 @@ export function evaluate(expr: Expression, ctx: EvalContext, splatItem?: Value):
         : isObject(source) && expr.style === "full"
           ? [source]
           : [source];
-      return items.map((item) => evaluate(expr.each, ctx, item));
+      const nulls = new Map<string, CtyType>();
+      const out = items.map((item, i) => {
+        const v = evaluate(expr.each, ctx, item);
+        noteNullType(nulls, String(i), expr.each, v);
+        return v;
+      });
+      declareNullMembers(out, nulls);
+      return out;
     }
     case "FunctionCall":
       return callFunction(expr, ctx, splatItem);
-    case "Conditional":
-      return evaluateConditional(expr, {
+    case "Conditional": {
+      const r = evaluateConditional(expr, {
         value: (e) => evaluate(e, ctx, splatItem),
-        nullType: (e, v) => nullTypeOf(e, ctx, v),
+        nullType: (e, v) => nullTypeOf(e, v),
       });
+      return r.value === null ? typedNull(expr, r.nullType) : r.value;
+    }
     case "Binary":
       return binaryChain(expr, ctx, splatItem);
     case "Unary": {
@@ -104,7 +143,7 @@ export function evaluate(expr: Expression, ctx: EvalContext, splatItem?: Value):
       const nulls = new Map<string, CtyType>();
       const out = expr.items.map((item, i) => {
         const v = evaluate(item, ctx, splatItem);
-        noteNullType(nulls, String(i), item, ctx, v);
+        noteNullType(nulls, String(i), item, v);
         return v;
       });
       declareNullMembers(out, nulls);
@@ -119,7 +158,7 @@ export function evaluate(expr: Expression, ctx: EvalContext, splatItem?: Value):
           fail("Null value as key; Can't use a null value as a key.", item.key.range);
         const key = valueToString(keyValue, item.key.range, "object key");
         out[key] = evaluate(item.value, ctx, splatItem);
-        noteNullType(nulls, key, item.value, ctx, out[key]);
+        noteNullType(nulls, key, item.value, out[key]);
       }
       declareNullMembers(out, nulls);
       return out;
@@ -132,36 +171,34 @@ export function evaluate(expr: Expression, ctx: EvalContext, splatItem?: Value):
 }
 
 /**
- * The type of an expression's null value, where it has one: a typed variable that is
- * null (directly, in parentheses, or as a template's only interpolation). Undefined
- * for a null of no particular type (a literal null) and for other values.
+ * The type each expression's null value had when it was last evaluated, where it had one:
+ * a typed variable that is null, reached directly or through parentheses, a template's
+ * only interpolation, an attribute or element of a value that records its members' types,
+ * a conditional, a function's result or a for expression's element. A literal null (a null
+ * of no particular type) has none. Read right after evaluating the expression.
  */
-export function nullTypeOf(expr: Expression, ctx: EvalContext, v: Value): CtyType | undefined {
-  if (v !== null) return undefined;
-  switch (expr.kind) {
-    case "Variable":
-      return ctx.nullType?.(expr.name);
-    case "Paren":
-      return nullTypeOf(expr.expr, ctx, v);
-    case "Template": {
-      const only = expr.parts.length === 1 ? expr.parts[0]! : undefined;
-      return only?.kind === "TemplateInterpolation" ? nullTypeOf(only.expr, ctx, v) : undefined;
-    }
-    default:
-      return undefined;
-  }
+const nullTypes = new WeakMap<Expression, CtyType>();
+
+/** Records (or forgets) the type of the null `expr` evaluated to, and returns null. */
+function typedNull(expr: Expression, type: CtyType | undefined): null {
+  if (type && type.kind !== "any") nullTypes.set(expr, type);
+  return null;
 }
 
-function noteNullType(
-  nulls: Map<string, CtyType>,
-  key: string,
-  expr: Expression,
-  ctx: EvalContext,
-  v: Value,
-): void {
-  const t = nullTypeOf(expr, ctx, v);
+/** The type of the null value `expr` just evaluated to, when that null has one. */
+export function nullTypeOf(expr: Expression, v: Value): CtyType | undefined {
+  return v === null ? nullTypes.get(expr) : undefined;
+}
+
+function noteNullType(nulls: Map<string, CtyType>, key: string, expr: Expression, v: Value): void {
+  const t = nullTypeOf(expr, v);
   if (t) nulls.set(key, t);
   else nulls.delete(key);
+}
+
+/** An index value as the key a collection's member types are recorded under. */
+function indexKey(coll: Value, key: Value): string {
+  return Array.isArray(coll) ? String(Number(key)) : String(key);
 }
 
 function evaluateTemplate(parts: readonly TemplatePart[], ctx: EvalContext, top: boolean): Value {
@@ -238,7 +275,8 @@ function evaluateFor(
   const selected = (k: Value, v: Value): EvalContext | undefined => {
     const locals = new Map<string, Value>([[expr.valueVar, v]]);
     if (expr.keyVar) locals.set(expr.keyVar, k);
-    const local = withLocals(ctx, locals);
+    const t = v === null ? memberNullType(coll, String(k)) : undefined;
+    const local = withLocals(ctx, locals, t ? new Map([[expr.valueVar, t]]) : undefined);
     if (!expr.condition) return local;
     const keep = valueToBool(
       evaluate(expr.condition, local),
@@ -247,12 +285,17 @@ function evaluateFor(
     );
     return keep ? local : undefined;
   };
+  const nulls = new Map<string, CtyType>();
   if (!expr.keyExpr) {
     const out: Value[] = [];
     for (const [k, v] of pairs) {
       const local = selected(k, v);
-      if (local) out.push(evaluate(expr.valueExpr, local));
+      if (!local) continue;
+      const value = evaluate(expr.valueExpr, local);
+      noteNullType(nulls, String(out.length), expr.valueExpr, value);
+      out.push(value);
     }
+    declareNullMembers(out, nulls);
     return out;
   }
   const out = record<Value>();
@@ -278,9 +321,12 @@ function evaluateFor(
         );
       }
       out[key] = value;
+      noteNullType(nulls, key, expr.valueExpr, value);
     }
   }
-  return expr.group ? grouped : out;
+  if (expr.group) return grouped;
+  declareNullMembers(out, nulls);
+  return out;
 }
 
 export function getAttr(obj: Value, name: string, range: SourceRange): Value {
@@ -411,9 +457,19 @@ export function callFunction(expr: FunctionCallExpr, ctx: EvalContext, splatItem
       expr.nameRange,
     );
   }
-  if (fn.lazy) return fn.callLazy(expr.args, (e) => evaluate(e, ctx, splatItem), expr.range);
+  if (fn.lazy) {
+    // try() gives the value of the argument it evaluated last, typed null included.
+    let last: CtyType | undefined;
+    const ev = (e: Expression) => {
+      const v = evaluate(e, ctx, splatItem);
+      last = nullTypeOf(e, v);
+      return v;
+    };
+    const v = fn.callLazy(expr.args, ev, expr.range);
+    return v === null ? typedNull(expr, fn.nullType?.(expr.args) ?? last) : v;
+  }
   let args = expr.args.map((a) => evaluate(a, ctx, splatItem));
-  const types = fn.typed ? args.map((a, i) => typeOf(a, nullTypeOf(expr.args[i]!, ctx, a))) : [];
+  const types = fn.typed ? args.map((a, i) => typeOf(a, nullTypeOf(expr.args[i]!, a))) : [];
   if (expr.expandFinal) {
     const last = args[args.length - 1];
     if (!Array.isArray(last)) {
@@ -446,7 +502,8 @@ export function callFunction(expr: FunctionCallExpr, ctx: EvalContext, splatItem
     }
   });
   try {
-    return fn.typed ? fn.call(args, expr.range, types) : fn.call(args, expr.range);
+    const v = fn.typed ? fn.call(args, expr.range, types) : fn.call(args, expr.range);
+    return v === null ? typedNull(expr, fn.resultNullType?.()) : v;
   } catch (err) {
     if (err instanceof DiagnosticError) {
       // A function's own check (a parameter of the wrong type) knows no position: the call has one.

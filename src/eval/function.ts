@@ -17,6 +17,8 @@ export interface EagerFunction {
   call(args: readonly Value[], range: SourceRange, types?: readonly CtyType[]): Value;
   /** Whether call needs the cty types of its arguments (typed nulls included). */
   readonly typed?: boolean;
+  /** The type of the null the last call returned, when it has one. */
+  resultNullType?(): CtyType | undefined;
 }
 
 /** try() and can() see their arguments unevaluated. */
@@ -27,6 +29,8 @@ export interface LazyFunction {
     evaluate: (e: Expression) => Value,
     range: SourceRange,
   ): Value;
+  /** The type of a null result, when the arguments give it one (convert(null, T)). */
+  nullType?(args: readonly Expression[]): CtyType | undefined;
 }
 
 export type HclFunction = EagerFunction | LazyFunction;

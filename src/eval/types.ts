@@ -4,7 +4,7 @@
  */
 import type { SourceRange } from "../diagnostics/source.js";
 import type { Expression } from "../hcl/ast.js";
-import { declareType, setOrder } from "./cty-type.js";
+import { declareNullMembers, declareType, setOrder } from "./cty-type.js";
 import {
   fail,
   formatNumber,
@@ -208,20 +208,31 @@ export function convertValue(v: Value, t: TypeSpec, range?: SourceRange, path = 
       if (!Array.isArray(v) || v.length !== t.elems.length) {
         fail(`Invalid value${where}: tuple of ${t.elems.length} elements required.`, range);
       }
-      return (v as Value[]).map((x, i) => convertValue(x, t.elems[i]!, range, `${path}[${i}]`));
+      const items = (v as Value[]).map((x, i) =>
+        convertValue(x, t.elems[i]!, range, `${path}[${i}]`),
+      );
+      // A null element keeps the type it was converted to.
+      declareNullMembers(
+        items,
+        new Map(t.elems.flatMap((e, i) => (items[i] === null ? [[String(i), e]] : []))),
+      );
+      return items;
     }
     case "object": {
       if (!isObject(v))
         fail(`Invalid value${where}: object required, but have ${typeName(v)}.`, range);
       const obj = v as Record<string, Value>;
       const out = record<Value>();
+      const nulls = new Map<string, TypeSpec>();
       for (const [k, a] of Object.entries(t.attrs)) {
         if (!Object.hasOwn(obj, k) || obj[k] === null) {
           if (!a.optional && !Object.hasOwn(obj, k))
             fail(`Invalid value${where}: attribute "${k}" is required.`, range);
           out[k] = null;
         } else out[k] = convertValue(obj[k]!, a.type, range, `${path}.${k}`);
+        if (out[k] === null) nulls.set(k, a.type);
       }
+      declareNullMembers(out, nulls);
       return out;
     }
   }

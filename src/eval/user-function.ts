@@ -3,8 +3,9 @@
  * blocks as callable functions. Parameters shadow variables; recursion is an error.
  */
 import type { Block, Expression } from "../hcl/ast.js";
+import type { CtyType } from "./cty-type.js";
 import type { EvalContext } from "./evaluate.js";
-import { evaluate, withLocals } from "./evaluate.js";
+import { evaluate, nullTypeOf, withLocals } from "./evaluate.js";
 import type { EagerFunction } from "./function.js";
 import { fail, type Value } from "./value.js";
 
@@ -50,10 +51,12 @@ export function userFunction(block: Block, outer: () => EvalContext): EagerFunct
     }
   }
   let depth = 0;
+  let resultNull: CtyType | undefined;
   return {
     // buildx's function parameters refuse null, as a built-in's do.
     params: params.map((p) => ({ name: p })),
     ...(variadic ? { variadic: { name: variadic } } : {}),
+    resultNullType: () => resultNull,
     call(args, range) {
       if (depth > 0)
         fail(`Function "${name}" calls itself; recursive function calls are not allowed.`, range);
@@ -63,7 +66,11 @@ export function userFunction(block: Block, outer: () => EvalContext): EagerFunct
       depth++;
       try {
         const ctx = withLocals(outer(), locals);
-        const run = () => evaluate(result!.expr, ctx);
+        const run = () => {
+          const v = evaluate(result!.expr, ctx);
+          resultNull = nullTypeOf(result!.expr, v);
+          return v;
+        };
         ctx.budget?.call(range, name);
         return ctx.budget ? ctx.budget.nested(range, `the call of ${name}`, run) : run();
       } finally {

@@ -92,6 +92,27 @@ describe("conditional results", () => {
     );
   });
 
+  it("see a typed null through an attribute, an index, try(), convert(), a for expression and a conditional", () => {
+    const vars = { L: null };
+    const nulls = { L: listOf(str) };
+    const inconsistent = /The 'true' value is list of string, but the 'false' value is string/;
+    for (const reached of [
+      "{ x = L }.x",
+      "[L][0]",
+      "(L)",
+      "try(L, null)",
+      "convert(null, list(string))",
+      "[for x in [L] : x][0]",
+      '{ for k in ["x"] : k => L }.x',
+      "(false ? L : null)",
+    ])
+      expect(failure(`true ? ${reached} : "s"`, vars, nulls), reached).toMatch(inconsistent);
+    // A null of no particular type converts to anything.
+    expect(ev('true ? [null][0] : "s"')).toBeNull();
+    expect(ev('true ? try(null, 1) : "s"')).toBeNull();
+    expect(ev('true ? { x = L }.x : ["s"]', vars, nulls)).toBeNull();
+  });
+
   it("ignore an error in the result not chosen", () => {
     expect(ev('true ? "ok" : nosuch(1)')).toBe("ok");
     expect(failure('false ? "ok" : nosuch(1)')).toMatch(/^Call to unknown function/);

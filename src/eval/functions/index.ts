@@ -56,6 +56,10 @@ const convertFunction: LazyFunction = {
     const type = parseTypeExpr(args[1]!);
     return convertValue(evaluate(args[0]!), type, args[0]!.range);
   },
+  nullType(args) {
+    const type = args.length === 2 ? parseTypeExpr(args[1]!) : undefined;
+    return type?.kind === "any" ? undefined : type;
+  },
 };
 
 const bcrypt = define(
