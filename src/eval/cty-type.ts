@@ -23,6 +23,11 @@ export function declareType<T extends Value>(v: T, type: TypeSpec): T {
   return v;
 }
 
+/** The collection type recorded for an array or object, if any. */
+export function declaredType(v: Value): TypeSpec | undefined {
+  return v !== null && typeof v === "object" ? declared.get(v) : undefined;
+}
+
 /** Records the types of an array's or object's null members (keys as strings). */
 export function declareNullMembers(v: Value, types: ReadonlyMap<string, CtyType>): void {
   if (v !== null && typeof v === "object" && types.size > 0) nullMembers.set(v, types);

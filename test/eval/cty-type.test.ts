@@ -113,6 +113,26 @@ describe("conditional results", () => {
     expect(ev('true ? { x = L }.x : ["s"]', vars, nulls)).toBeNull();
   });
 
+  it("see the lists built-ins return as lists, not tuples", () => {
+    const inconsistent = /^Inconsistent conditional result types/;
+    expect(failure("true ? range(0) : [true]")).toMatch(
+      /The 'true' value is list of number, but the 'false' value is tuple/,
+    );
+    expect(failure("true ? chunklist([1, 2], 1) : [true]")).toMatch(inconsistent);
+    expect(failure("true ? concat(range(1), distinct([2])) : [true]")).toMatch(inconsistent);
+    expect(failure("true ? setproduct([1], [2]) : [true]")).toMatch(inconsistent);
+    expect(typeOf(ev('split(",", "a,b")'))).toEqual(listOf(str));
+    // A tuple stays a tuple: concat() of a tuple, flatten().
+    expect(ev("true ? concat(range(1), [true]) : [5, false]")).toEqual([0, true]);
+    // A list unifies with a tuple whose elements convert to its element type.
+    expect(ev('true ? range(2) : ["x"]')).toEqual(["0", "1"]);
+    // distinct() converts its argument to a list first, as cty does.
+    expect(ev('distinct([1, "1"])')).toEqual(["1"]);
+    // A function returning its argument does not change the argument's type.
+    const t = ev("[[1]]") as Value[];
+    expect(typeOf(ev("coalescelist(x)", { x: t }))).toEqual(tuple(tuple(num)));
+  });
+
   it("ignore an error in the result not chosen", () => {
     expect(ev('true ? "ok" : nosuch(1)')).toBe("ok");
     expect(failure('false ? "ok" : nosuch(1)')).toMatch(/^Call to unknown function/);

@@ -242,7 +242,8 @@ export const collectionFunctions: Record<string, HclFunction> = {
         const items = list(s);
         out = out.flatMap((prefix) => items.map((x) => [...prefix, x]));
       }
-      return sets.every(isSet) ? asSet(out) : out;
+      // One set among the arguments makes the product a set (lists and tuples only: a list).
+      return sets.some(isSet) ? asSet(out) : out;
     },
     { variadic: "sets" },
   ),

@@ -9,6 +9,7 @@ import { collectionFunctions } from "./collections.js";
 import { dateFunctions } from "./datetime.js";
 import { define } from "./define.js";
 import { encodingFunctions } from "./encoding.js";
+import { withListResults } from "./list-results.js";
 import { numberFunctions } from "./numbers.js";
 import { regexFunctions } from "./regex.js";
 import { stringFunctions } from "./strings.js";
@@ -72,7 +73,7 @@ const bcrypt = define(
   { variadic: "cost" },
 );
 
-const table: Record<string, HclFunction> = {
+const table: Record<string, HclFunction> = withListResults({
   ...stringFunctions,
   ...collectionFunctions,
   ...numberFunctions,
@@ -84,7 +85,7 @@ const table: Record<string, HclFunction> = {
   can: canFunction,
   convert: convertFunction,
   bcrypt,
-};
+});
 
 /** The names of buildx v0.28's built-in functions, for checks and --list. */
 export const builtinFunctionNames = Object.keys(table).sort();
