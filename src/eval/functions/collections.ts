@@ -139,15 +139,12 @@ export const collectionFunctions: Record<string, HclFunction> = {
     const o = map(m!);
     return sortedKeys(o).map((k) => o[k]!);
   }),
-  lookup: define(
-    ["inputMap", "key", "default"],
-    ([m, k, d]) => {
-      const o = map(m!);
-      const key = valueToString(k!);
-      return Object.hasOwn(o, key) ? o[key]! : d!;
-    },
-    { allowNull: ["default"] },
-  ),
+  // cty's lookup refuses a null default, as most parameters do.
+  lookup: define(["inputMap", "key", "default"], ([m, k, d]) => {
+    const o = map(m!);
+    const key = valueToString(k!);
+    return Object.hasOwn(o, key) ? o[key]! : d!;
+  }),
   merge: define(
     [],
     (maps) => {
