@@ -503,7 +503,7 @@ export function callFunction(expr: FunctionCallExpr, ctx: EvalContext, splatItem
   });
   try {
     const v = fn.typed ? fn.call(args, expr.range, types) : fn.call(args, expr.range);
-    return v === null ? typedNull(expr, fn.resultNullType?.()) : v;
+    return v === null ? typedNull(expr, fn.resultNullType?.(args)) : v;
   } catch (err) {
     if (err instanceof DiagnosticError) {
       // A function's own check (a parameter of the wrong type) knows no position: the call has one.

@@ -17,8 +17,8 @@ export interface EagerFunction {
   call(args: readonly Value[], range: SourceRange, types?: readonly CtyType[]): Value;
   /** Whether call needs the cty types of its arguments (typed nulls included). */
   readonly typed?: boolean;
-  /** The type of the null the last call returned, when it has one. */
-  resultNullType?(): CtyType | undefined;
+  /** The type of the null the last call (with these arguments) returned, when it has one. */
+  resultNullType?(args: readonly Value[]): CtyType | undefined;
 }
 
 /** try() and can() see their arguments unevaluated. */

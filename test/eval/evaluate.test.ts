@@ -162,6 +162,22 @@ describe("built-in functions", () => {
     expect(ev("concat(xs...)", { xs: [["a"], ["b"]] })).toEqual(["a", "b"]);
   });
 
+  it("index() and hasindex() take a tuple, a list or a map and a key of its exact type, as cty does", () => {
+    const failed = (text: string) => evError(text).diagnostics[0]!.summary;
+    expect(failed('index({ a = 1 }, "a")')).toMatch(/collection must be a list, a map or a tuple/);
+    expect(failed('index(range(2), "1")')).toMatch(/key for list must be number/);
+    expect(failed('index(["a"], "0")')).toMatch(/key for tuple must be number/);
+    expect(failed('index(["a"], 1)')).toMatch(/key must be between 0 and 1 inclusive/);
+    expect(failed("index(range(2), 5)")).toMatch(/invalid index/);
+    expect(failed('hasindex(setunion(["a"]), 0)')).toMatch(/collection must be a list/);
+    expect(ev('[hasindex(["a"], "0"), hasindex(["a"], 0), hasindex(range(1), 0.5)]')).toEqual([
+      false,
+      true,
+      false,
+    ]);
+    expect(ev("index(range(3), 2)")).toBe(2);
+  });
+
   it("numbers, encodings, hashes", () => {
     expect(ev('parseint("ff", 16)')).toBe(255);
     expect(ev("max(1, 5, 3) + min(2, 0)")).toBe(5);

@@ -1,7 +1,15 @@
 /** Collection functions of cty's standard library (lists, maps, sets). */
 
-import { declareType, isSet, setOrder, typeOf, typesEqual, unify } from "../cty-type.js";
-import { index as indexValue } from "../evaluate.js";
+import {
+  declaredType,
+  declareType,
+  isSet,
+  memberNullType,
+  setOrder,
+  typeOf,
+  typesEqual,
+  unify,
+} from "../cty-type.js";
 import type { HclFunction } from "../function.js";
 import { convertValue, type TypeSpec } from "../types.js";
 import {
@@ -36,6 +44,35 @@ function int(v: Value, what: string): number {
   const n = valueToNumber(v);
   if (!Number.isInteger(n)) throw new Error(`${what} must be a whole number`);
   return n;
+}
+
+/** What cty's index() and hasindex() take: a tuple, a list or a map (not a set or object). */
+function indexable(c: Value): "tuple" | "list" | "map" {
+  const declared = declaredType(c);
+  if (Array.isArray(c) && !isSet(c)) return declared?.kind === "list" ? "list" : "tuple";
+  if (isObject(c) && declared?.kind === "map") return "map";
+  throw new Error("collection must be a list, a map or a tuple");
+}
+
+/** cty's index(): the key must have the collection's key type exactly (no conversion). */
+function indexed(c: Value, k: Value): Value {
+  const kind = indexable(c);
+  if (kind === "map") {
+    if (typeof k !== "string") throw new Error("key for map must be string");
+    if (!Object.hasOwn(c as object, k)) throw new Error("invalid index");
+    return (c as ValueObject)[k]!;
+  }
+  const items = c as readonly Value[];
+  if (typeof k !== "number") throw new Error(`key for ${kind} must be number`);
+  if (kind === "tuple") {
+    if (!Number.isInteger(k))
+      throw new Error(
+        "invalid key for tuple: value must be a whole number, between -9223372036854775808 and 9223372036854775807",
+      );
+    if (k < 0 || k >= items.length)
+      throw new Error(`key must be between 0 and ${items.length} inclusive`);
+  } else if (!Number.isInteger(k) || k < 0 || k >= items.length) throw new Error("invalid index");
+  return items[k]!;
 }
 
 function distinctValues(values: readonly Value[]): Value[] {
@@ -97,13 +134,16 @@ export const collectionFunctions: Record<string, HclFunction> = {
     allowNull: ["value"],
   }),
   distinct: define(["list"], ([l]) => distinctValues(list(l!))),
-  element: define(["list", "index"], ([l, i]) => {
-    const items = list(l!);
-    const n = int(i!, "index");
-    if (items.length === 0) throw new Error("cannot use element function with an empty list");
-    if (n < 0) throw new Error("cannot use element function with a negative index");
-    return items[n % items.length]!;
-  }),
+  element: {
+    ...define(["list", "index"], ([l, i]) => {
+      const items = list(l!);
+      const n = int(i!, "index");
+      if (items.length === 0) throw new Error("cannot use element function with an empty list");
+      if (n < 0) throw new Error("cannot use element function with a negative index");
+      return items[n % items.length]!;
+    }),
+    resultNullType: ([l, i]) => memberNullType(l!, valueToNumber(i!) % list(l!).length),
+  },
   flatten: define(["list"], ([l]) => {
     const out: Value[] = [];
     const walk = (v: readonly Value[]) => {
@@ -114,7 +154,10 @@ export const collectionFunctions: Record<string, HclFunction> = {
     walk(list(l!));
     return out;
   }),
-  index: define(["collection", "key"], ([c, k], range) => indexValue(c!, k!, range)),
+  index: {
+    ...define(["collection", "key"], ([c, k]) => indexed(c!, k!)),
+    resultNullType: ([c, k]) => memberNullType(c!, k as string | number),
+  },
   indexof: define(
     ["list", "value"],
     ([l, v]) => {
@@ -127,12 +170,9 @@ export const collectionFunctions: Record<string, HclFunction> = {
     { allowNull: ["value"] },
   ),
   hasindex: define(["collection", "key"], ([c, k]) => {
-    if (Array.isArray(c)) {
-      const n = typeof k === "number" ? k : Number(k);
-      return Number.isInteger(n) && n >= 0 && n < c.length;
-    }
-    if (isObject(c!)) return typeof k === "string" && Object.hasOwn(c as object, k);
-    throw new Error("collection must be a list, map or object");
+    const kind = indexable(c!);
+    if (kind === "map") return typeof k === "string" && Object.hasOwn(c as object, k);
+    return typeof k === "number" && Number.isInteger(k) && k >= 0 && k < (c as Value[]).length;
   }),
   keys: define(["inputMap"], ([m]) => sortedKeys(map(m!))),
   values: define(["values"], ([m]) => {
@@ -140,11 +180,14 @@ export const collectionFunctions: Record<string, HclFunction> = {
     return sortedKeys(o).map((k) => o[k]!);
   }),
   // cty's lookup refuses a null default, as most parameters do.
-  lookup: define(["inputMap", "key", "default"], ([m, k, d]) => {
-    const o = map(m!);
-    const key = valueToString(k!);
-    return Object.hasOwn(o, key) ? o[key]! : d!;
-  }),
+  lookup: {
+    ...define(["inputMap", "key", "default"], ([m, k, d]) => {
+      const o = map(m!);
+      const key = valueToString(k!);
+      return Object.hasOwn(o, key) ? o[key]! : d!;
+    }),
+    resultNullType: ([m, k]) => memberNullType(m!, valueToString(k!)),
+  },
   merge: define(
     [],
     (maps) => {
