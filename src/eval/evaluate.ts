@@ -70,11 +70,6 @@ export function unknownVariable(name: string, range: SourceRange, known: Iterabl
 }
 
 export function evaluate(expr: Expression, ctx: EvalContext, splatItem?: Value): Value {
-  nullTypes.delete(expr);
-  return evaluateNode(expr, ctx, splatItem);
-}
-
-function evaluateNode(expr: Expression, ctx: EvalContext, splatItem?: Value): Value {
   switch (expr.kind) {
     case "Literal":
       return expr.value;
@@ -117,7 +112,7 @@ function evaluateNode(expr: Expression, ctx: EvalContext, splatItem?: Value): Va
       const nulls = new Map<string, CtyType>();
       const out = items.map((item, i) => {
         const v = evaluate(expr.each, ctx, item);
-        noteNullType(nulls, String(i), expr.each, v);
+        if (v === null) noteNullType(nulls, String(i), expr.each, v);
         return v;
       });
       declareNullMembers(out, nulls);
@@ -179,9 +174,14 @@ function evaluateNode(expr: Expression, ctx: EvalContext, splatItem?: Value): Va
  */
 const nullTypes = new WeakMap<Expression, CtyType>();
 
-/** Records (or forgets) the type of the null `expr` evaluated to, and returns null. */
+/**
+ * Records (or forgets) the type of the null `expr` evaluated to, and returns null. Every
+ * kind of expression that records a type passes each null it gives through here, so no
+ * type is left over from an earlier evaluation of the same expression.
+ */
 function typedNull(expr: Expression, type: CtyType | undefined): null {
   if (type && type.kind !== "any") nullTypes.set(expr, type);
+  else nullTypes.delete(expr);
   return null;
 }
 
@@ -292,7 +292,7 @@ function evaluateFor(
       const local = selected(k, v);
       if (!local) continue;
       const value = evaluate(expr.valueExpr, local);
-      noteNullType(nulls, String(out.length), expr.valueExpr, value);
+      if (value === null) noteNullType(nulls, String(out.length), expr.valueExpr, value);
       out.push(value);
     }
     declareNullMembers(out, nulls);
@@ -321,7 +321,7 @@ function evaluateFor(
         );
       }
       out[key] = value;
-      noteNullType(nulls, key, expr.valueExpr, value);
+      if (value === null) noteNullType(nulls, key, expr.valueExpr, value);
     }
   }
   if (expr.group) return grouped;
