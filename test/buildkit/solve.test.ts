@@ -76,6 +76,24 @@ describe("solve planning", () => {
     expect(Object.keys(plan.dirs).sort()).toEqual(["context", "dockerfile"]);
   });
 
+  it("has a Docker Engine look in its image store for base images first, as buildx's docker driver does", () => {
+    const resolveMode = (pull: boolean, caps: Capabilities) =>
+      planSolve(spec({ pull, platforms: [] }), caps).request.FrontendAttrs["image-resolve-mode"];
+    expect(resolveMode(false, engine)).toBe("local");
+    expect(resolveMode(false, modernEngine)).toBe("local");
+    // --pull asks the registry every time, on every daemon.
+    expect(resolveMode(true, engine)).toBe("pull");
+    expect(resolveMode(true, buildkitd)).toBe("pull");
+    // buildkitd has no image store of the user's: its default (the registry) stands.
+    expect(resolveMode(false, buildkitd)).toBeUndefined();
+    // Subrequests (--call) resolve as the build would.
+    const call = planSolve(spec({ pull: false, platforms: [], call: "outline" }), {
+      ...modernEngine,
+      subrequests: true,
+    });
+    expect(call.gateway?.opts["image-resolve-mode"]).toBe("local");
+  });
+
   it("uses the Engine's moby exporter and pushes through the Engine", () => {
     const plan = planSolve(spec({ platforms: [], output: { type: "registry" } }), engine);
     expect(plan.request.Exporter).toBe("moby");

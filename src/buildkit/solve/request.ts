@@ -195,6 +195,18 @@ function dockerfileName(spec: BuildSpec): string {
       : "Dockerfile";
 }
 
+/**
+ * Where the daemon looks up a base image's tag (FROM, docker-image:// contexts): --pull asks
+ * the registry every time. A Docker Engine otherwise looks in its own image store first, as
+ * buildx's docker driver asks ("local"): an image pulled or built there is used with no
+ * registry round trip, and one only there (a local tag) is found. Elsewhere the daemon's
+ * default stands (buildkitd asks the registry).
+ */
+function imageResolveMode(spec: BuildSpec, caps: Capabilities): string | undefined {
+  if (spec.pull) return "pull";
+  return caps.kind === "docker-engine" ? "local" : undefined;
+}
+
 /** The frontend attributes that come straight from the spec (named contexts come later). */
 function frontendAttrs(
   spec: BuildSpec,
@@ -214,7 +226,8 @@ function frontendAttrs(
   if (spec.platforms.length > 0) attrs.platform = spec.platforms.join(",");
   if (spec.noCache) attrs["no-cache"] = "";
   else if (spec.noCacheFilter.length > 0) attrs["no-cache"] = spec.noCacheFilter.join(",");
-  if (spec.pull) attrs["image-resolve-mode"] = "pull";
+  const resolveMode = imageResolveMode(spec, caps);
+  if (resolveMode) attrs["image-resolve-mode"] = resolveMode;
   if (spec.network) attrs["force-network-mode"] = spec.network;
   if (spec.extraHosts.length > 0) attrs["add-hosts"] = spec.extraHosts.join(",");
   if (spec.shmSize) attrs["shm-size"] = String(ramInBytes(spec.shmSize, "shm-size"));
