@@ -3,7 +3,8 @@
  * the last step of a push or a join) for a while before passing them on: a test signals
  * mbake while a push is held there, and the request is passed on only if its client
  * still waits when the hold ends. A cancelled push therefore leaves no tag, and one that
- * ignored the cancellation leaves its tag for the test to find.
+ * ignored the cancellation leaves its tag for the test to find. Holding nothing, it is a
+ * plain front whose `requests` say what a daemon asked the registry.
  */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -18,6 +19,8 @@ export interface HoldingRegistry {
    * says which were passed on ("METHOD path").
    */
   settled(): Promise<{ passedOn: string[]; dropped: number }>;
+  /** Every request that arrived so far, held or not ("METHOD path"), oldest first. */
+  readonly requests: readonly string[];
   close(): Promise<void>;
 }
 
@@ -51,7 +54,9 @@ export async function holdingRegistry(
     seen = r;
   });
   const holds: Promise<string | undefined>[] = [];
+  const requests: string[] = [];
   const server = http.createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
     if (!hold(req.method ?? "", req.url ?? "")) {
       passOn(upstream, req, undefined, res);
       return;
@@ -89,6 +94,7 @@ export async function holdingRegistry(
   return {
     address: `127.0.0.1:${port}`,
     firstHeld,
+    requests,
     async settled() {
       const ends = await Promise.all(holds);
       return {
