@@ -92,11 +92,11 @@ function contextOf(
 function outputOf(
   t: Target,
   ctx: SpecContext,
-): { output?: Entry; tags: string[]; handover?: SpecResult["handover"] } {
+): { output?: Entry; tags: string[]; handover?: SpecResult["handover"]; note?: string } {
   const own = t.output?.[0]?.type === "cacheonly" ? undefined : t.output?.[0];
   const tags = [...(t.tags ?? [])];
   if (ctx.partTag) return { output: { type: "registry" }, tags: [ctx.partTag] };
-  if (!ctx.isDependency) return { ...(own ? { output: own } : {}), tags };
+  if (!ctx.isDependency) return { ...(own ? { output: own } : defaultOutput(t, ctx)), tags };
   if (!own) {
     if (ctx.handoverRegistry) {
       const image = `${ctx.handoverRegistry}/mbake-handover/${sanitize(t.name)}:${ctx.runId}`;
@@ -117,6 +117,22 @@ function outputOf(
   throw new TargetSpecError(
     `target "${t.name}" is used as a target: context but its output is ${own.type}; give it an image output (or none) so mbake can hand it over`,
   );
+}
+
+/**
+ * A target given no output at all (not even type=cacheonly): a Docker Engine keeps the
+ * image in its image store under the target's tags, as buildx's docker driver does; a
+ * multi-platform image only where the store holds one (buildx refuses it elsewhere).
+ * Anywhere else the result stays in the build cache, and mbake says so (as buildx does).
+ */
+function defaultOutput(t: Target, ctx: SpecContext): { output?: Entry; note?: string } {
+  if ((t.output?.length ?? 0) > 0) return {};
+  const multiPlatform = (t.platforms?.length ?? 0) > 1;
+  if (ctx.caps.kind === "docker-engine" && (!multiPlatform || ctx.caps.multiPlatformImages))
+    return { output: { type: "image" } };
+  return {
+    note: `target "${t.name}" has no output: its result stays only in the build cache of ${ctx.caps.endpoint}; give it an output, or use --push or --load`,
+  };
 }
 
 /** Named contexts as the frontend reads them: dependencies as images, local paths resolved. */
@@ -223,8 +239,13 @@ export function targetToSpec(t: Target, ctx: SpecContext): SpecResult {
   checkSupported(t);
   const call = t.call !== undefined && callName(t.call) !== "build" ? callName(t.call) : undefined;
   // A subrequest exports nothing: no output, no tags, no cache written.
-  const { output, tags, handover } = call
-    ? { output: undefined, tags: [], handover: undefined }
+  const {
+    output,
+    tags,
+    handover,
+    note: outputNote,
+  } = call
+    ? { output: undefined, tags: [], handover: undefined, note: undefined }
     : outputOf(t, ctx);
   const namedContexts = namedContextsOf(t, ctx);
   const cache = cacheOf(t, ctx, output);
@@ -265,6 +286,6 @@ export function targetToSpec(t: Target, ctx: SpecContext): SpecResult {
       ...(ctx.noDefaultAttestations ? { noDefaultAttestations: true } : {}),
     },
     ...(handover ? { handover } : {}),
-    notes: cache.note ? [cache.note] : [],
+    notes: [...(outputNote ? [outputNote] : []), ...(cache.note ? [cache.note] : [])],
   };
 }

@@ -188,7 +188,11 @@ describe("the build endpoint adapter", () => {
       opts.onWarning?.("local cache ./c has no latest yet");
       return { exporterResponse: {}, pushed: {} };
     });
-    const { run: r, warnings } = run({ a: { name: "a" }, b: { name: "b" } });
+    const cacheOnly = [{ type: "cacheonly" }];
+    const { run: r, warnings } = run({
+      a: { name: "a", output: cacheOnly },
+      b: { name: "b", output: cacheOnly },
+    });
     const endpoint = buildEndpoint(d, r);
     await endpoint.build(job("a"), ctx);
     await endpoint.build(job("b"), ctx);

@@ -104,3 +104,34 @@ describe("a bake target as a build", () => {
     expect(targetToSpec({ name: "x", context: "./svc" }, ctx).spec.remoteContext).toBeUndefined();
   });
 });
+
+describe("a target with no output", () => {
+  it("keeps its image in a Docker Engine's store under its tags, as buildx's docker driver does", () => {
+    const { spec, notes } = targetToSpec({ name: "app", tags: ["app:dev"] }, ctx);
+    expect(spec.output).toEqual({ type: "image" });
+    expect(spec.tags).toEqual(["app:dev"]);
+    expect(notes).toEqual([]);
+    // A multi-platform image only where the store holds one.
+    const multi = { name: "app", platforms: ["linux/amd64", "linux/arm64"] };
+    expect(
+      targetToSpec(multi, { ...ctx, caps: { ...caps, multiPlatformImages: true } }).spec.output,
+    ).toEqual({ type: "image" });
+    const split = targetToSpec(multi, { ...ctx, platforms: ["linux/arm64"] });
+    expect(split.spec.output).toBeUndefined();
+    expect(split.notes).toEqual([
+      'target "app" has no output: its result stays only in the build cache of e; give it an output, or use --push or --load',
+    ]);
+  });
+
+  it("stays in a buildkitd's build cache, saying so; type=cacheonly says nothing", () => {
+    const buildkitd = { ...ctx, caps: { ...caps, kind: "buildkitd" as const, endpoint: "bk" } };
+    const none = targetToSpec({ name: "app" }, buildkitd);
+    expect(none.spec.output).toBeUndefined();
+    expect(none.notes[0]).toMatch(/^target "app" has no output: .* build cache of bk;/);
+    for (const c of [ctx, buildkitd]) {
+      const cacheOnly = targetToSpec({ name: "app", output: [{ type: "cacheonly" }] }, c);
+      expect(cacheOnly.spec.output).toBeUndefined();
+      expect(cacheOnly.notes).toEqual([]);
+    }
+  });
+});

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { engineRequest, loadImageTar } from "../../src/buildkit/transport/engine.js";
 import { runMbake } from "../cli/run-mbake.js";
+import { buildxOnEngine } from "./support/buildx-on-engine.js";
 import { testEnv } from "./test-env.js";
 
 const env = testEnv();
@@ -42,5 +43,39 @@ describe("loading an image tar into a Docker Engine (type=docker from a buildkit
         `the Docker Engine at ${engineB!.socketPath.replace(/[.]/g, "\\.")} could not load the image: .+`,
       ),
     );
+  });
+});
+
+describe("a target with no output on a Docker Engine", () => {
+  it("is kept in the Engine's image store under its tags, the same image buildx's docker driver keeps", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mbake-default-output-"));
+    const id = Date.now().toString(36);
+    writeFileSync(join(dir, "Dockerfile"), `FROM ${env.baseImage}\nRUN echo ${id} > /id\n`);
+    writeFileSync(
+      join(dir, "docker-bake.hcl"),
+      `target "ours" {\n  tags = ["mbake-e2e/default-output:${id}"]\n}\ntarget "theirs" {\n  tags = ["mbake-e2e/default-output-buildx:${id}"]\n}\n`,
+    );
+    const built = await runMbake(["--progress=plain", "ours"], {
+      cwd: dir,
+      env: { MBAKE_ENDPOINTS: `${engineA!.name}=${engineA!.endpoint}`, CI: "true" },
+    });
+    expect(built.code, built.stderr).toBe(0);
+    expect(built.stderr).not.toMatch(/has no output/);
+    const ours = await engineRequest(
+      engineA!.socketPath,
+      "GET",
+      `/images/mbake-e2e/default-output:${id}/json`,
+    );
+    expect(ours.status).toBe(200);
+    const buildx = buildxOnEngine(env.buildx, dir, engineA!.socketPath)(["theirs"]);
+    expect(buildx.status, buildx.stderr).toBe(0);
+    const theirs = await engineRequest(
+      engineA!.socketPath,
+      "GET",
+      `/images/mbake-e2e/default-output-buildx:${id}/json`,
+    );
+    expect(theirs.status).toBe(200);
+    const idOf = (r: { body: string }) => (JSON.parse(r.body) as { Id: string }).Id;
+    expect(idOf(ours)).toBe(idOf(theirs));
   });
 });
