@@ -22,9 +22,12 @@ import { buildWarningLines, formatTable, summaryRows } from "./summary.js";
 
 interface VertexLine {
   readonly n: number;
+  name: string;
   started?: number;
   announced: boolean;
   done: boolean;
+  /** It ended, then BuildKit started it again (pulling cached layers, sending a context). */
+  restarted: boolean;
   partial: string;
 }
 
@@ -73,7 +76,7 @@ export function createPlainRenderer(
     const key = `${jobKey(job)} ${digest}`;
     let v = vertexes.get(key);
     if (!v) {
-      v = { n: ++counter, announced: false, done: false, partial: "" };
+      v = { n: ++counter, name: "", announced: false, done: false, restarted: false, partial: "" };
       vertexes.set(key, v);
     }
     return v;
@@ -81,15 +84,25 @@ export function createPlainRenderer(
   /** Names a step when it starts (again, when BuildKit runs it once more). */
   const started = (job: JobRef, v: VertexStatus) => {
     const vl = vertex(job, v.digest);
+    vl.name = v.name || vl.name;
+    // Started again after it ended: told again only if it has something to tell (see reopen).
     if (vl.done && v.started && vl.started !== v.started.getTime()) {
-      vl.announced = false;
-      vl.done = false;
+      vl.restarted = true;
+      vl.started = v.started.getTime();
     }
     if (!vl.announced && (v.started || v.cached || v.completed)) {
       vl.announced = true;
       vl.started = v.started?.getTime();
       line(`#${vl.n} ${prefix(job)} ${v.name}`);
     }
+  };
+  /** A step started again that tells something (a transfer, log lines): named again, to end again. */
+  const reopen = (job: JobRef, digest: string) => {
+    const vl = vertex(job, digest);
+    if (!vl.restarted) return;
+    vl.restarted = false;
+    vl.done = false;
+    line(`#${vl.n} ${prefix(job)} ${vl.name}`);
   };
   /** Says how a step ended, after the rest of its unfinished last log line. */
   const ended = (job: JobRef, v: VertexStatus) => {
@@ -120,6 +133,7 @@ export function createPlainRenderer(
       return;
     }
     statuses.set(key, st.completed ? -1 : at);
+    reopen(job, st.vertex);
     line(`#${vertex(job, st.vertex).n} ${statusText(st)}`);
   };
   /** A step's log lines, each with its time since the step started. */

@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runMbake } from "../cli/run-mbake.js";
 import { buildxOnEngineAsync } from "./support/buildx-on-engine.js";
 import { type HoldingRegistry, holdingRegistry } from "./support/holding-registry.js";
+import { stepEndings } from "./support/plain-steps.js";
 import { type TestEngine, testEnv } from "./test-env.js";
 
 const env = testEnv();
@@ -85,7 +86,9 @@ describe.each([
       const mark = front.requests.length;
       const cached = await mbake([]);
       expect(cached.code).toBe(0);
-      expect(cached.stderr).toMatch(/RUN cat \/hello > \/copied\n#\d+ CACHED/);
+      expect(stepEndings(cached.stderr, /RUN cat \/hello > \/copied$/), cached.stderr).toContain(
+        "CACHED",
+      );
       expect(manifestRequests(mark)).toEqual([]);
 
       const pullMark = front.requests.length;

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runMbake } from "../cli/run-mbake.js";
 import { buildxOnEngine } from "./support/buildx-on-engine.js";
+import { stepEndings } from "./support/plain-steps.js";
 import { startTokenRegistry, type TokenRegistry } from "./support/token-registry.js";
 import { testEnv } from "./test-env.js";
 
@@ -181,7 +182,7 @@ describe("the modern Engine (containerd image store)", () => {
     expect(again.stderr).toMatch(
       /importing cache manifest from 127\.0\.0\.1:\d+\/e2e\/modern-multi-cache/,
     );
-    expect(again.stderr).toMatch(/RUN uname -m [^\n]*\n#\d+ CACHED/);
+    expect(stepEndings(again.stderr, /RUN uname -m /), again.stderr).toContain("CACHED");
     expect(readFileSync(join(dir, "again", "made"), "utf8")).toMatch(new RegExp(`^${run}-`));
   });
 
@@ -208,7 +209,9 @@ describe("the modern Engine (containerd image store)", () => {
     const reuse = await runMbake(["--progress=plain", "reuse"], { cwd: dir, env: onModern });
     expect(reuse.code).toBe(0);
     expect(reuse.stderr).toMatch(/importing cache manifest from local:/);
-    expect(reuse.stderr).toMatch(/RUN echo [^\n]* > \/result\n#\d+ CACHED/);
+    expect(stepEndings(reuse.stderr, /RUN echo [^\n]* > \/result$/), reuse.stderr).toContain(
+      "CACHED",
+    );
     expect(readFileSync(join(dir, "second", "result"), "utf8")).toBe(
       readFileSync(join(dir, "first", "result"), "utf8"),
     );

@@ -8,6 +8,7 @@ import {
   statusText,
 } from "../../src/progress/plain.js";
 import { chooseProgressMode } from "../../src/progress/renderer.js";
+import type { VertexProgress } from "../../src/progress/status.js";
 import { buildWarningLines } from "../../src/progress/summary.js";
 import { loadRecordedRun } from "./recorded.js";
 
@@ -248,6 +249,63 @@ describe("steps told in one status message", () => {
       "#2 [app] [2/2] RUN test",
       "#2 0.200 ok",
       "#2 DONE 0.5s",
+    ]);
+  });
+});
+
+describe("a step BuildKit starts again after it ended", () => {
+  const job = { target: "app", platforms: [] };
+  const copy = (startedMs: number, completedMs: number, cached = false) => ({
+    digest: "sha256:copy",
+    inputs: [],
+    name: "[2/2] COPY --from=build /made /",
+    cached,
+    error: "",
+    started: new Date(startedMs),
+    completed: new Date(completedMs),
+  });
+  const message = (vertexes: ReturnType<typeof copy>[], statuses: VertexProgress[] = []) => ({
+    type: "job-status" as const,
+    time: 0,
+    job,
+    endpoint: "e",
+    status: { vertexes, statuses, logs: [], warnings: [] },
+  });
+
+  it("is told again only when it has something to tell (a layer pulled), then how it ended", async () => {
+    let out = "";
+    const r = createPlainRenderer(
+      (t) => {
+        out += t;
+      },
+      { showEndpoint: false },
+    );
+    r.onEvent(message([copy(1000, 1000, true)]));
+    // Started again with nothing to tell: nothing more is said.
+    r.onEvent(message([copy(2000, 2000)]));
+    // Started again, pulling its cached layer.
+    r.onEvent(
+      message(
+        [copy(3000, 3400)],
+        [
+          {
+            id: "extracting sha256:6bf9",
+            vertex: "sha256:copy",
+            name: "",
+            current: 0,
+            total: 0,
+            started: new Date(3000),
+            completed: new Date(3400),
+          },
+        ],
+      ),
+    );
+    expect(out.trim().split("\n")).toEqual([
+      "#1 [app] [2/2] COPY --from=build /made /",
+      "#1 CACHED",
+      "#1 [app] [2/2] COPY --from=build /made /",
+      "#1 extracting sha256:6bf9 0.4s done",
+      "#1 DONE 0.4s",
     ]);
   });
 });
