@@ -340,7 +340,7 @@ export async function placementBench(dist = process.env.BENCH_DIST ?? join(root,
     const over = some.filter((r) => r.ratio > 1.15);
     const unreachable = over.filter((r) => r.found / r.bound > 1.15).length;
     console.log(
-      `  CPUs ${known ? "known (reported or set)" : "unknown (max-parallel counted)"}: worst ${worst.toFixed(2)}x the bound (goal <= 1.15x), ${worstFound.toFixed(2)}x the best found; ${over.length} of ${some.length} rows over 1.15x, ${unreachable} of them where no schedule found reaches 1.15x`,
+      `  CPUs ${known ? "known (reported or set)" : "unknown (assumed: 1 here)"}: worst ${worst.toFixed(2)}x the bound (goal <= 1.15x), ${worstFound.toFixed(2)}x the best found; ${over.length} of ${some.length} rows over 1.15x, ${unreachable} of them where no schedule found reaches 1.15x`,
     );
   }
   return rows;

@@ -71,7 +71,7 @@ export async function endpointsCommand(
           cpus:
             c.info.cpus !== undefined
               ? `${c.info.cpus} (${c.config.cpus !== undefined ? "set with cpus=" : (c.caps.cpusFrom ?? "reported")})`
-              : "unknown (placement counts max-parallel; set cpus= on the endpoint)",
+              : "unknown (placement assumes as many as the other endpoints say, else 1; set cpus= on the endpoint)",
           exporters: c.caps.exporters,
           cacheExporters: c.caps.cacheExporters,
           cacheImporters: c.caps.cacheImporters,

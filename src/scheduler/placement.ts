@@ -1,7 +1,7 @@
 /**
  * Where a job runs: a pure choice, among the endpoints it may run on now, of the one
- * where the run would end first. Each endpoint is seen as a few lanes (its capacity:
- * the CPUs its worker reports when known, else its max-parallel) holding the expected
+ * where the run would end first. Each endpoint is seen as a few lanes (its capacity: its
+ * CPUs, reported, set or assumed, at most its max-parallel) holding the expected
  * remaining time of the jobs already queued or running there; the job joins them and
  * takes its expected duration on that endpoint, shorter where its cache is warm.
  * Every job also carries the time its dependants need after it (its tail): a job that
@@ -22,7 +22,10 @@ export interface EndpointLoad {
   readonly native: boolean;
   /** Jobs it runs at once (its max-parallel, at least 1). */
   readonly slots: number;
-  /** CPUs its worker reports, when it does: more jobs than CPUs at once only share them. */
+  /**
+   * CPUs it builds on (reported, set with cpus=, or assumed: see assumedCpus): more jobs
+   * than CPUs at once only share them. Undefined: only max-parallel bounds it.
+   */
   readonly cpus?: number;
   /** Expected remaining time (ms) of each job queued or running there, in queue order. */
   readonly work: readonly number[];
@@ -32,6 +35,22 @@ export interface EndpointLoad {
   readonly tails?: readonly number[];
   /** Time (ms) the job's own dependants need after it ends. */
   readonly tail?: number;
+}
+
+/**
+ * The CPUs placement counts for an endpoint that does not say how many it has (a
+ * buildkitd elsewhere reports none, and none was set with cpus=): as many as the
+ * endpoints that do say have (their median), else 1. Counting its max-parallel instead
+ * (32 by default) took it for a machine that runs every job at once at full speed, and
+ * piled all the work on the endpoint whose cache is warm while the other stayed idle. An
+ * endpoint counted short of its CPUs only loses some of the time its warm cache saves.
+ */
+export function assumedCpus(known: readonly (number | undefined)[]): number {
+  const cpus = known.filter((c): c is number => c !== undefined && c >= 1).sort((a, b) => a - b);
+  if (cpus.length === 0) return 1;
+  const mid = Math.floor(cpus.length / 2);
+  const median = cpus.length % 2 === 1 ? cpus[mid]! : (cpus[mid - 1]! + cpus[mid]!) / 2;
+  return Math.max(1, Math.round(median));
 }
 
 /** How many jobs the endpoint gets through at full speed at once. */

@@ -24,7 +24,14 @@ import {
 } from "./contract.js";
 import { endEvent, endResult, type JobEnd, jobRef } from "./job-end.js";
 import { joinedImage } from "./joined-image.js";
-import { durationOn, EndpointWorkload, pickEndpoint, timeAfter, timeToEnd } from "./placement.js";
+import {
+  assumedCpus,
+  durationOn,
+  EndpointWorkload,
+  pickEndpoint,
+  timeAfter,
+  timeToEnd,
+} from "./placement.js";
 import {
   defaultReprobeTiming,
   type EndpointHealth,
@@ -662,6 +669,7 @@ export class PlanRun {
     const usableOn = (e: string) =>
       deps.every((d) => d.pushedImage || d.endpoint === e || (!d.localImage && !d.pushedImage));
     const now = this.now();
+    const assumed = assumedCpus([...this.endpoints.values()].map((e) => e.cpus));
     return pickEndpoint(
       job.preferred
         .filter((e) => !this.down.has(e) && usableOn(e))
@@ -672,7 +680,7 @@ export class PlanRun {
             name,
             native: job.native?.includes(name) ?? false,
             slots: Math.max(1, endpoint.maxParallel),
-            ...(endpoint.cpus !== undefined ? { cpus: endpoint.cpus } : {}),
+            cpus: endpoint.cpus ?? assumed,
             work,
             tails,
             duration: durationOn(job.expected, name),

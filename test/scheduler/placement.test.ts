@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { buildGraph } from "../../src/graph/graph.js";
 import { type EndpointInfo, type PlanTarget, planJobs } from "../../src/plan/plan.js";
 import {
+  assumedCpus,
   durationOn,
   type EndpointLoad,
   EndpointWorkload,
@@ -156,6 +157,23 @@ describe("placement in a run: 6 equal independent targets on 2 endpoints", () =>
     expect(placed.b).toHaveLength(2);
     expect(final.a + final.b).toBe(6);
     expect(final.b).toBeGreaterThanOrEqual(2);
+  });
+
+  it("endpoints that say no CPU count (buildkitds, max-parallel 32): the warm one does not get all the work", async () => {
+    // The second run: 6 equal targets, warm on a; a used to take all 6 at once.
+    const plan = secondRunPlan(32, 10_000, 8000);
+    const { final } = await placements(plan, new FakeEndpoint("a", 32), new FakeEndpoint("b", 32));
+    expect(final.a + final.b).toBe(6);
+    expect(final.b).toBeGreaterThanOrEqual(2);
+    expect(final.a).toBeGreaterThanOrEqual(3);
+  });
+
+  it("counts an endpoint without a CPU count as many as the others say they have, else 1", () => {
+    expect(assumedCpus([])).toBe(1);
+    expect(assumedCpus([undefined, undefined])).toBe(1);
+    expect(assumedCpus([4, undefined])).toBe(4);
+    expect(assumedCpus([2, 8, undefined])).toBe(5);
+    expect(assumedCpus([2, 3, 16])).toBe(3);
   });
 
   it("keeps every job on the warm endpoint when warmth saves more than waiting costs", async () => {
