@@ -290,6 +290,14 @@ export async function placementBench(dist = process.env.BENCH_DIST ?? join(root,
       reportCpus: true,
     },
     {
+      // Standalone buildkitds elsewhere: no CPU count, the default of 32 builds (the case).
+      label: "2 CPUs (unknown), max-parallel 32 (default), history, warm on a",
+      cpus: 2,
+      maxParallel: 32,
+      history: true,
+      warm: true,
+    },
+    {
       // What a run gets now on Docker Engines: NCPU reported, the default of 32 builds.
       label: "2 CPUs (reported), max-parallel 32 (default), history, warm on a",
       cpus: 2,
