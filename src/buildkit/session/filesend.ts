@@ -18,7 +18,8 @@ import { dirname, join } from "node:path";
 import type * as grpc from "@grpc/grpc-js";
 import { isGoDir, isGoRegular, isGoSymlink, PacketType, unixPermissions } from "./fsutil.js";
 import { type StagedDest, stageLocalDest, stageTarDest } from "./output-dest.js";
-import { type DecodedPacket, decodeBytesMessage, decodePacket } from "./packet-decode.js";
+import { type Reading, readPackets } from "./output-packets.js";
+import { type DecodedPacket, PacketDecodeError } from "./packet-decode.js";
 import { encodeControlPacket } from "./packet-encode.js";
 import type { SessionService } from "./service.js";
 
@@ -71,6 +72,17 @@ class TransferOutcome {
     this.settle.reject(e);
   }
 
+  /** Reading the daemon's packets failed: a malformed one, or writing what it said. */
+  malformed(call: grpc.ServerDuplexStream<Buffer, Buffer>, e: unknown): void {
+    if (!(e instanceof PacketDecodeError)) {
+      this.writeFailed(call, e as NodeJS.ErrnoException);
+      return;
+    }
+    const err = new Error(`the daemon sent a malformed output to ${this.dest}: ${e.message}`);
+    this.settle.reject(err);
+    call.destroy(err);
+  }
+
   /** A write to the destination failed (disk full, not writable): the output is abandoned. */
   writeFailed(call: grpc.ServerDuplexStream<Buffer, Buffer>, e: NodeJS.ErrnoException): void {
     const why =
@@ -98,20 +110,6 @@ class TransferOutcome {
  */
 const WRITE_AHEAD = 4 * 1024 * 1024;
 
-/**
- * Stops reading `call` until `out` took what it was given: the daemon then waits too
- * (the session's flow control), instead of the output piling up in memory. Data is
- * written as a view of the received message, which nothing else writes to.
- */
-function waitForDrain(
-  call: grpc.ServerDuplexStream<Buffer, Buffer>,
-  out: NodeJS.WritableStream,
-): void {
-  if (call.isPaused()) return;
-  call.pause();
-  out.once("drain", () => call.resume());
-}
-
 /** Receives a `tar` output: raw bytes written to the staged file, or to stdout without one. */
 function receiveTar(
   call: grpc.ServerDuplexStream<Buffer, Buffer>,
@@ -132,19 +130,17 @@ function receiveTar(
       return;
     }
   }
-  call.on("data", (b: Buffer) => {
-    let data: Buffer;
-    try {
-      data = decodeBytesMessage(b);
-    } catch (e) {
-      outcome.reject(
-        new Error(`the daemon sent a malformed output message: ${(e as Error).message}`),
-      );
-      call.destroy();
-      return;
-    }
-    if (data.length > 0 && !out.write(data)) waitForDrain(call, out);
-  });
+  const reading: Reading = readPackets(
+    call,
+    "bytes",
+    {
+      data: (_id, bytes) => {
+        if (!out.write(bytes)) reading.holdUntilDrained(out);
+      },
+      packet: () => {},
+    },
+    (e) => outcome.malformed(call, e),
+  );
   call.on("end", () => {
     call.end();
     if (out === stdout) outcome.resolve();
@@ -190,6 +186,7 @@ class LocalReceiver {
   private statsDone = false;
   private current: (PendingFile & { stream: WriteStream }) | undefined;
   private finSent = false;
+  private reading: Reading | undefined;
 
   constructor(
     private readonly call: grpc.ServerDuplexStream<Buffer, Buffer>,
@@ -199,13 +196,12 @@ class LocalReceiver {
 
   start(): void {
     const call = this.call;
-    call.on("data", (b: Buffer) => {
-      try {
-        this.onPacket(b);
-      } catch (e) {
-        this.outcome.writeFailed(call, e as NodeJS.ErrnoException);
-      }
-    });
+    this.reading = readPackets(
+      call,
+      "packets",
+      { data: (id, bytes) => this.onData(id, bytes), packet: (p) => this.onPacket(p) },
+      (e) => this.outcome.malformed(call, e),
+    );
     call.on("end", () => this.outcome.resolve());
     call.on("error", (e: Error) => this.outcome.reject(e));
   }
@@ -248,23 +244,13 @@ class LocalReceiver {
     }
   }
 
-  private onPacket(b: Buffer): void {
-    let p: DecodedPacket;
-    try {
-      p = decodePacket(b);
-    } catch (e) {
-      this.outcome.reject(
-        new Error(`the daemon sent a malformed output packet: ${(e as Error).message}`),
-      );
-      this.call.destroy();
-      return;
-    }
+  private onPacket(p: DecodedPacket): void {
     switch (p.type) {
       case PacketType.STAT:
         this.onStat(p);
         return;
       case PacketType.DATA:
-        this.onData(p);
+        this.onData(p.id, p.data);
         return;
       case PacketType.FIN:
         this.call.end();
@@ -312,11 +298,11 @@ class LocalReceiver {
   }
 
   /** A chunk of the file being received; an empty one ends it. */
-  private onData(p: DecodedPacket): void {
+  private onData(id: number, data: Buffer): void {
     const current = this.current;
-    if (!current || p.id !== current.id) return;
-    if (p.data.length > 0) {
-      if (!current.stream.write(p.data)) waitForDrain(this.call, current.stream);
+    if (!current || id !== current.id) return;
+    if (data.length > 0) {
+      if (!current.stream.write(data)) this.reading?.holdUntilDrained(current.stream);
       return;
     }
     this.current = undefined;
