@@ -273,10 +273,12 @@ class LocalReceiver {
     }
     const thisId = this.nextId++;
     const rel = p.stat.path;
-    // No "..", and nothing below a symlink the daemon sent: a write never leaves
-    // the staging folder.
-    const parts = rel.split("/");
-    const underLink = parts.some((_, i) => i > 0 && this.links.has(parts.slice(0, i).join("/")));
+    // No "..", and nothing at or below a symlink the daemon sent (writing a file there,
+    // or setting a folder's mode, would follow it): a write never leaves the staging folder.
+    const parts = rel.split("/").filter((x) => x !== "" && x !== ".");
+    let underLink = false;
+    for (let i = 1; i <= parts.length && this.links.size > 0 && !underLink; i++)
+      underLink = this.links.has(parts.slice(0, i).join("/"));
     if (parts.includes("..") || underLink) {
       this.outcome.reject(new Error(`the daemon sent an unsafe path "${rel}"`));
       this.call.destroy();
@@ -290,7 +292,7 @@ class LocalReceiver {
     } else if (isGoSymlink(p.stat.mode)) {
       mkdirSync(dirname(abs), { recursive: true });
       symlinkSync(p.stat.linkname, abs);
-      this.links.add(parts.filter((x) => x !== "" && x !== ".").join("/"));
+      this.links.add(parts.join("/"));
     } else if (isGoRegular(p.stat.mode)) {
       mkdirSync(dirname(abs), { recursive: true });
       this.files.push({ id: thisId, path: rel, mode: p.stat.mode, mtimeNs });

@@ -118,6 +118,28 @@ describe("a local output received from the daemon", () => {
     expect(readdirSync(dest)).toEqual([]);
   });
 
+  it.each([
+    ["a file", 0o644],
+    ["a folder", GO_DIR | 0o777],
+  ])(
+    "%s sent where a symlink was made fails the output: nothing outside is touched",
+    async (_what, mode) => {
+      const dest = mkdtempSync(join(tmpdir(), "mbake-filesend-"));
+      const outside = join(mkdtempSync(join(tmpdir(), "mbake-outside-")), "victim");
+      writeFileSync(outside, "untouched", { mode: 0o600 });
+      const { receiver, call } = await open("local", dest);
+      sendLocal(call, [
+        { path: "l", mode: GO_SYMLINK | 0o777, linkname: outside },
+        { path: "./l", mode, content: Buffer.from("pwned") },
+      ]);
+      await expect(receiver.done).rejects.toThrow(/unsafe path "\.\/l"/);
+      receiver.discard();
+      expect(readFileSync(outside, "utf8")).toBe("untouched");
+      expect(lstatSync(outside).mode & 0o777).toBe(0o600);
+      expect(readdirSync(dest)).toEqual([]);
+    },
+  );
+
   it("a malformed packet fails the output with the reason", async () => {
     const dest = mkdtempSync(join(tmpdir(), "mbake-filesend-"));
     const { receiver, call } = await open("local", dest);
