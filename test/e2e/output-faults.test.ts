@@ -27,10 +27,14 @@ afterAll(() => {
   for (const m of mounts) execFileSync("umount", [m]);
 });
 
-function bakeFile(dir: string, output: string): void {
+/** One file of 3 MB, or (`smallFiles`) 400 files of 4 KB, written to the output. */
+function bakeFile(dir: string, output: string, smallFiles = false): void {
+  const make = smallFiles
+    ? "mkdir /f && for i in $(seq 400); do head -c 4000 /dev/urandom > /f/$i; done"
+    : "head -c 3000000 /dev/urandom > /f";
   writeFileSync(
     join(dir, "docker-bake.hcl"),
-    `target "big" {\n  dockerfile-inline = "FROM ${env.baseImage} AS b\\nRUN head -c 3000000 /dev/urandom > /f && echo ${Date.now()}\\nFROM scratch\\nCOPY --from=b /f /\\n"\n  output = ["${output}"]\n}\n`,
+    `target "big" {\n  dockerfile-inline = "FROM ${env.baseImage} AS b\\nRUN ${make} && echo ${Date.now()}\\nFROM scratch\\nCOPY --from=b /f /\\n"\n  output = ["${output}"]\n}\n`,
   );
 }
 
@@ -52,6 +56,21 @@ describe("an output that cannot be written fails cleanly", () => {
       expect(readdirSync(disk)).toEqual([]);
     },
   );
+
+  it("many small files on a full disk: exit 1, the reason named, nothing left on the disk", async () => {
+    const { dir, disk } = smallDisk("size=1m");
+    bakeFile(dir, "type=local,dest=disk/out", true);
+    const r = await runMbake(["--progress=plain", "big"], {
+      cwd: dir,
+      env: { MBAKE_ENDPOINTS: `${engine.name}=${engine.endpoint}`, CI: "true" },
+    });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(
+      /big.*cannot write the output to disk\/out: no space left on the device \(ENOSPC\)/,
+    );
+    expect(r.stderr).not.toMatch(/Unhandled|\n\s+at /);
+    expect(readdirSync(disk)).toEqual([]);
+  });
 
   it("a read-only destination is refused before the build, with the reason", async () => {
     const { dir, disk } = smallDisk("ro,size=1m");
