@@ -333,7 +333,8 @@ class LocalReceiver {
     writeFileSync(
       join(this.temp, current.path),
       pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces),
-      { mode: unixPermissions(current.mode) },
+      // "wx": created here, never written through anything already at that path (a link).
+      { mode: unixPermissions(current.mode), flag: "wx" },
     );
     this.fileDone(current);
   }
@@ -342,6 +343,7 @@ class LocalReceiver {
   private openStream(current: PendingFile & { pieces: Buffer[]; stream?: WriteStream }) {
     const stream = createWriteStream(join(this.temp, current.path), {
       mode: unixPermissions(current.mode),
+      flags: "wx",
       highWaterMark: WRITE_AHEAD,
     }).on("error", (e: NodeJS.ErrnoException) => this.outcome.writeFailed(this.call, e));
     for (const piece of current.pieces) stream.write(piece);
