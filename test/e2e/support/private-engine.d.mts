@@ -14,8 +14,11 @@ export interface PrivateEngine {
   log(): string;
 }
 
-/** modernFs: the unpacked modern Engine's root (.test-env/modern/fs), run with the containerd image store. */
+/**
+ * modernFs: the unpacked modern Engine's root (.test-env/modern/fs), run with the containerd
+ * image store. daemonConfig: more of daemon.json (registry-mirrors, debug, ...).
+ */
 export function startPrivateEngine(
   name: string,
-  options?: { readonly modernFs?: string },
+  options?: { readonly modernFs?: string; readonly daemonConfig?: Record<string, unknown> },
 ): Promise<PrivateEngine>;

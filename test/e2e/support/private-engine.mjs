@@ -66,8 +66,9 @@ let engines = 0;
 
 /**
  * @param {string} name
- * @param {{ modernFs?: string }} [options] modernFs: the unpacked modern Engine's root
- *   (.test-env/modern/fs): its dockerd and containerd run, with the containerd image store.
+ * @param {{ modernFs?: string, daemonConfig?: Record<string, unknown> }} [options] modernFs: the
+ *   unpacked modern Engine's root (.test-env/modern/fs): its dockerd and containerd run, with
+ *   the containerd image store. daemonConfig: more of daemon.json (registry-mirrors, ...).
  */
 export async function startPrivateEngine(name, options = {}) {
   const dir = mkdtempSync(join(tmpdir(), "mbake-engine-"));
@@ -75,11 +76,16 @@ export async function startPrivateEngine(name, options = {}) {
   const bridge = `mbk${process.pid % 100000}-${engines++}`;
   const config = [];
   let path = process.env.PATH ?? "";
-  if (options.modernFs) {
-    writeFileSync(join(dir, "daemon.json"), '{"features":{"containerd-snapshotter":true}}');
+  const daemonJson = {
+    ...(options.modernFs ? { features: { "containerd-snapshotter": true } } : {}),
+    ...options.daemonConfig,
+  };
+  if (Object.keys(daemonJson).length > 0) {
+    writeFileSync(join(dir, "daemon.json"), JSON.stringify(daemonJson));
     config.push("--config-file", join(dir, "daemon.json"));
-    path = `${join(options.modernFs, "usr/bin")}:${join(options.modernFs, "usr/sbin")}:${path}`;
   }
+  if (options.modernFs)
+    path = `${join(options.modernFs, "usr/bin")}:${join(options.modernFs, "usr/sbin")}:${path}`;
   execFileSync("ip", ["link", "add", bridge, "type", "bridge"]);
   execFileSync("ip", ["addr", "add", freeSubnet(), "dev", bridge]);
   execFileSync("ip", ["link", "set", bridge, "up"]);
