@@ -21,6 +21,7 @@ const protos = [
   "gateway.proto",
   "health.proto",
   "secrets.proto",
+  "sourcepolicy.proto",
   "ssh.proto",
   "worker.proto",
 ];

@@ -135,9 +135,16 @@ function defaultOutput(t: Target, ctx: SpecContext): { output?: Entry; note?: st
   };
 }
 
-/** Named contexts as the frontend reads them: dependencies as images, local paths resolved. */
-function namedContextsOf(t: Target, ctx: SpecContext): Record<string, string> {
+/**
+ * Named contexts as the frontend reads them: dependencies as images, local paths resolved;
+ * and the images among them that only the Engine's store holds (dependencies handed over there).
+ */
+function namedContextsOf(
+  t: Target,
+  ctx: SpecContext,
+): { namedContexts: Record<string, string>; storeImages: string[] } {
   const namedContexts: Record<string, string> = {};
+  const storeImages: string[] = [];
   for (const [name, value] of Object.entries(t.contexts ?? {})) {
     if (value.startsWith("target:")) {
       const dep = ctx.dependencies[value.slice("target:".length)];
@@ -151,6 +158,7 @@ function namedContextsOf(t: Target, ctx: SpecContext): Record<string, string> {
           `target "${t.name}": the dependency ${value} produced no image to use as context "${name}"`,
         );
       namedContexts[name] = `docker-image://${image}`;
+      if (!dep.pushedImage) storeImages.push(image);
     } else if (value.startsWith("docker-image://")) namedContexts[name] = value;
     else if (value.startsWith("oci-layout://")) {
       // The folder is relative to where mbake runs; tag and digest stay as written.
@@ -162,7 +170,7 @@ function namedContextsOf(t: Target, ctx: SpecContext): Record<string, string> {
       );
     else namedContexts[name] = resolve(ctx.cwd, value);
   }
-  return namedContexts;
+  return { namedContexts, storeImages };
 }
 
 /** Cache imports and exports, with the shared cache applied (which may add tags and a note). */
@@ -247,7 +255,7 @@ export function targetToSpec(t: Target, ctx: SpecContext): SpecResult {
   } = call
     ? { output: undefined, tags: [], handover: undefined, note: undefined }
     : outputOf(t, ctx);
-  const namedContexts = namedContextsOf(t, ctx);
+  const { namedContexts, storeImages } = namedContextsOf(t, ctx);
   const cache = cacheOf(t, ctx, output);
   const requested = entitlementsOf(t, ctx);
   const secrets = (t.secret ?? []).map((s) => secretSpecOf(s, ctx.cwd));
@@ -280,6 +288,7 @@ export function targetToSpec(t: Target, ctx: SpecContext): SpecResult {
       ulimits: t.ulimits ?? [],
       extraHosts: withoutNulls(t.extraHosts).map(([host, ip]) => `${host}=${ip}`),
       namedContexts,
+      ...(storeImages.length > 0 ? { storeImages } : {}),
       ...(t.attest && t.attest.length > 0 ? { attest: t.attest } : {}),
       ...(t.annotations && t.annotations.length > 0 ? { annotations: t.annotations } : {}),
       ...(call ? { call } : {}),

@@ -48,6 +48,22 @@ describe("a bake target as a build", () => {
       },
     );
     expect(app.spec.namedContexts).toEqual({ base: "docker-image://mbake-local/base:r1" });
+    // Only the Engine's store holds it; a pushed hand-over is for the registry to serve.
+    expect(app.spec.storeImages).toEqual(["mbake-local/base:r1"]);
+    const pushed = targetToSpec(
+      { name: "app", contexts: { base: "target:base" } },
+      {
+        ...ctx,
+        dependencies: {
+          base: {
+            target: "base",
+            endpoint: "e",
+            pushedImage: "reg/mbake-handover/base:r1@sha256:a",
+          },
+        },
+      },
+    );
+    expect(pushed.spec.storeImages).toBeUndefined();
   });
 
   it("asks for --allow before granting an entitlement", () => {

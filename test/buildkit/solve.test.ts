@@ -322,6 +322,38 @@ describe("solve planning", () => {
       rewriteNamedContexts("FROM x AS base\nFROM base\n", { base: "docker-image://y" }, "e"),
     ).toBe("FROM x AS base\nFROM base\n");
   });
+
+  it("has the daemon read a hand-over in the Engine's store from there alone (no registry lookup)", () => {
+    const handover = {
+      namedContexts: {
+        base: "docker-image://mbake-local/base:r1",
+        tools: "docker-image://r/tools:1",
+      },
+      storeImages: ["mbake-local/base:r1", "app"],
+    };
+    const modern = planSolve(spec({ platforms: [], pull: false, ...handover }), modernEngine);
+    // The frontend's image source for it carries no resolve mode: the policy gives it one.
+    expect(modern.request.SourcePolicy).toEqual({
+      version: 1,
+      rules: [
+        {
+          action: 2,
+          selector: { identifier: "docker-image://docker.io/mbake-local/base:r1", match_type: 1 },
+          updates: { identifier: "", attrs: { "image.resolvemode": "local" } },
+        },
+        {
+          action: 2,
+          selector: { identifier: "docker-image://docker.io/library/app:latest", match_type: 1 },
+          updates: { identifier: "", attrs: { "image.resolvemode": "local" } },
+        },
+      ],
+    });
+    // An Engine 20.10 gets it written into FROM, which image-resolve-mode covers.
+    const old = planSolve(spec({ platforms: [], pull: false, ...handover }), engine);
+    expect(old.request.SourcePolicy).toBeUndefined();
+    expect(old.request.FrontendAttrs["image-resolve-mode"]).toBe("local");
+    expect(planSolve(spec({ platforms: [] }), modernEngine).request.SourcePolicy).toBeUndefined();
+  });
 });
 
 describe("endpoint addresses", () => {

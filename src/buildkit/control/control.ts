@@ -3,6 +3,7 @@ import * as grpc from "@grpc/grpc-js";
 import type { SolveStatus } from "../../progress/status.js";
 import { whenAborted } from "../../support/abort.js";
 import { controlDefinition, gatewayDefinition } from "../api/services.js";
+import type { SourcePolicyMessage } from "../solve/source-policy.js";
 import { decodeStatus } from "./decode.js";
 
 export interface WorkerInfo {
@@ -40,6 +41,7 @@ export interface SolveRequestMessage {
     ExportAttrsDeprecated?: Record<string, string>;
   };
   Entitlements?: string[];
+  SourcePolicy?: SourcePolicyMessage;
 }
 
 type Unary<Req, Res> = (

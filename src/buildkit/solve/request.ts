@@ -8,6 +8,7 @@ import { readBoundedText, readLimits } from "../../support/read-file.js";
 import type { SolveRequestMessage } from "../control/control.js";
 import type { SyncDir } from "../session/filesync.js";
 import { rewriteNamedContexts } from "./named-contexts.js";
+import { storeImagePolicy } from "./source-policy.js";
 import type { BuildSpec, Capabilities, Entry } from "./spec.js";
 
 export class CapabilityError extends Error {
@@ -454,6 +455,9 @@ export function planSolve(
     Imports: toPb(spec.cacheFrom),
     Exports: toPb(spec.cacheTo),
   };
+  // Named contexts from the Engine's store: read from there alone (an older frontend gets
+  // them written into the Dockerfile's FROM, which image-resolve-mode already covers).
+  const policy = caps.namedContexts ? storeImagePolicy(spec.storeImages ?? []) : undefined;
   return {
     request: {
       Frontend: "dockerfile.v0",
@@ -461,6 +465,7 @@ export function planSolve(
       ...(exporter ? { Exporter: exporter.type, ExporterAttrs: exporter.attrs } : {}),
       Cache: cache,
       Entitlements: [...(spec.entitlements ?? [])],
+      ...(policy ? { SourcePolicy: policy } : {}),
     },
     dirs,
     ...(receive ? { receive } : {}),

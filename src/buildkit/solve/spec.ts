@@ -46,6 +46,11 @@ export interface BuildSpec {
   /** name -> "docker-image://REF" or an absolute folder path. */
   readonly namedContexts: Readonly<Record<string, string>>;
   /**
+   * Images of namedContexts that only the Docker Engine's image store holds (target:
+   * dependencies handed over there): read from the store with no registry lookup.
+   */
+  readonly storeImages?: readonly string[];
+  /**
    * A Dockerfile frontend subrequest instead of a build (`--call outline|targets`, and
    * `lint` for `--check`): nothing is exported, the answer comes back as result.* keys.
    */

@@ -253,6 +253,7 @@ export namespace moby {
                 FrontendAttrs?: ({ [k: string]: string }|null);
                 Cache?: (moby.buildkit.v1.ICacheOptions|null);
                 Entitlements?: (string[]|null);
+                SourcePolicy?: (moby.buildkit.v1.sourcepolicy.IPolicy|null);
                 Exporters?: (moby.buildkit.v1.IExporter[]|null);
             }
 
@@ -267,6 +268,7 @@ export namespace moby {
                 public FrontendAttrs: { [k: string]: string };
                 public Cache?: (moby.buildkit.v1.ICacheOptions|null);
                 public Entitlements: string[];
+                public SourcePolicy?: (moby.buildkit.v1.sourcepolicy.IPolicy|null);
                 public Exporters: moby.buildkit.v1.IExporter[];
                 public static encode(message: moby.buildkit.v1.ISolveRequest, writer?: $protobuf.Writer): $protobuf.Writer;
                 public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): moby.buildkit.v1.SolveRequest;
@@ -712,6 +714,87 @@ export namespace moby {
                     public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): moby.buildkit.v1.types.Platform;
                     public static fromObject(object: { [k: string]: any }): moby.buildkit.v1.types.Platform;
                     public static toObject(message: moby.buildkit.v1.types.Platform, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                    public toJSON(): { [k: string]: any };
+                }
+            }
+
+            namespace sourcepolicy {
+
+                enum PolicyAction {
+                    ALLOW = 0,
+                    DENY = 1,
+                    CONVERT = 2
+                }
+
+                enum MatchType {
+                    WILDCARD = 0,
+                    EXACT = 1,
+                    REGEX = 2
+                }
+
+                interface ISelector {
+                    identifier?: (string|null);
+                    match_type?: (moby.buildkit.v1.sourcepolicy.MatchType|null);
+                }
+
+                class Selector implements ISelector {
+                    constructor(properties?: moby.buildkit.v1.sourcepolicy.ISelector);
+                    public identifier: string;
+                    public match_type: moby.buildkit.v1.sourcepolicy.MatchType;
+                    public static encode(message: moby.buildkit.v1.sourcepolicy.ISelector, writer?: $protobuf.Writer): $protobuf.Writer;
+                    public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): moby.buildkit.v1.sourcepolicy.Selector;
+                    public static fromObject(object: { [k: string]: any }): moby.buildkit.v1.sourcepolicy.Selector;
+                    public static toObject(message: moby.buildkit.v1.sourcepolicy.Selector, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                    public toJSON(): { [k: string]: any };
+                }
+
+                interface IUpdate {
+                    identifier?: (string|null);
+                    attrs?: ({ [k: string]: string }|null);
+                }
+
+                class Update implements IUpdate {
+                    constructor(properties?: moby.buildkit.v1.sourcepolicy.IUpdate);
+                    public identifier: string;
+                    public attrs: { [k: string]: string };
+                    public static encode(message: moby.buildkit.v1.sourcepolicy.IUpdate, writer?: $protobuf.Writer): $protobuf.Writer;
+                    public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): moby.buildkit.v1.sourcepolicy.Update;
+                    public static fromObject(object: { [k: string]: any }): moby.buildkit.v1.sourcepolicy.Update;
+                    public static toObject(message: moby.buildkit.v1.sourcepolicy.Update, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                    public toJSON(): { [k: string]: any };
+                }
+
+                interface IRule {
+                    action?: (moby.buildkit.v1.sourcepolicy.PolicyAction|null);
+                    selector?: (moby.buildkit.v1.sourcepolicy.ISelector|null);
+                    updates?: (moby.buildkit.v1.sourcepolicy.IUpdate|null);
+                }
+
+                class Rule implements IRule {
+                    constructor(properties?: moby.buildkit.v1.sourcepolicy.IRule);
+                    public action: moby.buildkit.v1.sourcepolicy.PolicyAction;
+                    public selector?: (moby.buildkit.v1.sourcepolicy.ISelector|null);
+                    public updates?: (moby.buildkit.v1.sourcepolicy.IUpdate|null);
+                    public static encode(message: moby.buildkit.v1.sourcepolicy.IRule, writer?: $protobuf.Writer): $protobuf.Writer;
+                    public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): moby.buildkit.v1.sourcepolicy.Rule;
+                    public static fromObject(object: { [k: string]: any }): moby.buildkit.v1.sourcepolicy.Rule;
+                    public static toObject(message: moby.buildkit.v1.sourcepolicy.Rule, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                    public toJSON(): { [k: string]: any };
+                }
+
+                interface IPolicy {
+                    version?: (number|Long|null);
+                    rules?: (moby.buildkit.v1.sourcepolicy.IRule[]|null);
+                }
+
+                class Policy implements IPolicy {
+                    constructor(properties?: moby.buildkit.v1.sourcepolicy.IPolicy);
+                    public version: (number|Long);
+                    public rules: moby.buildkit.v1.sourcepolicy.IRule[];
+                    public static encode(message: moby.buildkit.v1.sourcepolicy.IPolicy, writer?: $protobuf.Writer): $protobuf.Writer;
+                    public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): moby.buildkit.v1.sourcepolicy.Policy;
+                    public static fromObject(object: { [k: string]: any }): moby.buildkit.v1.sourcepolicy.Policy;
+                    public static toObject(message: moby.buildkit.v1.sourcepolicy.Policy, options?: $protobuf.IConversionOptions): { [k: string]: any };
                     public toJSON(): { [k: string]: any };
                 }
             }

@@ -1871,6 +1871,7 @@ export const moby = $root.moby = (() => {
                 SolveRequest.prototype.FrontendAttrs = $util.emptyObject;
                 SolveRequest.prototype.Cache = null;
                 SolveRequest.prototype.Entitlements = $util.emptyArray;
+                SolveRequest.prototype.SourcePolicy = null;
                 SolveRequest.prototype.Exporters = $util.emptyArray;
 
                 SolveRequest.encode = function encode(message, writer, q) {
@@ -1901,6 +1902,8 @@ export const moby = $root.moby = (() => {
                     if (message.Entitlements != null && message.Entitlements.length)
                         for (let i = 0; i < message.Entitlements.length; ++i)
                             writer.uint32(74).string(message.Entitlements[i]);
+                    if (message.SourcePolicy != null && Object.hasOwnProperty.call(message, "SourcePolicy"))
+                        $root.moby.buildkit.v1.sourcepolicy.Policy.encode(message.SourcePolicy, writer.uint32(98).fork(), q + 1).ldelim();
                     if (message.Exporters != null && message.Exporters.length)
                         for (let i = 0; i < message.Exporters.length; ++i)
                             $root.moby.buildkit.v1.Exporter.encode(message.Exporters[i], writer.uint32(106).fork(), q + 1).ldelim();
@@ -2022,6 +2025,10 @@ export const moby = $root.moby = (() => {
                                 message.Entitlements.push(reader.string());
                                 break;
                             }
+                        case 12: {
+                                message.SourcePolicy = $root.moby.buildkit.v1.sourcepolicy.Policy.decode(reader, reader.uint32(), undefined, long + 1);
+                                break;
+                            }
                         case 13: {
                                 if (!(message.Exporters && message.Exporters.length))
                                     message.Exporters = [];
@@ -2096,6 +2103,11 @@ export const moby = $root.moby = (() => {
                         for (let i = 0; i < object.Entitlements.length; ++i)
                             message.Entitlements[i] = String(object.Entitlements[i]);
                     }
+                    if (object.SourcePolicy != null) {
+                        if (!$util.isObject(object.SourcePolicy))
+                            throw TypeError(".moby.buildkit.v1.SolveRequest.SourcePolicy: object expected");
+                        message.SourcePolicy = $root.moby.buildkit.v1.sourcepolicy.Policy.fromObject(object.SourcePolicy, long + 1);
+                    }
                     if (object.Exporters) {
                         if (!Array.isArray(object.Exporters))
                             throw TypeError(".moby.buildkit.v1.SolveRequest.Exporters: array expected");
@@ -2138,6 +2150,7 @@ export const moby = $root.moby = (() => {
                         object.Session = "";
                         object.Frontend = "";
                         object.Cache = null;
+                        object.SourcePolicy = null;
                     }
                     if (message.Ref != null && Object.hasOwnProperty.call(message, "Ref"))
                         object.Ref = message.Ref;
@@ -2173,6 +2186,8 @@ export const moby = $root.moby = (() => {
                         for (let j = 0; j < message.Entitlements.length; ++j)
                             object.Entitlements[j] = message.Entitlements[j];
                     }
+                    if (message.SourcePolicy != null && Object.hasOwnProperty.call(message, "SourcePolicy"))
+                        object.SourcePolicy = $root.moby.buildkit.v1.sourcepolicy.Policy.toObject(message.SourcePolicy, options, q + 1);
                     if (message.Exporters && message.Exporters.length) {
                         object.Exporters = [];
                         for (let j = 0; j < message.Exporters.length; ++j)
@@ -5820,6 +5835,610 @@ export const moby = $root.moby = (() => {
                 })();
 
                 return types;
+            })();
+
+            v1.sourcepolicy = (function() {
+
+                const sourcepolicy = {};
+
+                sourcepolicy.PolicyAction = (function() {
+                    const valuesById = {}, values = Object.create(valuesById);
+                    values[valuesById[0] = "ALLOW"] = 0;
+                    values[valuesById[1] = "DENY"] = 1;
+                    values[valuesById[2] = "CONVERT"] = 2;
+                    return values;
+                })();
+
+                sourcepolicy.MatchType = (function() {
+                    const valuesById = {}, values = Object.create(valuesById);
+                    values[valuesById[0] = "WILDCARD"] = 0;
+                    values[valuesById[1] = "EXACT"] = 1;
+                    values[valuesById[2] = "REGEX"] = 2;
+                    return values;
+                })();
+
+                sourcepolicy.Selector = (function() {
+
+                    function Selector(properties) {
+                        if (properties)
+                            for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                                if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                    this[keys[i]] = properties[keys[i]];
+                    }
+
+                    Selector.prototype.identifier = "";
+                    Selector.prototype.match_type = 0;
+
+                    Selector.encode = function encode(message, writer, q) {
+                        if (!writer)
+                            writer = $Writer.create();
+                        if (q === undefined)
+                            q = 0;
+                        if (q > $util.recursionLimit)
+                            throw Error("max depth exceeded");
+                        if (message.identifier != null && Object.hasOwnProperty.call(message, "identifier"))
+                            writer.uint32(10).string(message.identifier);
+                        if (message.match_type != null && Object.hasOwnProperty.call(message, "match_type"))
+                            writer.uint32(16).int32(message.match_type);
+                        return writer;
+                    };
+
+                    Selector.decode = function decode(reader, length, error, long) {
+                        if (!(reader instanceof $Reader))
+                            reader = $Reader.create(reader);
+                        if (long === undefined)
+                            long = 0;
+                        if (long > $Reader.recursionLimit)
+                            throw Error("maximum nesting depth exceeded");
+                        let end, message;
+                        if (length === undefined)
+                            end = reader.len;
+                        else {
+                            end = reader.pos + length;
+                            if (end > reader.len)
+                                throw RangeError("index out of range");
+                            length = reader.len;
+                            reader.len = end;
+                        }
+                        message = new $root.moby.buildkit.v1.sourcepolicy.Selector();
+                        while (reader.pos < end) {
+                            let tag = reader.uint32();
+                            if (tag === error)
+                                break;
+                            switch (tag >>> 3) {
+                            case 1: {
+                                    message.identifier = reader.string();
+                                    break;
+                                }
+                            case 2: {
+                                    message.match_type = reader.int32();
+                                    break;
+                                }
+                            default:
+                                reader.skipType(tag & 7, long);
+                                break;
+                            }
+                        }
+                        if (length !== undefined) {
+                            if (reader.pos !== end)
+                                throw RangeError("index out of range");
+                            reader.len = length;
+                        }
+                        return message;
+                    };
+
+                    Selector.fromObject = function fromObject(object, long) {
+                        if (object instanceof $root.moby.buildkit.v1.sourcepolicy.Selector)
+                            return object;
+                        if (!$util.isObject(object))
+                            throw TypeError(".moby.buildkit.v1.sourcepolicy.Selector: object expected");
+                        if (long === undefined)
+                            long = 0;
+                        if (long > $util.recursionLimit)
+                            throw Error("maximum nesting depth exceeded");
+                        let message = new $root.moby.buildkit.v1.sourcepolicy.Selector();
+                        if (object.identifier != null)
+                            message.identifier = String(object.identifier);
+                        switch (object.match_type) {
+                        default:
+                            if (typeof object.match_type === "number") {
+                                message.match_type = object.match_type;
+                                break;
+                            }
+                            break;
+                        case "WILDCARD":
+                        case 0:
+                            message.match_type = 0;
+                            break;
+                        case "EXACT":
+                        case 1:
+                            message.match_type = 1;
+                            break;
+                        case "REGEX":
+                        case 2:
+                            message.match_type = 2;
+                            break;
+                        }
+                        return message;
+                    };
+
+                    Selector.toObject = function toObject(message, options, q) {
+                        if (!options)
+                            options = {};
+                        if (q === undefined)
+                            q = 0;
+                        if (q > $util.recursionLimit)
+                            throw Error("max depth exceeded");
+                        let object = {};
+                        if (options.defaults) {
+                            object.identifier = "";
+                            object.match_type = options.enums === String ? "WILDCARD" : 0;
+                        }
+                        if (message.identifier != null && Object.hasOwnProperty.call(message, "identifier"))
+                            object.identifier = message.identifier;
+                        if (message.match_type != null && Object.hasOwnProperty.call(message, "match_type"))
+                            object.match_type = options.enums === String ? $root.moby.buildkit.v1.sourcepolicy.MatchType[message.match_type] === undefined ? message.match_type : $root.moby.buildkit.v1.sourcepolicy.MatchType[message.match_type] : message.match_type;
+                        return object;
+                    };
+
+                    Selector.prototype.toJSON = function toJSON() {
+                        return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+                    };
+
+                    return Selector;
+                })();
+
+                sourcepolicy.Update = (function() {
+
+                    function Update(properties) {
+                        this.attrs = {};
+                        if (properties)
+                            for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                                if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                    this[keys[i]] = properties[keys[i]];
+                    }
+
+                    Update.prototype.identifier = "";
+                    Update.prototype.attrs = $util.emptyObject;
+
+                    Update.encode = function encode(message, writer, q) {
+                        if (!writer)
+                            writer = $Writer.create();
+                        if (q === undefined)
+                            q = 0;
+                        if (q > $util.recursionLimit)
+                            throw Error("max depth exceeded");
+                        if (message.identifier != null && Object.hasOwnProperty.call(message, "identifier"))
+                            writer.uint32(10).string(message.identifier);
+                        if (message.attrs != null && Object.hasOwnProperty.call(message, "attrs"))
+                            for (let keys = Object.keys(message.attrs), i = 0; i < keys.length; ++i)
+                                writer.uint32(18).fork().uint32(10).string(keys[i]).uint32(18).string(message.attrs[keys[i]]).ldelim();
+                        return writer;
+                    };
+
+                    Update.decode = function decode(reader, length, error, long) {
+                        if (!(reader instanceof $Reader))
+                            reader = $Reader.create(reader);
+                        if (long === undefined)
+                            long = 0;
+                        if (long > $Reader.recursionLimit)
+                            throw Error("maximum nesting depth exceeded");
+                        let end, message, key, value;
+                        if (length === undefined)
+                            end = reader.len;
+                        else {
+                            end = reader.pos + length;
+                            if (end > reader.len)
+                                throw RangeError("index out of range");
+                            length = reader.len;
+                            reader.len = end;
+                        }
+                        message = new $root.moby.buildkit.v1.sourcepolicy.Update();
+                        while (reader.pos < end) {
+                            let tag = reader.uint32();
+                            if (tag === error)
+                                break;
+                            switch (tag >>> 3) {
+                            case 1: {
+                                    message.identifier = reader.string();
+                                    break;
+                                }
+                            case 2: {
+                                    if (message.attrs === $util.emptyObject)
+                                        message.attrs = {};
+                                    let end2 = reader.uint32() + reader.pos;
+                                    if (end2 > reader.len)
+                                        throw RangeError("index out of range");
+                                    reader.len = end2;
+                                    key = "";
+                                    value = "";
+                                    while (reader.pos < end2) {
+                                        let tag2 = reader.uint32();
+                                        switch (tag2 >>> 3) {
+                                        case 1:
+                                            key = reader.string();
+                                            break;
+                                        case 2:
+                                            value = reader.string();
+                                            break;
+                                        default:
+                                            reader.skipType(tag2 & 7, long);
+                                            break;
+                                        }
+                                    }
+                                    if (reader.pos !== end2)
+                                        throw RangeError("index out of range");
+                                    reader.len = end;
+                                    if (key === "__proto__")
+                                        $util.makeProp(message.attrs, key);
+                                    message.attrs[key] = value;
+                                    break;
+                                }
+                            default:
+                                reader.skipType(tag & 7, long);
+                                break;
+                            }
+                        }
+                        if (length !== undefined) {
+                            if (reader.pos !== end)
+                                throw RangeError("index out of range");
+                            reader.len = length;
+                        }
+                        return message;
+                    };
+
+                    Update.fromObject = function fromObject(object, long) {
+                        if (object instanceof $root.moby.buildkit.v1.sourcepolicy.Update)
+                            return object;
+                        if (!$util.isObject(object))
+                            throw TypeError(".moby.buildkit.v1.sourcepolicy.Update: object expected");
+                        if (long === undefined)
+                            long = 0;
+                        if (long > $util.recursionLimit)
+                            throw Error("maximum nesting depth exceeded");
+                        let message = new $root.moby.buildkit.v1.sourcepolicy.Update();
+                        if (object.identifier != null)
+                            message.identifier = String(object.identifier);
+                        if (object.attrs) {
+                            if (!$util.isObject(object.attrs))
+                                throw TypeError(".moby.buildkit.v1.sourcepolicy.Update.attrs: object expected");
+                            message.attrs = {};
+                            for (let keys = Object.keys(object.attrs), i = 0; i < keys.length; ++i) {
+                                if (keys[i] === "__proto__")
+                                    $util.makeProp(message.attrs, keys[i]);
+                                message.attrs[keys[i]] = String(object.attrs[keys[i]]);
+                            }
+                        }
+                        return message;
+                    };
+
+                    Update.toObject = function toObject(message, options, q) {
+                        if (!options)
+                            options = {};
+                        if (q === undefined)
+                            q = 0;
+                        if (q > $util.recursionLimit)
+                            throw Error("max depth exceeded");
+                        let object = {};
+                        if (options.objects || options.defaults)
+                            object.attrs = {};
+                        if (options.defaults)
+                            object.identifier = "";
+                        if (message.identifier != null && Object.hasOwnProperty.call(message, "identifier"))
+                            object.identifier = message.identifier;
+                        let keys2;
+                        if (message.attrs && (keys2 = Object.keys(message.attrs)).length) {
+                            object.attrs = {};
+                            for (let j = 0; j < keys2.length; ++j) {
+                                if (keys2[j] === "__proto__")
+                                    $util.makeProp(object.attrs, keys2[j]);
+                                object.attrs[keys2[j]] = message.attrs[keys2[j]];
+                            }
+                        }
+                        return object;
+                    };
+
+                    Update.prototype.toJSON = function toJSON() {
+                        return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+                    };
+
+                    return Update;
+                })();
+
+                sourcepolicy.Rule = (function() {
+
+                    function Rule(properties) {
+                        if (properties)
+                            for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                                if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                    this[keys[i]] = properties[keys[i]];
+                    }
+
+                    Rule.prototype.action = 0;
+                    Rule.prototype.selector = null;
+                    Rule.prototype.updates = null;
+
+                    Rule.encode = function encode(message, writer, q) {
+                        if (!writer)
+                            writer = $Writer.create();
+                        if (q === undefined)
+                            q = 0;
+                        if (q > $util.recursionLimit)
+                            throw Error("max depth exceeded");
+                        if (message.action != null && Object.hasOwnProperty.call(message, "action"))
+                            writer.uint32(8).int32(message.action);
+                        if (message.selector != null && Object.hasOwnProperty.call(message, "selector"))
+                            $root.moby.buildkit.v1.sourcepolicy.Selector.encode(message.selector, writer.uint32(18).fork(), q + 1).ldelim();
+                        if (message.updates != null && Object.hasOwnProperty.call(message, "updates"))
+                            $root.moby.buildkit.v1.sourcepolicy.Update.encode(message.updates, writer.uint32(26).fork(), q + 1).ldelim();
+                        return writer;
+                    };
+
+                    Rule.decode = function decode(reader, length, error, long) {
+                        if (!(reader instanceof $Reader))
+                            reader = $Reader.create(reader);
+                        if (long === undefined)
+                            long = 0;
+                        if (long > $Reader.recursionLimit)
+                            throw Error("maximum nesting depth exceeded");
+                        let end, message;
+                        if (length === undefined)
+                            end = reader.len;
+                        else {
+                            end = reader.pos + length;
+                            if (end > reader.len)
+                                throw RangeError("index out of range");
+                            length = reader.len;
+                            reader.len = end;
+                        }
+                        message = new $root.moby.buildkit.v1.sourcepolicy.Rule();
+                        while (reader.pos < end) {
+                            let tag = reader.uint32();
+                            if (tag === error)
+                                break;
+                            switch (tag >>> 3) {
+                            case 1: {
+                                    message.action = reader.int32();
+                                    break;
+                                }
+                            case 2: {
+                                    message.selector = $root.moby.buildkit.v1.sourcepolicy.Selector.decode(reader, reader.uint32(), undefined, long + 1);
+                                    break;
+                                }
+                            case 3: {
+                                    message.updates = $root.moby.buildkit.v1.sourcepolicy.Update.decode(reader, reader.uint32(), undefined, long + 1);
+                                    break;
+                                }
+                            default:
+                                reader.skipType(tag & 7, long);
+                                break;
+                            }
+                        }
+                        if (length !== undefined) {
+                            if (reader.pos !== end)
+                                throw RangeError("index out of range");
+                            reader.len = length;
+                        }
+                        return message;
+                    };
+
+                    Rule.fromObject = function fromObject(object, long) {
+                        if (object instanceof $root.moby.buildkit.v1.sourcepolicy.Rule)
+                            return object;
+                        if (!$util.isObject(object))
+                            throw TypeError(".moby.buildkit.v1.sourcepolicy.Rule: object expected");
+                        if (long === undefined)
+                            long = 0;
+                        if (long > $util.recursionLimit)
+                            throw Error("maximum nesting depth exceeded");
+                        let message = new $root.moby.buildkit.v1.sourcepolicy.Rule();
+                        switch (object.action) {
+                        default:
+                            if (typeof object.action === "number") {
+                                message.action = object.action;
+                                break;
+                            }
+                            break;
+                        case "ALLOW":
+                        case 0:
+                            message.action = 0;
+                            break;
+                        case "DENY":
+                        case 1:
+                            message.action = 1;
+                            break;
+                        case "CONVERT":
+                        case 2:
+                            message.action = 2;
+                            break;
+                        }
+                        if (object.selector != null) {
+                            if (!$util.isObject(object.selector))
+                                throw TypeError(".moby.buildkit.v1.sourcepolicy.Rule.selector: object expected");
+                            message.selector = $root.moby.buildkit.v1.sourcepolicy.Selector.fromObject(object.selector, long + 1);
+                        }
+                        if (object.updates != null) {
+                            if (!$util.isObject(object.updates))
+                                throw TypeError(".moby.buildkit.v1.sourcepolicy.Rule.updates: object expected");
+                            message.updates = $root.moby.buildkit.v1.sourcepolicy.Update.fromObject(object.updates, long + 1);
+                        }
+                        return message;
+                    };
+
+                    Rule.toObject = function toObject(message, options, q) {
+                        if (!options)
+                            options = {};
+                        if (q === undefined)
+                            q = 0;
+                        if (q > $util.recursionLimit)
+                            throw Error("max depth exceeded");
+                        let object = {};
+                        if (options.defaults) {
+                            object.action = options.enums === String ? "ALLOW" : 0;
+                            object.selector = null;
+                            object.updates = null;
+                        }
+                        if (message.action != null && Object.hasOwnProperty.call(message, "action"))
+                            object.action = options.enums === String ? $root.moby.buildkit.v1.sourcepolicy.PolicyAction[message.action] === undefined ? message.action : $root.moby.buildkit.v1.sourcepolicy.PolicyAction[message.action] : message.action;
+                        if (message.selector != null && Object.hasOwnProperty.call(message, "selector"))
+                            object.selector = $root.moby.buildkit.v1.sourcepolicy.Selector.toObject(message.selector, options, q + 1);
+                        if (message.updates != null && Object.hasOwnProperty.call(message, "updates"))
+                            object.updates = $root.moby.buildkit.v1.sourcepolicy.Update.toObject(message.updates, options, q + 1);
+                        return object;
+                    };
+
+                    Rule.prototype.toJSON = function toJSON() {
+                        return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+                    };
+
+                    return Rule;
+                })();
+
+                sourcepolicy.Policy = (function() {
+
+                    function Policy(properties) {
+                        this.rules = [];
+                        if (properties)
+                            for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                                if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                    this[keys[i]] = properties[keys[i]];
+                    }
+
+                    Policy.prototype.version = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+                    Policy.prototype.rules = $util.emptyArray;
+
+                    Policy.encode = function encode(message, writer, q) {
+                        if (!writer)
+                            writer = $Writer.create();
+                        if (q === undefined)
+                            q = 0;
+                        if (q > $util.recursionLimit)
+                            throw Error("max depth exceeded");
+                        if (message.version != null && Object.hasOwnProperty.call(message, "version"))
+                            writer.uint32(8).int64(message.version);
+                        if (message.rules != null && message.rules.length)
+                            for (let i = 0; i < message.rules.length; ++i)
+                                $root.moby.buildkit.v1.sourcepolicy.Rule.encode(message.rules[i], writer.uint32(18).fork(), q + 1).ldelim();
+                        return writer;
+                    };
+
+                    Policy.decode = function decode(reader, length, error, long) {
+                        if (!(reader instanceof $Reader))
+                            reader = $Reader.create(reader);
+                        if (long === undefined)
+                            long = 0;
+                        if (long > $Reader.recursionLimit)
+                            throw Error("maximum nesting depth exceeded");
+                        let end, message;
+                        if (length === undefined)
+                            end = reader.len;
+                        else {
+                            end = reader.pos + length;
+                            if (end > reader.len)
+                                throw RangeError("index out of range");
+                            length = reader.len;
+                            reader.len = end;
+                        }
+                        message = new $root.moby.buildkit.v1.sourcepolicy.Policy();
+                        while (reader.pos < end) {
+                            let tag = reader.uint32();
+                            if (tag === error)
+                                break;
+                            switch (tag >>> 3) {
+                            case 1: {
+                                    message.version = reader.int64();
+                                    break;
+                                }
+                            case 2: {
+                                    if (!(message.rules && message.rules.length))
+                                        message.rules = [];
+                                    message.rules.push($root.moby.buildkit.v1.sourcepolicy.Rule.decode(reader, reader.uint32(), undefined, long + 1));
+                                    break;
+                                }
+                            default:
+                                reader.skipType(tag & 7, long);
+                                break;
+                            }
+                        }
+                        if (length !== undefined) {
+                            if (reader.pos !== end)
+                                throw RangeError("index out of range");
+                            reader.len = length;
+                        }
+                        return message;
+                    };
+
+                    Policy.fromObject = function fromObject(object, long) {
+                        if (object instanceof $root.moby.buildkit.v1.sourcepolicy.Policy)
+                            return object;
+                        if (!$util.isObject(object))
+                            throw TypeError(".moby.buildkit.v1.sourcepolicy.Policy: object expected");
+                        if (long === undefined)
+                            long = 0;
+                        if (long > $util.recursionLimit)
+                            throw Error("maximum nesting depth exceeded");
+                        let message = new $root.moby.buildkit.v1.sourcepolicy.Policy();
+                        if (object.version != null)
+                            if ($util.Long)
+                                message.version = $util.Long.fromValue(object.version, false);
+                            else if (typeof object.version === "string")
+                                message.version = parseInt(object.version, 10);
+                            else if (typeof object.version === "number")
+                                message.version = object.version;
+                            else if (typeof object.version === "object")
+                                message.version = new $util.LongBits(object.version.low >>> 0, object.version.high >>> 0).toNumber();
+                        if (object.rules) {
+                            if (!Array.isArray(object.rules))
+                                throw TypeError(".moby.buildkit.v1.sourcepolicy.Policy.rules: array expected");
+                            message.rules = [];
+                            for (let i = 0; i < object.rules.length; ++i) {
+                                if (!$util.isObject(object.rules[i]))
+                                    throw TypeError(".moby.buildkit.v1.sourcepolicy.Policy.rules: object expected");
+                                message.rules[i] = $root.moby.buildkit.v1.sourcepolicy.Rule.fromObject(object.rules[i], long + 1);
+                            }
+                        }
+                        return message;
+                    };
+
+                    Policy.toObject = function toObject(message, options, q) {
+                        if (!options)
+                            options = {};
+                        if (q === undefined)
+                            q = 0;
+                        if (q > $util.recursionLimit)
+                            throw Error("max depth exceeded");
+                        let object = {};
+                        if (options.arrays || options.defaults)
+                            object.rules = [];
+                        if (options.defaults)
+                            if ($util.Long) {
+                                let long = new $util.Long(0, 0, false);
+                                object.version = options.longs === String ? long.toString() : options.longs === Number ? long.toNumber() : typeof BigInt !== "undefined" && options.longs === BigInt ? long.toBigInt() : long;
+                            } else
+                                object.version = options.longs === String ? "0" : typeof BigInt !== "undefined" && options.longs === BigInt ? BigInt("0") : 0;
+                        if (message.version != null && Object.hasOwnProperty.call(message, "version"))
+                            if (typeof BigInt !== "undefined" && options.longs === BigInt)
+                                object.version = typeof message.version === "number" ? BigInt(message.version) : $util.Long.fromBits(message.version.low >>> 0, message.version.high >>> 0, false).toBigInt();
+                            else if (typeof message.version === "number")
+                                object.version = options.longs === String ? String(message.version) : message.version;
+                            else
+                                object.version = options.longs === String ? $util.Long.prototype.toString.call(message.version) : options.longs === Number ? new $util.LongBits(message.version.low >>> 0, message.version.high >>> 0).toNumber() : message.version;
+                        if (message.rules && message.rules.length) {
+                            object.rules = [];
+                            for (let j = 0; j < message.rules.length; ++j)
+                                object.rules[j] = $root.moby.buildkit.v1.sourcepolicy.Rule.toObject(message.rules[j], options, q + 1);
+                        }
+                        return object;
+                    };
+
+                    Policy.prototype.toJSON = function toJSON() {
+                        return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+                    };
+
+                    return Policy;
+                })();
+
+                return sourcepolicy;
             })();
 
             v1.frontend = (function() {
