@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { rewriteNamedContexts } from "../../src/buildkit/solve/named-contexts.js";
 import { CapabilityError, planSolve } from "../../src/buildkit/solve/request.js";
+import { normalizedImageRef } from "../../src/buildkit/solve/source-policy.js";
 import type { BuildSpec, Capabilities } from "../../src/buildkit/solve/spec.js";
 import { parseAddress, stdioCommand } from "../../src/buildkit/transport/address.js";
 
@@ -353,6 +354,13 @@ describe("solve planning", () => {
     expect(old.request.SourcePolicy).toBeUndefined();
     expect(old.request.FrontendAttrs["image-resolve-mode"]).toBe("local");
     expect(planSolve(spec({ platforms: [] }), modernEngine).request.SourcePolicy).toBeUndefined();
+  });
+
+  it("names a store image as BuildKit names its source, so that the policy's exact match finds it", () => {
+    expect(normalizedImageRef("localhost/app")).toBe("localhost/app:latest");
+    expect(normalizedImageRef("127.0.0.1:5000/a/b:1")).toBe("127.0.0.1:5000/a/b:1");
+    expect(normalizedImageRef("reg.io/app@sha256:ab")).toBe("reg.io/app@sha256:ab");
+    expect(normalizedImageRef("me/app:1@sha256:ab")).toBe("docker.io/me/app:1@sha256:ab");
   });
 });
 
