@@ -256,6 +256,13 @@ export function targetToSpec(t: Target, ctx: SpecContext): SpecResult {
     ? { output: undefined, tags: [], handover: undefined, note: undefined }
     : outputOf(t, ctx);
   const { namedContexts, storeImages } = namedContextsOf(t, ctx);
+  // A pull would look for a hand-over that is only in the Engine's store in a registry,
+  // and fail: such a build reads its images from the store first (its dependencies were
+  // themselves built with the pull).
+  const pullNote =
+    t.pull && storeImages.length > 0
+      ? `target "${t.name}": pull is not applied to its own base images: its target: contexts are handed over in the Engine's image store, where a pull would not look`
+      : undefined;
   const cache = cacheOf(t, ctx, output);
   const requested = entitlementsOf(t, ctx);
   const secrets = (t.secret ?? []).map((s) => secretSpecOf(s, ctx.cwd));
@@ -282,7 +289,7 @@ export function targetToSpec(t: Target, ctx: SpecContext): SpecResult {
         : {}),
       noCache: t.noCache ?? false,
       noCacheFilter: t.noCacheFilter ?? [],
-      pull: t.pull ?? false,
+      pull: (t.pull ?? false) && pullNote === undefined,
       ...(t.network ? { network: t.network } : {}),
       ...(t.shmSize ? { shmSize: t.shmSize } : {}),
       ulimits: t.ulimits ?? [],
@@ -295,6 +302,6 @@ export function targetToSpec(t: Target, ctx: SpecContext): SpecResult {
       ...(ctx.noDefaultAttestations ? { noDefaultAttestations: true } : {}),
     },
     ...(handover ? { handover } : {}),
-    notes: [...(outputNote ? [outputNote] : []), ...(cache.note ? [cache.note] : [])],
+    notes: [outputNote, pullNote, cache.note].filter((n): n is string => n !== undefined),
   };
 }

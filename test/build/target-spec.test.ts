@@ -151,3 +151,28 @@ describe("a target with no output", () => {
     }
   });
 });
+
+describe("pull with a target: context", () => {
+  const app: Target = { name: "app", pull: true, contexts: { base: "target:base" } };
+  it("is not applied where the hand-over is only in the Engine's store (a pull would not find it), and says so", () => {
+    const r = targetToSpec(app, {
+      ...ctx,
+      dependencies: { base: { target: "base", endpoint: "e", localImage: "mbake-local/base:r1" } },
+    });
+    expect(r.spec.pull).toBe(false);
+    expect(r.notes).toContain(
+      `target "app": pull is not applied to its own base images: its target: contexts are handed over in the Engine's image store, where a pull would not look`,
+    );
+  });
+
+  it("is applied where the hand-over was pushed to a registry", () => {
+    const r = targetToSpec(app, {
+      ...ctx,
+      dependencies: {
+        base: { target: "base", endpoint: "registry", pushedImage: "reg:5000/h/base:r1" },
+      },
+    });
+    expect(r.spec.pull).toBe(true);
+    expect(r.notes.join("\n")).not.toMatch(/pull is not applied/);
+  });
+});

@@ -101,6 +101,36 @@ describe.each([
   });
 });
 
+describe.each([
+  ["an Engine 20.10", env.engines[0]!],
+  ["the modern Engine", env.modernEngine],
+])("--pull with a target: context handed over in the image store of %s", (_, engine) => {
+  it("pulls the dependency's base image and builds the dependent from the store, saying so", async () => {
+    const run = randomUUID().slice(0, 8);
+    const dir = mkdtempSync(join(tmpdir(), "mbake-resolve-"));
+    writeFileSync(join(dir, "base.Dockerfile"), `FROM ${base}\nRUN echo ${run} > /base\n`);
+    writeFileSync(join(dir, "app.Dockerfile"), "FROM base\nRUN cat /base\n");
+    writeFileSync(
+      join(dir, "docker-bake.hcl"),
+      `target "base" {\n  dockerfile = "base.Dockerfile"\n}\ntarget "app" {\n  dockerfile = "app.Dockerfile"\n  contexts = { base = "target:base" }\n  output = ["type=cacheonly"]\n}\n`,
+    );
+    const mark = front.requests.length;
+    const r = await runMbake(["--progress=plain", "--pull", "app"], {
+      cwd: dir,
+      env: { MBAKE_ENDPOINTS: `${engine.name}=${engine.endpoint}`, CI: "true" },
+    });
+    // It failed before: the hand-over was looked for on Docker Hub.
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("[app] done");
+    expect(r.stderr).toContain(
+      `target "app": pull is not applied to its own base images: its target: contexts are handed over in the Engine's image store`,
+    );
+    expect(manifestRequests(mark)).toContain(
+      `HEAD /v2/${base.slice(front.address.length + 1).replace(":", "/manifests/")}`,
+    );
+  });
+});
+
 describe("the reference buildx on the modern Engine", () => {
   it("asks the registry nothing either for a base image in the store", async () => {
     const dir = project(randomUUID().slice(0, 8));
