@@ -9,6 +9,7 @@ import { type Document, isAlias, isMap, isPair, isScalar, isSeq, parseDocument }
 import { DiagnosticError, error } from "../diagnostics/diagnostic.js";
 import type { SourceFile } from "../diagnostics/source.js";
 import { envValue } from "../eval/value.js";
+import { bytesSize, composeTypeError, goBool, goTypeName, ramInBytes } from "./compose-types.js";
 import { escapeTemplates } from "./template-escape.js";
 
 export function isComposeFile(file: SourceFile): boolean {
@@ -179,6 +180,17 @@ function ulimits(v: Json | undefined, where: string): string[] {
   });
 }
 
+/** A compose boolean: true, or a string Go reads as true ("true", "1", "T"...). */
+function flag(v: Json | undefined): boolean {
+  return v === true || (typeof v === "string" && goBool(v) === true);
+}
+
+/** shm_size as buildx prints it: bytes in binary units (64MiB); 0 is no size. */
+function shmSize(v: Json | undefined): string | undefined {
+  const bytes = typeof v === "number" ? v : typeof v === "string" ? ramInBytes(v) : undefined;
+  return bytes ? bytesSize(bytes) : undefined;
+}
+
 /** The keys the compose specification allows under a service's `build` (and x-* extensions). */
 const buildKeys = new Set([
   "context",
@@ -249,14 +261,20 @@ function serviceTarget(
     labels[k] = v ?? "";
   set("labels", labels);
   let tags = strList(b.tags, `${where}: build.tags`);
-  set("target", str(b.target, `${where}: build.target`));
+  set("target", str(b.target, `${where}: build.target`) || undefined);
   set("platforms", strList(b.platforms, `${where}: build.platforms`));
   set("cache-from", strList(b.cache_from, `${where}: build.cache_from`));
   set("cache-to", strList(b.cache_to, `${where}: build.cache_to`));
   set("network", str(b.network, `${where}: build.network`));
-  set("shm-size", str(b.shm_size, `${where}: build.shm_size`));
+  set("shm-size", shmSize(b.shm_size));
   set("ulimits", ulimits(b.ulimits, `${where}: build.ulimits`));
-  const hosts = mapping(b.extra_hosts, `${where}: build.extra_hosts`, /[=:]/);
+  // A host given several addresses (a list) comes out as one comma-separated value.
+  const hostMap = isObj(b.extra_hosts)
+    ? Object.fromEntries(
+        Object.entries(b.extra_hosts).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : v]),
+      )
+    : b.extra_hosts;
+  const hosts = mapping(hostMap, `${where}: build.extra_hosts`, /[=:]/);
   set("extra-hosts", Object.fromEntries(Object.entries(hosts).filter(([, v]) => v !== null)));
   const ssh = Array.isArray(b.ssh)
     ? strList(b.ssh, `${where}: build.ssh`)
@@ -294,8 +312,8 @@ function serviceTarget(
     else attest.push(`type=${kind},${str(v, `${where}: build.${kind}`)}`);
   }
   set("attest", attest);
-  if (b.no_cache === true) t["no-cache"] = true;
-  if (b.pull === true) t.pull = true;
+  if (flag(b.no_cache)) t["no-cache"] = true;
+  if (flag(b.pull)) t.pull = true;
   // x-bake: fields compose's build section lacks.
   const x = b["x-bake"];
   if (isObj(x)) {
@@ -384,18 +402,6 @@ function checkVolumes(services: { [k: string]: Json }): void {
         `services.${name}.volumes.[]: invalid type ${goTypeName(wrong)} for service volume mount (write a volume as a string or a map)`,
       );
   }
-}
-
-/** The Go type compose-go decodes a YAML value to, as its errors name it. */
-function goTypeName(v: Json): string {
-  if (v === null) return "<nil>";
-  if (typeof v === "boolean") return "bool";
-  if (typeof v === "number") {
-    if (!Number.isInteger(v)) return "float64";
-    return v > 2 ** 63 - 1 ? "uint64" : "int";
-  }
-  if (Array.isArray(v)) return "[]interface {}";
-  return typeof v === "string" ? "string" : "map[string]interface {}";
 }
 
 /** What compose checks of every service when it loads the project. */
@@ -534,6 +540,8 @@ export function composeFilesToBake(
     const topSecrets = isObj(project.secrets) ? project.secrets : {};
     const targets: { [k: string]: Json } = Object.create(null);
     // Short volume specs (SRC:DST[:MODE]) of every service are parsed when compose loads the project.
+    const typeError = composeTypeError(services);
+    if (typeError) throw new ComposeError(typeError);
     checkVolumes(services);
     for (const [name, s] of Object.entries(services)) {
       const service = isObj(s) ? s : {};
