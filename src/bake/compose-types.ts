@@ -61,8 +61,7 @@ function buildTransformError(b: Obj, at: string): string | undefined {
     const c = b.additional_contexts!;
     if (Array.isArray(c)) {
       const i = c.findIndex((x) => typeof x !== "string");
-      if (i >= 0)
-        return `${at}.additional_contexts.[${i}]: unexpected type ${goTypeName(c[i]!)}`;
+      if (i >= 0) return `${at}.additional_contexts.[${i}]: unexpected type ${goTypeName(c[i]!)}`;
       const plain = c.find((x) => !(x as string).includes("="));
       if (plain !== undefined)
         return `${at}.additional_contexts: invalid value ${plain as string}, expected key=value`;
@@ -96,7 +95,8 @@ function buildTransformError(b: Obj, at: string): string | undefined {
   if (has("ulimits")) {
     const u = b.ulimits!;
     const item = Array.isArray(u) ? u.find((x) => typeof x !== "number") : undefined;
-    if (item !== undefined) return `${at}.ulimits.[]: invalid type ${goTypeName(item)} for external`;
+    if (item !== undefined)
+      return `${at}.ulimits.[]: invalid type ${goTypeName(item)} for external`;
     if (!isObj(u)) return `${at}.ulimits must be a mapping`;
     const bad = Object.keys(u).find((k) => typeof u[k] !== "number" && !isObj(u[k]!));
     if (bad !== undefined)
@@ -207,14 +207,22 @@ function serviceKeysError(name: string, s: Obj): string | undefined {
   return undefined;
 }
 
-/** Go's strconv.ParseBool. */
-export function goBool(s: string): boolean | undefined {
-  if (["1", "t", "T", "TRUE", "true", "True"].includes(s)) return true;
-  if (["0", "f", "F", "FALSE", "false", "False"].includes(s)) return false;
+/** A boolean written as a string, as compose-go reads one (yes/no, y/n, on/off, true/false, any case). */
+export function composeBool(s: string): boolean | undefined {
+  const v = s.toLowerCase();
+  if (["y", "yes", "true", "on"].includes(v)) return true;
+  if (["n", "no", "false", "off"].includes(v)) return false;
   return undefined;
 }
 
-const sizeUnits: Record<string, number> = { "": 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40, p: 2 ** 50 };
+const sizeUnits: Record<string, number> = {
+  "": 1,
+  k: 2 ** 10,
+  m: 2 ** 20,
+  g: 2 ** 30,
+  t: 2 ** 40,
+  p: 2 ** 50,
+};
 
 /** A size as Docker reads one for memory (binary units: 64m, 1g, 100, 1.5gb). */
 export function ramInBytes(s: string): number | undefined {
@@ -243,14 +251,15 @@ function decodeErrors(name: string, b: Obj): string[] {
   const at = `'services[${name}].build`;
   for (const key of ["no_cache", "pull", "privileged"]) {
     const v = b[key];
-    if (typeof v === "string" && goBool(v) === undefined)
+    if (typeof v === "string" && composeBool(v) === undefined)
       out.push(`${at}.${key}' invalid boolean: ${v}`);
   }
   if (typeof b.shm_size === "string" && ramInBytes(b.shm_size) === undefined)
     out.push(`${at}.shm_size' invalid size: '${b.shm_size}'`);
   if (Array.isArray(b.extra_hosts)) {
     const bad = b.extra_hosts.find((h) => typeof h === "string" && !/[=:]/.test(h));
-    if (bad !== undefined) out.push(`${at}.extra_hosts' invalid additional host, missing IP: ${bad as string}`);
+    if (bad !== undefined)
+      out.push(`${at}.extra_hosts' invalid additional host, missing IP: ${bad as string}`);
   }
   return out.sort();
 }

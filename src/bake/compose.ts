@@ -9,7 +9,13 @@ import { type Document, isAlias, isMap, isPair, isScalar, isSeq, parseDocument }
 import { DiagnosticError, error } from "../diagnostics/diagnostic.js";
 import type { SourceFile } from "../diagnostics/source.js";
 import { envValue } from "../eval/value.js";
-import { bytesSize, composeTypeError, goBool, goTypeName, ramInBytes } from "./compose-types.js";
+import {
+  bytesSize,
+  composeBool,
+  composeTypeError,
+  goTypeName,
+  ramInBytes,
+} from "./compose-types.js";
 import { escapeTemplates } from "./template-escape.js";
 
 export function isComposeFile(file: SourceFile): boolean {
@@ -180,9 +186,9 @@ function ulimits(v: Json | undefined, where: string): string[] {
   });
 }
 
-/** A compose boolean: true, or a string Go reads as true ("true", "1", "T"...). */
+/** A compose boolean: true, or a string compose reads as true ("true", "yes", "on", "y", any case). */
 function flag(v: Json | undefined): boolean {
-  return v === true || (typeof v === "string" && goBool(v) === true);
+  return v === true || (typeof v === "string" && composeBool(v) === true);
 }
 
 /** shm_size as buildx prints it: bytes in binary units (64MiB); 0 is no size. */

@@ -87,7 +87,7 @@ secrets:
       contexts: { base: "target:base" },
       "extra-hosts": { db: "10.0.0.5" },
       secret: [{ id: "token", env: "API_TOKEN" }],
-      "shm-size": "2gb",
+      "shm-size": "2GiB", // as buildx prints it: bytes in binary units
       "no-cache": true,
       output: [{ type: "registry" }],
     });
@@ -226,6 +226,131 @@ secrets:
     );
     expect(load("[{target: 5}]")).toThrowError("volumes.[0] is missing a mount target");
     expect(load('[{target: ""}, "x"]')).not.toThrow();
+  });
+
+  it("refuses wrong-typed service and build keys with compose-go's messages, in its order", () => {
+    const load =
+      (build: string, service = "") =>
+      () =>
+        composeToBake(
+          {
+            name: "compose.yaml",
+            text: `services:\n  app:\n${service}    build:\n      context: .\n${build.replace(/^(?=.)/gm, "      ")}`,
+          },
+          {},
+        );
+    const refused: [string, string][] = [
+      ["args: 5\n", "services.app.build.args must be a mapping"],
+      ["labels: null\n", "services.app.build.labels must be a mapping"],
+      ["args: [A=1, 5]\n", "services.app.build.args.[1]: unexpected type int"],
+      ["args: {A: [1]}\n", "services.app.build.args.A must be a boolean, null, number or string"],
+      ["tags: [true]\n", "services.app.build.tags.[0]: unexpected type bool"],
+      ["tags: x\n", "services.app.build.tags must be a array"],
+      ["platforms: [4.5]\n", "services.app.build.platforms.0 must be a string"],
+      ["cache_from: {a: b}\n", "services.app.build.cache_from must be a array"],
+      ["cache_to: [null]\n", "services.app.build.cache_to.0 must be a string"],
+      ["target: 5\n", "services.app.build.target must be a string"],
+      ["dockerfile: null\n", "services.app.build.dockerfile must be a string"],
+      ["network: [host]\n", "services.app.build.network must be a string"],
+      ["no_cache: 1\n", "services.app.build.no_cache must be a boolean or string"],
+      ["privileged: null\n", "services.app.build.privileged must be a boolean or string"],
+      ["shm_size: 1.5\n", "services.app.build.shm_size must be a integer or string"],
+      ["ssh: 5\n", "services.app.build.ssh: invalid type int for ssh"],
+      ["ssh: [[a]]\n", "invalid ssh key type []interface {}"],
+      ["secrets: [5]\n", "services.app.build.secrets.[]: unsupported type int"],
+      [
+        "secrets: [{src: a}]\n",
+        "services.app.build.secrets.0 additional properties 'src' not allowed",
+      ],
+      ["extra_hosts: 5\n", "services.app.build.extra_hosts must be a mapping"],
+      ["extra_hosts: {db: 5}\n", "services.app.build.extra_hosts.db must be a string"],
+      ["additional_contexts: true\n", "services.app.build.additional_contexts: invalid type bool"],
+      [
+        "additional_contexts: [base]\n",
+        "services.app.build.additional_contexts: invalid value base, expected key=value",
+      ],
+      ["ulimits: [nofile]\n", "services.app.build.ulimits.[]: invalid type string for external"],
+      [
+        "ulimits: {nofile: {soft: 1}}\n",
+        "services.app.build.ulimits.nofile must be a integer or string",
+      ],
+      [
+        "pull: maybe\n",
+        "decoding failed due to the following error(s):\n\n'services[app].build.pull' invalid boolean: maybe",
+      ],
+      [
+        "shm_size: lots\n",
+        "decoding failed due to the following error(s):\n\n'services[app].build.shm_size' invalid size: 'lots'",
+      ],
+      [
+        "extra_hosts: [db]\n",
+        "decoding failed due to the following error(s):\n\n'services[app].build.extra_hosts' invalid additional host, missing IP: db",
+      ],
+      // Every decoding error is listed, sorted.
+      [
+        "pull: x\nno_cache: z\n",
+        "decoding failed due to the following error(s):\n\n'services[app].build.no_cache' invalid boolean: z\n'services[app].build.pull' invalid boolean: x",
+      ],
+      // Transforms (args) come before the schema (tags), whatever the order in the file.
+      ["tags: 5\nargs: 5\n", "services.app.build.args must be a mapping"],
+    ];
+    for (const [build, message] of refused)
+      expect(load(build), build).toThrowError(`compose.yaml: ${message}`);
+    const service: [string, string][] = [
+      ["    environment: 5\n", "services.app.environment must be a mapping"],
+      ["    environment: [5]\n", "services.app.environment.[0]: unexpected type int"],
+      [
+        "    labels: [{a: b}]\n",
+        "services.app.labels.[0]: unexpected type map[string]interface {}",
+      ],
+      ["    ports: x\n", "services.app.ports: invalid type string for port"],
+      ["    ports: [http]\n", "Invalid containerPort: http"],
+      [
+        "    ports: [{published: 80}]\n",
+        "service ports services.app.ports.[0] is missing a target port",
+      ],
+    ];
+    for (const [keys, message] of service)
+      expect(load("", keys), keys).toThrowError(`compose.yaml: ${message}`);
+    // The build's schema is checked before the service's environment.
+    expect(load("target: 5\n", "    environment: 5\n")).toThrowError("target must be a string");
+    const fine = ["    labels: 5\n", "    ports: [80, '8080:80/udp', {target: 80}]\n"];
+    for (const keys of fine) expect(load("", keys), keys).not.toThrow();
+  });
+
+  it("reads the forms compose accepts: string booleans, sizes, several addresses for a host", () => {
+    const out = printed(
+      `services:
+  app:
+    build:
+      context: .
+      target: ""
+      no_cache: "Yes"
+      pull: "off"
+      shm_size: 1000000
+      extra_hosts:
+        db: [10.0.0.1, 10.0.0.2]
+      args: [A, "B=", C=1]
+      labels: {n: 1.5, b: true, e: null}
+    environment: {A: 5}
+  small:
+    build:
+      context: .
+      shm_size: "64m"
+      no_cache: "n"
+`,
+    );
+    expect(out.target.app).toMatchObject({
+      "no-cache": true,
+      "shm-size": "976.6KiB",
+      "extra-hosts": { db: "10.0.0.1,10.0.0.2" },
+      args: { A: "5", B: "", C: "1" },
+      labels: { n: "1.5", b: "true", e: "" },
+    });
+    expect(out.target.app.target).toBeUndefined();
+    expect(out.target.app.pull).toBeUndefined();
+    expect(out.target.small["shm-size"]).toBe("64MiB");
+    expect(out.target.small["no-cache"]).toBeUndefined();
   });
 
   it("lets a bake file override a compose service, as buildx merges them", () => {
