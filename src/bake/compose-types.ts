@@ -94,7 +94,8 @@ function buildTransformError(b: Obj, at: string): string | undefined {
   }
   if (has("ulimits")) {
     const u = b.ulimits!;
-    const item = Array.isArray(u) ? u.find((x) => typeof x !== "number") : undefined;
+    // A list is no mapping; its entries are read first, where only integers and maps pass.
+    const item = Array.isArray(u) ? u.find((x) => !Number.isInteger(x) && !isObj(x)) : undefined;
     if (item !== undefined)
       return `${at}.ulimits.[]: invalid type ${goTypeName(item)} for external`;
     if (!isObj(u)) return `${at}.ulimits must be a mapping`;
@@ -175,13 +176,33 @@ function portSpecError(spec: string): string | undefined {
   return undefined;
 }
 
-/** The service keys compose-go reads after the schema: environment, labels, ports. */
-function serviceKeysError(name: string, s: Obj): string | undefined {
+/** compose-go's transforms of a service's own keys, in the order it reaches them. */
+function serviceTransformError(name: string, s: Obj): string | undefined {
   const at = `services.${name}`;
-  if ("environment" in s) {
-    const e =
-      mappingForm(s.environment!, `${at}.environment`) ??
-      mappingValues(s.environment!, `${at}.environment`);
+  if ("depends_on" in s) {
+    const d = s.depends_on!;
+    if (Array.isArray(d)) {
+      const i = d.findIndex((x) => typeof x !== "string");
+      if (i >= 0) return `${at}.depends_on.[${i}]: unexpected type ${goTypeName(d[i]!)}`;
+    } else if (!isObj(d)) {
+      return `${at}.depends_on: invalid type ${goTypeName(d)} for depend_on`;
+    } else {
+      const bad = Object.keys(d).find((k) => !isObj(d[k]!));
+      if (bad !== undefined)
+        return `${at}.depends_on.${bad}: unsupported value ${JSON.stringify(d[bad])} (give a map such as {condition: service_started})`;
+    }
+  }
+  if ("env_file" in s) {
+    const f = s.env_file!;
+    if (Array.isArray(f)) {
+      const i = f.findIndex((x) => isObj(x) && !("path" in x));
+      if (i >= 0) return `environment path attribute ${at}.env_file.[${i}] is missing`;
+    } else if (typeof f !== "string") {
+      return `${at}.env_file: invalid type ${goTypeName(f)} for env_file`;
+    }
+  }
+  if (Array.isArray(s.environment)) {
+    const e = mappingForm(s.environment, `${at}.environment`);
     if (e) return e;
   }
   if (Array.isArray(s.labels)) {
@@ -203,6 +224,35 @@ function serviceKeysError(name: string, s: Obj): string | undefined {
         return `${at}.ports: invalid type ${goTypeName(p)} for port`;
       }
     }
+  }
+  if (Array.isArray(s.volumes)) {
+    // Entries are first indexed by their target (a long-syntax volume needs one), then
+    // read as mounts, which only a string or a map can be.
+    const i = s.volumes.findIndex((v) => isObj(v) && typeof v.target !== "string");
+    if (i >= 0)
+      return `service volume ${at}.volumes.[${i}] is missing a mount target (give a long-syntax volume a string target)`;
+    const wrong = s.volumes.find((v) => typeof v !== "string" && !isObj(v));
+    if (wrong !== undefined)
+      return `${at}.volumes.[]: invalid type ${goTypeName(wrong)} for service volume mount (write a volume as a string or a map)`;
+  }
+  return undefined;
+}
+
+/** The compose specification's schema for a service's own keys. */
+function serviceSchemaError(name: string, s: Obj): string | undefined {
+  const at = `services.${name}`;
+  if ("image" in s && typeof s.image !== "string") return `${at}.image must be a string`;
+  if ("environment" in s) {
+    const e =
+      (isObj(s.environment!) || Array.isArray(s.environment)
+        ? undefined
+        : `${at}.environment must be a mapping`) ??
+      mappingValues(s.environment!, `${at}.environment`);
+    if (e) return e;
+  }
+  if (Array.isArray(s.env_file)) {
+    const i = s.env_file.findIndex((x) => typeof x !== "string" && !isObj(x));
+    if (i >= 0) return `${at}.env_file.${i} must be a string`;
   }
   return undefined;
 }
@@ -266,23 +316,38 @@ function decodeErrors(name: string, b: Obj): string[] {
 
 /**
  * The first type error compose-go reports for these services (name → service map), or
- * undefined. Only services with a build section have their build checked.
+ * undefined. Its transforms run first, then the schema (where several keys are wrong,
+ * buildx names one of them in Go's map order, which changes between runs), then decoding.
  */
 export function composeTypeError(services: Obj): string | undefined {
   const entries = Object.entries(services).filter((e): e is [string, Obj] => isObj(e[1]));
   const builds = entries.flatMap(([name, s]) =>
     isObj(s.build ?? null) ? [[name, s.build as Obj] as const] : [],
   );
-  for (const [name, b] of builds) {
-    const e = buildTransformError(b, `services.${name}.build`);
-    if (e) return e;
-  }
-  for (const [name, b] of builds) {
-    const e = buildSchemaError(b, `services.${name}.build`);
-    if (e) return e;
-  }
-  for (const [name, s] of entries) {
-    const e = serviceKeysError(name, s);
+  const checks: (() => string | undefined)[] = [
+    ...builds.map(
+      ([name, b]) =>
+        () =>
+          buildTransformError(b, `services.${name}.build`),
+    ),
+    ...entries.map(
+      ([name, s]) =>
+        () =>
+          serviceTransformError(name, s),
+    ),
+    ...builds.map(
+      ([name, b]) =>
+        () =>
+          buildSchemaError(b, `services.${name}.build`),
+    ),
+    ...entries.map(
+      ([name, s]) =>
+        () =>
+          serviceSchemaError(name, s),
+    ),
+  ];
+  for (const check of checks) {
+    const e = check();
     if (e) return e;
   }
   const decoding = builds.flatMap(([name, b]) => decodeErrors(name, b));

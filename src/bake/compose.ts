@@ -9,13 +9,7 @@ import { type Document, isAlias, isMap, isPair, isScalar, isSeq, parseDocument }
 import { DiagnosticError, error } from "../diagnostics/diagnostic.js";
 import type { SourceFile } from "../diagnostics/source.js";
 import { envValue } from "../eval/value.js";
-import {
-  bytesSize,
-  composeBool,
-  composeTypeError,
-  goTypeName,
-  ramInBytes,
-} from "./compose-types.js";
+import { bytesSize, composeBool, composeTypeError, ramInBytes } from "./compose-types.js";
 import { escapeTemplates } from "./template-escape.js";
 
 export function isComposeFile(file: SourceFile): boolean {
@@ -382,31 +376,17 @@ export function volumeSpecError(spec: string): string | undefined {
   return undefined;
 }
 
-/** The short-syntax volumes of every service, checked as compose checks them on load. */
-function checkVolumes(services: { [k: string]: Json }): void {
-  const lists = Object.entries(services).flatMap(([name, s]) =>
-    isObj(s) && Array.isArray(s.volumes) ? [[name, s.volumes] as const] : [],
-  );
-  // First compose indexes every entry by its target (short specs parsed, long ones need a
-  // target), then it reads each entry as a mount, which only a string or a map can be.
-  for (const [name, volumes] of lists) {
-    for (const [i, v] of volumes.entries()) {
-      if (typeof v === "string") {
-        const problem = volumeSpecError(v);
-        if (problem) throw new ComposeError(`invalid spec: ${v}: ${problem}`);
-      } else if (isObj(v) && typeof v.target !== "string") {
-        throw new ComposeError(
-          `service volume services.${name}.volumes.[${i}] is missing a mount target (give a long-syntax volume a string target)`,
-        );
-      }
+/**
+ * The short-syntax volume specs of every service, parsed as compose parses them once
+ * the types are checked (see composeTypeError).
+ */
+function checkVolumeSpecs(services: { [k: string]: Json }): void {
+  for (const s of Object.values(services)) {
+    if (!isObj(s) || !Array.isArray(s.volumes)) continue;
+    for (const v of s.volumes) {
+      const problem = typeof v === "string" ? volumeSpecError(v) : undefined;
+      if (problem) throw new ComposeError(`invalid spec: ${v}: ${problem}`);
     }
-  }
-  for (const [name, volumes] of lists) {
-    const wrong = volumes.find((v) => typeof v !== "string" && !isObj(v));
-    if (wrong !== undefined)
-      throw new ComposeError(
-        `services.${name}.volumes.[]: invalid type ${goTypeName(wrong)} for service volume mount (write a volume as a string or a map)`,
-      );
   }
 }
 
@@ -548,7 +528,7 @@ export function composeFilesToBake(
     // Short volume specs (SRC:DST[:MODE]) of every service are parsed when compose loads the project.
     const typeError = composeTypeError(services);
     if (typeError) throw new ComposeError(typeError);
-    checkVolumes(services);
+    checkVolumeSpecs(services);
     for (const [name, s] of Object.entries(services)) {
       const service = isObj(s) ? s : {};
       checkService(name, service, fileExists);
