@@ -325,6 +325,12 @@ export function composeTypeError(services: Obj): string | undefined {
     isObj(s.build ?? null) ? [[name, s.build as Obj] as const] : [],
   );
   const checks: (() => string | undefined)[] = [
+    // A build is a path or a map; any other value (null included) is refused first.
+    ...entries.map(([name, s]) => () => {
+      const b = s.build;
+      if (b === undefined || typeof b === "string" || isObj(b)) return undefined;
+      return `services.${name}.build: invalid type ${goTypeName(b)} for build`;
+    }),
     ...builds.map(
       ([name, b]) =>
         () =>

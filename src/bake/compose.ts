@@ -243,7 +243,10 @@ function serviceTarget(
   };
   set("context", str(b.context, `${where}: build.context`));
   set("dockerfile", str(b.dockerfile, `${where}: build.dockerfile`));
-  set("dockerfile-inline", str(b.dockerfile_inline, `${where}: build.dockerfile_inline`));
+  set(
+    "dockerfile-inline",
+    str(b.dockerfile_inline, `${where}: build.dockerfile_inline`) || undefined,
+  );
   set(
     "contexts",
     namedContexts(mapping(b.additional_contexts, `${where}: build.additional_contexts`)),
@@ -265,7 +268,7 @@ function serviceTarget(
   set("platforms", strList(b.platforms, `${where}: build.platforms`));
   set("cache-from", strList(b.cache_from, `${where}: build.cache_from`));
   set("cache-to", strList(b.cache_to, `${where}: build.cache_to`));
-  set("network", str(b.network, `${where}: build.network`));
+  set("network", str(b.network, `${where}: build.network`) || undefined);
   set("shm-size", shmSize(b.shm_size));
   set("ulimits", ulimits(b.ulimits, `${where}: build.ulimits`));
   // A host given several addresses (a list) comes out as one comma-separated value.

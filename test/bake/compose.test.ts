@@ -312,6 +312,12 @@ secrets:
     ];
     for (const [keys, message] of service)
       expect(load("", keys), keys).toThrowError(`compose.yaml: ${message}`);
+    const build = (v: string) => () =>
+      composeToBake({ name: "compose.yaml", text: `services:\n  app:\n    build: ${v}\n` }, {});
+    expect(build("null")).toThrowError(
+      "compose.yaml: services.app.build: invalid type <nil> for build",
+    );
+    expect(build("[a]")).toThrowError("services.app.build: invalid type []interface {} for build");
     // The build's schema is checked before the service's environment.
     expect(load("target: 5\n", "    environment: 5\n")).toThrowError("target must be a string");
     const fine = ["    labels: 5\n", "    ports: [80, '8080:80/udp', {target: 80}]\n"];
@@ -325,6 +331,8 @@ secrets:
     build:
       context: .
       target: ""
+      network: ""
+      dockerfile_inline: ""
       no_cache: "Yes"
       pull: "off"
       shm_size: 1000000
@@ -347,7 +355,8 @@ secrets:
       args: { A: "5", B: "", C: "1" },
       labels: { n: "1.5", b: "true", e: "" },
     });
-    expect(out.target.app.target).toBeUndefined();
+    for (const key of ["target", "network", "dockerfile-inline"])
+      expect(out.target.app[key], key).toBeUndefined();
     expect(out.target.app.pull).toBeUndefined();
     expect(out.target.small["shm-size"]).toBe("64MiB");
     expect(out.target.small["no-cache"]).toBeUndefined();
