@@ -6,6 +6,8 @@
  * (booleans and sizes written as strings, extra hosts).
  */
 
+import { isIP } from "node:net";
+
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = { [k: string]: Json };
 
@@ -168,12 +170,45 @@ function buildSchemaError(b: Obj, at: string): string | undefined {
   return undefined;
 }
 
-/** A port in the short syntax: [[IP:]HOST:]CONTAINER[/PROTOCOL], ports or ranges. */
-function portSpecError(spec: string): string | undefined {
-  const withoutProto = spec.replace(/\/[a-z]+$/i, "");
-  const container = withoutProto.slice(withoutProto.lastIndexOf(":") + 1);
-  if (!/^\d+(-\d+)?$/.test(container)) return `Invalid containerPort: ${container}`;
-  return undefined;
+/** A port or a port range (80, 8000-8010) as Docker reads one: [start, end], or undefined. */
+function portRange(text: string): [number, number] | undefined {
+  const port = (p: string) => (/^\d+$/.test(p) && Number(p) <= 65535 ? Number(p) : undefined);
+  const dash = text.indexOf("-");
+  if (dash < 0) {
+    const p = port(text);
+    return p === undefined ? undefined : [p, p];
+  }
+  const start = port(text.slice(0, dash));
+  const end = port(text.slice(dash + 1));
+  return start === undefined || end === undefined || end < start ? undefined : [start, end];
+}
+
+/**
+ * A port in the short syntax, [[IP:]HOST:]CONTAINER[/PROTOCOL], checked as Docker parses
+ * it: the error, "zero" when the container port is 0 (compose: no target), or undefined.
+ */
+export function portSpecError(spec: string): string | undefined {
+  const parts = spec.split(":");
+  const n = parts.length;
+  const ip = n > 2 ? parts.slice(0, n - 2).join(":") : "";
+  const host = n > 1 ? parts[n - 2]! : "";
+  const slash = parts[n - 1]!.indexOf("/");
+  const container = slash < 0 ? parts[n - 1]! : parts[n - 1]!.slice(0, slash);
+  const proto = slash < 0 ? "tcp" : parts[n - 1]!.slice(slash + 1);
+  const bare = ip.startsWith("[") && ip.endsWith("]") ? ip.slice(1, -1) : ip;
+  // An IPv6 address is written in brackets: bare, its colons split it.
+  if (ip.includes(":") && bare === ip)
+    return `Invalid ip address ${ip}: address ${ip}:: too many colons in address`;
+  if (ip !== "" && isIP(bare) === 0) return `Invalid ip address: ${bare}`;
+  if (container === "") return `No port specified: ${spec}<empty>`;
+  const inside = portRange(container);
+  if (!inside) return `Invalid containerPort: ${container}`;
+  const outside = host === "" ? undefined : portRange(host);
+  if (host !== "" && !outside) return `Invalid hostPort: ${host}`;
+  if (outside && inside[1] !== inside[0] && outside[1] - outside[0] !== inside[1] - inside[0])
+    return `Invalid ranges specified for container and host Ports: ${container} and ${host}`;
+  if (!["tcp", "udp", "sctp"].includes(proto.toLowerCase())) return `Invalid proto: ${proto}`;
+  return inside[0] === 0 && inside[1] === 0 ? "zero" : undefined;
 }
 
 /** compose-go's transforms of a service's own keys, in the order it reaches them. */
@@ -213,13 +248,16 @@ function serviceTransformError(name: string, s: Obj): string | undefined {
     const ports = s.ports!;
     if (!Array.isArray(ports)) return `${at}.ports: invalid type ${goTypeName(ports)} for port`;
     for (const [i, p] of ports.entries()) {
-      if (typeof p === "number") continue;
-      if (typeof p === "string") {
-        const e = portSpecError(p);
+      const missing = `service ports ${at}.ports.[${i}] is missing a target port`;
+      if (typeof p === "number" || typeof p === "string") {
+        const e = portSpecError(String(p));
+        if (e === "zero") return missing;
         if (e) return e;
       } else if (isObj(p)) {
-        if (p.target === undefined || p.target === null)
-          return `service ports ${at}.ports.[${i}] is missing a target port`;
+        const target = p.target;
+        if (typeof target === "string" && !/^[+-]?\d+$/.test(target))
+          return `error while interpolating ${at}.ports.[].target: failed to cast to expected type: strconv.Atoi: parsing ${JSON.stringify(target)}: invalid syntax`;
+        if (target === undefined || target === null) return missing;
       } else {
         return `${at}.ports: invalid type ${goTypeName(p)} for port`;
       }

@@ -305,6 +305,27 @@ secrets:
       ],
       ["    ports: x\n", "services.app.ports: invalid type string for port"],
       ["    ports: [http]\n", "Invalid containerPort: http"],
+      ["    ports: ['a:80']\n", "Invalid hostPort: a"],
+      ["    ports: ['x:80:80']\n", "Invalid ip address: x"],
+      [
+        "    ports: ['::1:80:80']\n",
+        "Invalid ip address ::1: address ::1:: too many colons in address",
+      ],
+      ["    ports: ['80/xyz']\n", "Invalid proto: xyz"],
+      ["    ports: ['99999']\n", "Invalid containerPort: 99999"],
+      ["    ports: ['80:']\n", "No port specified: 80:<empty>"],
+      [
+        "    ports: ['8000-8001:80-90']\n",
+        "Invalid ranges specified for container and host Ports: 80-90 and 8000-8001",
+      ],
+      ["    ports: ['0']\n", "service ports services.app.ports.[0] is missing a target port"],
+      ["    depends_on: db\n", "services.app.depends_on: invalid type string for depend_on"],
+      ["    env_file: 5\n", "services.app.env_file: invalid type int for env_file"],
+      [
+        "    env_file: [{required: false}]\n",
+        "environment path attribute services.app.env_file.[0] is missing",
+      ],
+      ["    image: 5\n", "services.app.image must be a string"],
       [
         "    ports: [{published: 80}]\n",
         "service ports services.app.ports.[0] is missing a target port",
@@ -320,7 +341,11 @@ secrets:
     expect(build("[a]")).toThrowError("services.app.build: invalid type []interface {} for build");
     // The build's schema is checked before the service's environment.
     expect(load("target: 5\n", "    environment: 5\n")).toThrowError("target must be a string");
-    const fine = ["    labels: 5\n", "    ports: [80, '8080:80/udp', {target: 80}]\n"];
+    const fine = [
+      "    labels: 5\n",
+      "    ports: [80, '8080:80/udp', '[::1]:80:80', '1.2.3.4::80', '8000-8010:80-90', {target: 0}]\n",
+      "    depends_on: [db]\n",
+    ];
     for (const keys of fine) expect(load("", keys), keys).not.toThrow();
   });
 
