@@ -333,9 +333,29 @@ export function bytesSize(n: number): string {
   return `${String(Number(v.toPrecision(4)))}${units[u]}`;
 }
 
-/** Errors decoding a build section into compose-go's typed fields, sorted as it lists them. */
-function decodeErrors(name: string, b: Obj): string[] {
+/** A KEY=VALUE list whose first key ends in white space, as compose-go refuses one. */
+function trailingSpaceError(list: Json | undefined, field: string): string | undefined {
+  if (!Array.isArray(list)) return undefined;
+  for (const item of list) {
+    if (typeof item !== "string") continue;
+    const key = item.includes("=") ? item.slice(0, item.indexOf("=")) : item;
+    if (/\s$/.test(key))
+      return `'${field}' environment variable ${key} is declared with a trailing space`;
+  }
+  return undefined;
+}
+
+/**
+ * Errors decoding a service into compose-go's typed fields (build keys, and the
+ * environment, whose list form is read like build args), sorted as it lists them.
+ */
+function decodeErrors(name: string, service: Obj): string[] {
   const out: string[] = [];
+  const env = trailingSpaceError(service.environment, `services[${name}].environment`);
+  if (env) out.push(env);
+  const b = isObj(service.build ?? null) ? (service.build as Obj) : {};
+  const args = trailingSpaceError(b.args, `services[${name}].build.args`);
+  if (args) out.push(args);
   const at = `'services[${name}].build`;
   for (const key of ["no_cache", "pull", "privileged"]) {
     const v = b[key];
@@ -394,7 +414,7 @@ export function composeTypeError(services: Obj): string | undefined {
     const e = check();
     if (e) return e;
   }
-  const decoding = builds.flatMap(([name, b]) => decodeErrors(name, b));
+  const decoding = entries.flatMap(([name, s]) => decodeErrors(name, s));
   if (decoding.length > 0)
     return `decoding failed due to the following error(s):\n\n${decoding.join("\n")}`;
   return undefined;

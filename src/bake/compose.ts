@@ -185,10 +185,10 @@ function flag(v: Json | undefined): boolean {
   return v === true || (typeof v === "string" && composeBool(v) === true);
 }
 
-/** shm_size as buildx prints it: bytes in binary units (64MiB); 0 is no size. */
+/** shm_size as buildx prints it: bytes in binary units (64MiB); 0 or less is no size. */
 function shmSize(v: Json | undefined): string | undefined {
   const bytes = typeof v === "number" ? v : typeof v === "string" ? ramInBytes(v) : undefined;
-  return bytes ? bytesSize(bytes) : undefined;
+  return bytes !== undefined && bytes > 0 ? bytesSize(bytes) : undefined;
 }
 
 /** The keys the compose specification allows under a service's `build` (and x-* extensions). */

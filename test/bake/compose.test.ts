@@ -286,6 +286,10 @@ secrets:
         "extra_hosts: [db]\n",
         "decoding failed due to the following error(s):\n\n'services[app].build.extra_hosts' invalid additional host, missing IP: db",
       ],
+      [
+        "args: ['B = 3']\n",
+        "decoding failed due to the following error(s):\n\n'services[app].build.args' environment variable B  is declared with a trailing space",
+      ],
       // Every decoding error is listed, sorted.
       [
         "pull: x\nno_cache: z\n",
@@ -339,6 +343,9 @@ secrets:
       "compose.yaml: services.app.build: invalid type <nil> for build",
     );
     expect(build("[a]")).toThrowError("services.app.build: invalid type []interface {} for build");
+    expect(load("", "    environment: ['A=1', 'B =2']\n")).toThrowError(
+      "'services[app].environment' environment variable B  is declared with a trailing space",
+    );
     // The build's schema is checked before the service's environment.
     expect(load("target: 5\n", "    environment: 5\n")).toThrowError("target must be a string");
     const fine = [
@@ -371,6 +378,10 @@ secrets:
       context: .
       shm_size: "64m"
       no_cache: "n"
+  negative:
+    build:
+      context: .
+      shm_size: -5
 `,
     );
     expect(out.target.app).toMatchObject({
@@ -385,6 +396,7 @@ secrets:
     expect(out.target.app.pull).toBeUndefined();
     expect(out.target.small["shm-size"]).toBe("64MiB");
     expect(out.target.small["no-cache"]).toBeUndefined();
+    expect(out.target.negative["shm-size"]).toBeUndefined();
   });
 
   it("lets a bake file override a compose service, as buildx merges them", () => {
