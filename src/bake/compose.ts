@@ -9,6 +9,7 @@ import { type Document, isAlias, isMap, isPair, isScalar, isSeq, parseDocument }
 import { DiagnosticError, error } from "../diagnostics/diagnostic.js";
 import type { SourceFile } from "../diagnostics/source.js";
 import { envValue } from "../eval/value.js";
+import { goIntTag, goNumberString } from "./compose-numbers.js";
 import { bytesSize, composeBool, composeTypeError, ramInBytes } from "./compose-types.js";
 import { escapeTemplates } from "./template-escape.js";
 
@@ -117,7 +118,8 @@ const isObj = (v: Json | undefined): v is { [k: string]: Json } =>
 function str(v: Json | undefined, where: string): string | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v === "string") return v;
-  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  if (typeof v === "number") return goNumberString(v);
+  if (typeof v === "boolean") return String(v);
   throw new ComposeError(`${where} must be a string`);
 }
 
@@ -429,7 +431,13 @@ function yamlError(file: SourceFile, doc: Document.Parsed): never {
 
 /** A compose file read and interpolated: its top-level map. */
 function readCompose(file: SourceFile, env: Env): { [k: string]: Json } {
-  const doc = parseDocument(file.text, { prettyErrors: false, uniqueKeys: true, merge: true });
+  const doc = parseDocument(file.text, {
+    prettyErrors: false,
+    uniqueKeys: true,
+    merge: true,
+    // Integers in the forms Go's YAML reads (0755 as octal, 1_000) before the core schema's.
+    customTags: (tags) => [goIntTag, ...tags],
+  });
   if (doc.errors.length > 0) yamlError(file, doc);
   const root = doc.contents;
   if (!isMap(root) && !(isScalar(root) && root.value === null))

@@ -356,6 +356,26 @@ secrets:
     for (const keys of fine) expect(load("", keys), keys).not.toThrow();
   });
 
+  it("reads numbers as Go's YAML reads them and prints them as Go does", () => {
+    const out = printed(
+      "services:\n  app:\n    build:\n      context: .\n      args: {A: 0755, B: 1_000, C: 0b101, D: 08, E: 1.5_0, F: 1.2.3, G: 1234567.5, H: 0.00001, I: .inf, J: 123456789012345678901, K: -012, L: '0755'}\n",
+    );
+    expect(out.target.app.args).toEqual({
+      A: "493", // a leading 0 is octal
+      B: "1000",
+      C: "5",
+      D: "8", // not octal: a float
+      E: "1.5",
+      F: "1.2.3",
+      G: "1.2345675e+06",
+      H: "1e-05",
+      I: "+Inf",
+      J: "1.2345678901234568e+20",
+      K: "-10",
+      L: "0755",
+    });
+  });
+
   it("reads the forms compose accepts: string booleans, sizes, several addresses for a host", () => {
     const out = printed(
       `services:
