@@ -131,7 +131,8 @@ function defaultOutput(t: Target, ctx: SpecContext): { output?: Entry; note?: st
   if (ctx.caps.kind === "docker-engine" && (!multiPlatform || ctx.caps.multiPlatformImages))
     return { output: { type: "image" } };
   return {
-    note: `target "${t.name}" has no output: its result stays only in the build cache of ${ctx.caps.endpoint}; give it an output, or use --push or --load`,
+    // Said once per endpoint (as buildx says it once), not once per target.
+    note: `targets with no output keep their result only in the build cache of ${ctx.caps.endpoint}; give them an output, or use --push or --load`,
   };
 }
 

@@ -199,6 +199,17 @@ describe("the build endpoint adapter", () => {
     expect(warnings).toEqual(["a: local cache ./c has no latest yet"]);
   });
 
+  it("says once per endpoint, not per target, that results with no output stay in a buildkitd's cache", async () => {
+    const { daemon: d } = daemon(async () => ({ exporterResponse: {}, pushed: {} }));
+    const { run: r, warnings } = run({ a: { name: "a" }, b: { name: "b" } });
+    const endpoint = buildEndpoint(d, r);
+    await endpoint.build(job("a"), ctx);
+    await endpoint.build(job("b"), ctx);
+    expect(warnings).toEqual([
+      "targets with no output keep their result only in the build cache of a; give them an output, or use --push or --load",
+    ]);
+  });
+
   it("asks the client to share local folders between solves only when the run has several targets", async () => {
     const asked: (boolean | undefined)[] = [];
     const { daemon: d } = daemon(async (_spec, opts) => {

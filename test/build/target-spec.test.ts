@@ -135,7 +135,7 @@ describe("a target with no output", () => {
     const split = targetToSpec(multi, { ...ctx, platforms: ["linux/arm64"] });
     expect(split.spec.output).toBeUndefined();
     expect(split.notes).toEqual([
-      'target "app" has no output: its result stays only in the build cache of e; give it an output, or use --push or --load',
+      "targets with no output keep their result only in the build cache of e; give them an output, or use --push or --load",
     ]);
   });
 
@@ -143,7 +143,7 @@ describe("a target with no output", () => {
     const buildkitd = { ...ctx, caps: { ...caps, kind: "buildkitd" as const, endpoint: "bk" } };
     const none = targetToSpec({ name: "app" }, buildkitd);
     expect(none.spec.output).toBeUndefined();
-    expect(none.notes[0]).toMatch(/^target "app" has no output: .* build cache of bk;/);
+    expect(none.notes[0]).toMatch(/^targets with no output keep .* build cache of bk;/);
     for (const c of [ctx, buildkitd]) {
       const cacheOnly = targetToSpec({ name: "app", output: [{ type: "cacheonly" }] }, c);
       expect(cacheOnly.spec.output).toBeUndefined();
