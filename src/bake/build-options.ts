@@ -1,10 +1,11 @@
 /**
  * Checks buildx makes when it turns a resolved target into build options (its
- * toBuildOpt), which `--print` runs too: a shm-size must be a size, every ulimit a
- * known limit with whole-number values. Pure.
+ * toBuildOpt), which `--print` runs too: a shm-size must be a size, every platform a
+ * platform name (platform-spec.ts), every ulimit a known limit with whole-number values. Pure.
  */
 import { InputError } from "../diagnostics/error-kind.js";
 import type { Target } from "./model.js";
+import { platformProblem } from "./platform-spec.js";
 
 export class TargetOptionError extends InputError {
   override name = "TargetOptionError";
@@ -75,6 +76,13 @@ export function checkBuildOptions(t: Target): void {
     throw new TargetOptionError(
       `target "${t.name}": invalid shm-size "${t.shmSize}": give a size such as 64m or 1g`,
     );
+  }
+  for (const p of t.platforms ?? []) {
+    const problem = platformProblem(p);
+    if (problem)
+      throw new TargetOptionError(
+        `target "${t.name}": invalid platform: ${problem}; write it as OS/ARCH[/VARIANT], e.g. linux/amd64`,
+      );
   }
   for (const u of t.ulimits ?? []) checkUlimit(t.name, u);
 }
