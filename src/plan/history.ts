@@ -34,7 +34,8 @@ export function durationKey(target: string, platforms: readonly string[]): strin
   return platforms.length > 0 ? `${target}@${[...platforms].sort().join(",")}` : target;
 }
 
-function median(values: readonly number[]): number | undefined {
+/** The median of `values` (the mean of the middle two for an even count); undefined for none. */
+export function median(values: readonly number[]): number | undefined {
   if (values.length === 0) return undefined;
   const s = [...values].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);

@@ -10,7 +10,7 @@
  * saving of time, not a rule; emulation is one: an endpoint that builds the job's
  * platforms natively is always chosen over one that would emulate them.
  */
-import type { JobExpectation } from "../plan/history.js";
+import { type JobExpectation, median } from "../plan/history.js";
 
 /** When nothing is known about a job's duration: every endpoint counts it the same. */
 export const unknownDurationMs = 60_000;
@@ -46,11 +46,8 @@ export interface EndpointLoad {
  * endpoint counted short of its CPUs only loses some of the time its warm cache saves.
  */
 export function assumedCpus(known: readonly (number | undefined)[]): number {
-  const cpus = known.filter((c): c is number => c !== undefined && c >= 1).sort((a, b) => a - b);
-  if (cpus.length === 0) return 1;
-  const mid = Math.floor(cpus.length / 2);
-  const median = cpus.length % 2 === 1 ? cpus[mid]! : (cpus[mid - 1]! + cpus[mid]!) / 2;
-  return Math.max(1, Math.round(median));
+  const middle = median(known.filter((c): c is number => c !== undefined && c >= 1));
+  return middle === undefined ? 1 : Math.max(1, Math.round(middle));
 }
 
 /** How many jobs the endpoint gets through at full speed at once. */

@@ -6,6 +6,7 @@
  * of a DATA packet goes on as the pieces it came in, each a view of what was received;
  * only other packets (stats, the end of a file, errors) are joined and decoded whole.
  */
+import { GRPC_PREFIX as PREFIX } from "./framed-send.js";
 import { PacketType } from "./fsutil.js";
 import {
   type DecodedPacket,
@@ -22,8 +23,6 @@ export interface PacketSink {
   packet(p: DecodedPacket): void;
 }
 
-/** gRPC's prefix before every message: a compressed flag and the length. */
-const PREFIX = 5;
 /** Bytes of a message's start enough for any DATA packet's header before its data. */
 const HEAD_MAX = 32;
 
